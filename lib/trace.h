@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Trace files: a standard zstd stream of independent frames, each holding
+ * whole records (schemas/records.h). Delta state resets at every frame, so a
+ * frame decodes on its own and a truncated file keeps its complete frames.
+ */
+#ifndef MAPCOUNT_TRACE_H
+#define MAPCOUNT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../schemas/records.h"
+
+struct mc_str {
+	const char *s;	/* not NUL-terminated; valid until the next read */
+	uint32_t len;
+};
+
+enum mc_field_coding { MC_CODING_U, MC_CODING_MM, MC_CODING_PFN, MC_CODING_VPN, MC_CODING_DT,
+		       MC_CODING_STR };
+
+#define MC_FIELD_C_U uint64_t
+#define MC_FIELD_C_MM uint32_t
+#define MC_FIELD_C_PFN uint64_t
+#define MC_FIELD_C_VPN uint64_t
+#define MC_FIELD_C_DT uint64_t
+#define MC_FIELD_C_STR struct mc_str
+
+/* struct mc_rec_<name> per record type, fields in table order */
+#define MC_DECLARE_FIELD(field, coding, doc) MC_FIELD_C_##coding field;
+#define MC_DECLARE_RECORD(NAME, name, id, fields, doc) \
+	struct mc_rec_##name {                         \
+		fields(MC_DECLARE_FIELD)               \
+	};
+MC_RECORD_TABLE(MC_DECLARE_RECORD)
+#undef MC_DECLARE_RECORD
+#undef MC_DECLARE_FIELD
+
+enum mc_record_type {
+#define MC_ENUM_RECORD(NAME, name, id, fields, doc) MC_REC_##NAME = id,
+	MC_RECORD_TABLE(MC_ENUM_RECORD)
+#undef MC_ENUM_RECORD
+	MC_REC_MAX_ID = 255
+};
+
+struct mc_record {
+	uint8_t type;		/* enum mc_record_type, or an unknown id (skipped by readers) */
+	uint64_t time;		/* current time (ns) after the frame's TIME records */
+	union {
+#define MC_UNION_RECORD(NAME, name, id, fields, doc) struct mc_rec_##name name;
+		MC_RECORD_TABLE(MC_UNION_RECORD)
+#undef MC_UNION_RECORD
+	} u;
+};
+
+/* "MAP", "UNMAP", ... or NULL for an unknown id */
+const char *mc_record_name(unsigned int type);
+
+/* ---- writing ---- */
+
+struct mc_writer;
+
+enum mc_writer_flags {
+	MC_W_FORCE = 1,	/* replace an existing file (never through a symlink) */
+};
+
+/*
+ * Create path (O_NOFOLLOW; refused if it exists unless MC_W_FORCE) and write
+ * the header record as the first frame. On error returns NULL with a one-line
+ * message "path: what" in err.
+ */
+struct mc_writer *mc_writer_open(const char *path, const struct mc_rec_header *hdr, int flags,
+				 char *err, size_t errlen);
+/* Also usable on an fd the caller opened (not closed by mc_writer_close). */
+struct mc_writer *mc_writer_fdopen(int fd, const char *name, const struct mc_rec_header *hdr,
+				   char *err, size_t errlen);
+/* Append a record; frames are cut at a size limit. 0 or -1 (error set). */
+int mc_writer_put(struct mc_writer *w, const struct mc_record *rec);
+/* End the current frame and write it out (e.g. once a second). */
+int mc_writer_flush(struct mc_writer *w);
+/* Flush, fsync, close. Returns 0 or -1; frees w either way. */
+int mc_writer_close(struct mc_writer *w);
+const char *mc_writer_error(const struct mc_writer *w);
+uint64_t mc_writer_records(const struct mc_writer *w);
+uint64_t mc_writer_bytes(const struct mc_writer *w);	/* compressed bytes written */
+/* Frame size in raw bytes before it is compressed (default 256 KiB). */
+void mc_writer_set_frame_size(struct mc_writer *w, size_t bytes);
+void mc_writer_set_level(struct mc_writer *w, int zstd_level);
+
+/* ---- reading ---- */
+
+struct mc_reader;
+
+/* Opens path ("-" for stdin) and reads the header. NULL + err on failure. */
+struct mc_reader *mc_reader_open(const char *path, char *err, size_t errlen);
+const struct mc_rec_header *mc_reader_header(const struct mc_reader *r);
+/*
+ * Next record: 1 = rec filled, 0 = clean end of trace, -1 = error: the
+ * records returned so far are the valid prefix and mc_reader_error() says
+ * "path: frame N, offset M: what" (offset = byte offset in the file of the
+ * frame that failed).
+ */
+int mc_reader_next(struct mc_reader *r, struct mc_record *rec);
+const char *mc_reader_error(const struct mc_reader *r);
+uint64_t mc_reader_records(const struct mc_reader *r);	/* records returned */
+uint64_t mc_reader_frame(const struct mc_reader *r);	/* current frame number (0 = header) */
+uint64_t mc_reader_offset(const struct mc_reader *r);	/* compressed bytes consumed */
+uint64_t mc_reader_size(const struct mc_reader *r);	/* file size, 0 if unknown (pipe) */
+void mc_reader_close(struct mc_reader *r);
+
+/* Decode records from a raw (decompressed) frame buffer: used by the reader,
+ * the fuzzer and tests. Returns bytes consumed by one record, 0 at the end of
+ * buf, -1 on a malformed record. state is reset per frame. */
+struct mc_decode_state {
+	uint64_t pfn, vpn, time;
+};
+long mc_decode_record(const uint8_t *buf, size_t len, struct mc_decode_state *st,
+		      struct mc_record *rec);
+/* Encode one record into out (capacity cap). Returns bytes written, or -1 if
+ * it does not fit. */
+long mc_encode_record(uint8_t *out, size_t cap, struct mc_decode_state *st,
+		      const struct mc_record *rec);
+
+/* Text form of a record as `mapcount dump` prints it (stable, greppable). */
+int mc_record_format(char *out, size_t cap, const struct mc_record *rec);
+
+#endif /* MAPCOUNT_TRACE_H */

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian packages mapcount needs to build and test, when missing.
+# As root: apt-get installs them. Otherwise: print the apt line and fail.
+set -e
+PKGS="pkg-config libtraceevent-dev libtracefs-dev libzstd-dev libsqlite3-dev perl zstd sqlite3"
+# Optional extras: clang + libFuzzer runtime for `make fuzz`, the lab's qemu and kernels.
+OPT_PKGS="${MAPCOUNT_OPTIONAL_PKGS:-clang libclang-rt-14-dev}"
+
+missing=""
+for p in $PKGS $OPT_PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "mapcount: missing packages:$missing" >&2
+	echo "mapcount: run as root: apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "mapcount: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq $missing >/dev/null
