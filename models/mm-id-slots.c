@@ -707,48 +707,38 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	"of a file PMD zaps it and re-maps its 512 pages with one PTE batch. Split/migration: "   \
 	"FREEZE removals clear the page's exclusive bit first; RESTORE adds are ordinary adds."
 
+/* What both configurations share; they differ in config, state and metadata sizes. */
+#define MMID_COMMON_OPS                                   \
+	.abi_version = MC_MODEL_ABI_VERSION,              \
+	.extension_rules = MMID_EXTENSION_RULES,          \
+	.ctx_fini = mmid_ctx_fini,                        \
+	.init = mmid_init,                                \
+	.fini = mmid_fini,                                \
+	.apply = mmid_apply,                              \
+	.folio_mapcount = mmid_folio_mapcount,            \
+	.folio_mapped = mmid_folio_mapped,                \
+	.page_mapcount = mmid_page_mapcount,              \
+	.maybe_shared = mmid_maybe_shared,                \
+	.cow_reuse = mmid_cow_reuse,                      \
+	.partially_mapped = mmid_partially_mapped,        \
+	.anon_exclusive = mmid_anon_exclusive,            \
+	.pagemap_exclusive = mmid_pagemap_exclusive,      \
+	.smaps_account = mmid_smaps_account
+
 const struct mc_model mc_model_mm_id_slots = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots",
 	.description = "_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
 	.ctx_init = mmid_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };
 
 const struct mc_model mc_model_mm_id_slots_pagemapcount = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots-pagemapcount",
 	.description = "mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
 	.ctx_init = mmid_pmc_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_pmc_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_pmc_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };
