@@ -5,8 +5,12 @@
  * every counter and every query after every step; costs (section 4);
  * overflow and invariant detection; the split/migration protocol.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "models/mm-id-slots.h"
 #include "tests/tap.h"
@@ -810,6 +814,191 @@ static void test_sizes(void)
 	       "variant: + NPM + 512 _mapcounts");
 }
 
+
+/*
+ * The live kernel (6.18, CONFIG_PAGE_MAPCOUNT=y) against the variant: a PMD THP
+ * faulted by A, forked to B, half of it zapped in A (PMD remap + zap), B gone,
+ * then a write by A. Needs root (/proc/kpagecount) and THP in madvise mode.
+ */
+struct live {
+	char *addr;
+	int pagemap, kpagecount, kpageflags;
+};
+
+static uint64_t read_u64(int fd, uint64_t index)
+{
+	uint64_t v = 0;
+
+	if (pread(fd, &v, sizeof(v), (off_t)(index * sizeof(v))) != sizeof(v))
+		return UINT64_MAX;
+	return v;
+}
+
+static uint64_t live_pagemap(struct live *l, uint32_t page)
+{
+	return read_u64(l->pagemap, ((uintptr_t)l->addr >> 12) + page);
+}
+
+static uint64_t live_pfn(struct live *l, uint32_t page)
+{
+	uint64_t e = live_pagemap(l, page);
+
+	return e >> 63 ? e & ((1ull << 55) - 1) : 0;
+}
+
+static int64_t live_kpagecount(struct live *l, uint32_t page, uint64_t pfn)
+{
+	return (int64_t)read_u64(l->kpagecount, pfn + page);
+}
+
+/* Rss, Pss, Shared, Private and AnonHugePages (kB) of the VMA holding addr. */
+static bool live_smaps(struct live *l, uint64_t kb[5])
+{
+	static const char *const keys[5] = { "Rss:", "Pss:", "Shared_", "Private_",
+					     "AnonHugePages:" };
+	FILE *fp = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in = false, found = false;
+
+	memset(kb, 0, 5 * sizeof(kb[0]));
+	while (fp && fgets(line, sizeof(line), fp)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = start <= (uintptr_t)l->addr && (uintptr_t)l->addr < end;
+			found |= in;
+			continue;
+		}
+		for (int k = 0; in && k < 5; k++) {
+			char *v = strchr(line, ':');
+
+			if (!strncmp(line, keys[k], strlen(keys[k])) && v)
+				kb[k] += strtoull(v + 1, NULL, 10);
+		}
+	}
+	if (fp)
+		fclose(fp);
+	return found;
+}
+
+static void live_compare(struct live *l, struct fixture *fx, const char *step, uint64_t pfn,
+			 bool pmd_mapped)
+{
+	const struct mc_model *m = fx->model;
+	struct mc_smaps acc = fx_smaps(fx, A, (uint32_t)(fx->st->large_mapcount + 1));
+	uint64_t kb[5];
+	uint32_t pages[3] = { 0, 300, 511 };
+
+	for (int i = 0; i < 3; i++)
+		is_int(live_kpagecount(l, pages[i], pfn),
+		       m->page_mapcount(&fx->ctx, &fx->f, fx->st, pages[i]),
+		       "live %s: kpagecount[%u] kernel == model", step, pages[i]);
+	if (live_pagemap(l, 0) >> 63)
+		is_int(live_pagemap(l, 0) >> 56 & 1,
+		       m->pagemap_exclusive(&fx->ctx, &fx->f, fx->st, 0,
+					    pmd_mapped ? MC_LEVEL_PMD : MC_LEVEL_PTE),
+		       "live %s: pagemap exclusive[0] kernel == model", step);
+	ok(live_smaps(l, kb), "live %s: smaps VMA found", step);
+	tap_diag("live %-16s kpagecount[0,300,511] %" PRId64 ",%" PRId64 ",%" PRId64
+		 "  Rss %" PRIu64 " Pss %" PRIu64 " Shared %" PRIu64 " Private %" PRIu64
+		 " AnonHuge %" PRIu64 " kB", step, live_kpagecount(l, 0, pfn),
+		 live_kpagecount(l, 300, pfn), live_kpagecount(l, 511, pfn), kb[0], kb[1], kb[2],
+		 kb[3], kb[4]);
+	is_int(kb[0], acc.rss >> 10, "live %s: Rss kB kernel == model", step);
+	is_int(kb[1], acc.pss >> MC_PSS_SHIFT >> 10, "live %s: Pss kB kernel == model", step);
+	is_int(kb[2], acc.shared >> 10, "live %s: Shared kB kernel == model", step);
+	is_int(kb[3], acc.private_ >> 10, "live %s: Private kB kernel == model", step);
+	is_int(kb[4], acc.anon_huge >> 10, "live %s: AnonHugePages kB kernel == model", step);
+}
+
+static const char *live_setup(struct live *l, char **map)
+{
+	char *p;
+
+	if (geteuid() != 0)
+		return "not root: /proc/kpagecount unreadable";
+	l->pagemap = open("/proc/self/pagemap", O_RDONLY);
+	l->kpagecount = open("/proc/kpagecount", O_RDONLY);
+	l->kpageflags = open("/proc/kpageflags", O_RDONLY);
+	if (l->pagemap < 0 || l->kpagecount < 0 || l->kpageflags < 0)
+		return "no /proc/self/pagemap, /proc/kpagecount or /proc/kpageflags";
+	p = mmap(NULL, 4u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return "mmap failed";
+	*map = p;
+	l->addr = (char *)(((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
+	if (madvise(p, 4u << 20, MADV_HUGEPAGE))
+		return "MADV_HUGEPAGE refused";
+	memset(l->addr, 1, 2u << 20);
+	/* KPF_THP = 22 */
+	if (!live_pfn(l, 0) || !(read_u64(l->kpageflags, live_pfn(l, 0)) >> 22 & 1))
+		return "no PMD THP was allocated";
+	return NULL;
+}
+
+static void test_live_kernel(void)
+{
+	struct live l = { 0 };
+	struct fixture *fx = malloc(sizeof(*fx));
+	struct mc_op ops[] = { NEW_PMD(A), DUP_PMD(B, A), REMAP(A), RM_PTES(A, 256, 256),
+			       RM_PMD(B) };
+	char *map = NULL;
+	const char *why = live_setup(&l, &map);
+	int pipefd[2];
+	uint64_t pfn;
+	pid_t child;
+
+	if (why || pipe(pipefd)) {
+		ok(1, "# SKIP live kernel check: %s", why ? why : "pipe failed");
+		goto out;
+	}
+	pfn = live_pfn(&l, 0);
+	fx_init(fx, &mc_model_mm_id_slots_pagemapcount, 9, MC_KIND_ANON);
+	fx_apply(fx, &ops[0]);
+	live_compare(&l, fx, "fault", pfn, true);
+
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &c, 1) < 0);
+	}
+	close(pipefd[0]);
+	fx_apply(fx, &ops[1]);
+	live_compare(&l, fx, "fork", pfn, true);
+
+	madvise(l.addr + (256u << 12), 256u << 12, MADV_DONTNEED);
+	fx_apply(fx, &ops[2]);
+	fx_apply(fx, &ops[3]);
+	live_compare(&l, fx, "A zaps 256..511", pfn, false);
+
+	close(pipefd[1]);
+	waitpid(child, NULL, 0);
+	fx_apply(fx, &ops[4]);
+	live_compare(&l, fx, "B exits", pfn, false);
+	ok(fx->st->partially_mapped, "live: model queued the folio for deferred split");
+
+	{
+		struct mc_query_ctx q = { .mm = A, .refcount = 256 };
+		bool reuse = fx->model->cow_reuse(&fx->ctx, &fx->f, fx->st, 5, MC_LEVEL_PTE, &q);
+
+		l.addr[5 << 12] = 2;
+		is_int(live_pfn(&l, 5) == pfn + 5, reuse, "live: A's write to page 5: %s",
+		       reuse ? "model reuses" : "model copies");
+	}
+	is_int(fx->ctx.violations, 0, "live: no model violation");
+	fx_fini(fx);
+out:
+	if (map)
+		munmap(map, 4u << 20);
+	free(fx);
+	for (int *fd = &l.pagemap; fd <= &l.kpageflags; fd++)
+		if (*fd > 0)
+			close(*fd);
+}
+
 int main(void)
 {
 	test_examples();
@@ -819,5 +1008,6 @@ int main(void)
 	test_split();
 	test_extensions();
 	test_sizes();
+	test_live_kernel();
 	return tap_done();
 }
