@@ -105,20 +105,21 @@
 
 #include "models/legacy-doublemap.h"
 
-#define EXTENSION_RULES                                                                           \
-	"6.1 maps large folios only as order-9 THPs (anon: PMD, or PTEs after a split; file: any "  \
-	"order by PTEs, order 9 also by PMD). Other shapes replay as follows. Anon orders 1..8 and " \
-	"PTE-level NEW_ANON of any large anon folio: page_add_anon_rmap with RMAP_EXCLUSIVE per "     \
-	"page (compound_mapcount stays -1); the deferred split queue is used from order 2 (order 1 " \
-	"has no page[2]). Folios above order 9: every 512-page region r behaves as its own THP for " \
-	"PMD maps, with its own compound_mapcount and PG_double_map in page[512r+1] and 512-page "   \
-	"NR_*THPS/PMDMAPPED steps; when a region's last PMD goes and leaves the region unmapped "    \
-	"while other pages of the folio stay mapped, the folio is queued for deferred split. PUD "   \
-	"(order 18): a whole-folio count kept beside page[1]'s compound_mapcount (as 6.1 hugetlb "    \
-	"does); anon: like an anon PMD without PG_double_map (NR_ANON_MAPPED += N on the first, "    \
-	"-= N on the last, no THP counter); file: like a file PMD over all N pages (every _mapcount " \
-	"is incremented, NR_FILE_MAPPED counts newly mapped pages, no PMDMAPPED counter). "          \
-	"page_mapcount adds the PUD count for anon; pagemap and COW treat a PUD like a PMD on page 0."
+static const char extension_rules[] =
+	"6.1 maps large folios only as order-9 THPs (anon: PMD, or PTEs after a split; file: "
+	"any order by PTEs, order 9 also by PMD). Other shapes replay as follows. Anon orders "
+	"1..8 and PTE-level NEW_ANON of any large anon folio: page_add_anon_rmap with "
+	"RMAP_EXCLUSIVE per page (compound_mapcount stays -1); the deferred split queue is used "
+	"from order 2 (order 1 has no page[2]). Folios above order 9: every 512-page region r "
+	"behaves as its own THP for PMD maps, with its own compound_mapcount and PG_double_map "
+	"in page[512r+1] and 512-page NR_*THPS/PMDMAPPED steps; when a region's last PMD goes "
+	"and leaves the region unmapped while other pages of the folio stay mapped, the folio "
+	"is queued for deferred split. PUD (order 18): a whole-folio count kept beside "
+	"page[1]'s compound_mapcount (as 6.1 hugetlb does); anon: like an anon PMD without "
+	"PG_double_map (NR_ANON_MAPPED += N on the first, -= N on the last, no THP counter); "
+	"file: like a file PMD over all N pages (every _mapcount is incremented, NR_FILE_MAPPED "
+	"counts newly mapped pages, no PMDMAPPED counter). page_mapcount adds the PUD count for "
+	"anon; pagemap and COW treat a PUD like a PMD on page 0.";
 
 struct mc_lines {
 	uint32_t lo, hi;	/* one range of pages [lo, hi) */
@@ -512,16 +513,23 @@ static void anon_split_pmd(struct call *c, uint32_t region, bool freeze)
 			anon_remove_pte(c, i);
 }
 
+/* File and shmem: one page_add_file_rmap / page_remove_rmap call per PTE, or one entire map. */
+static void file_add_or_remove(struct call *c, const struct mc_op *op, bool add)
+{
+	if (op->level != MC_LEVEL_PTE) {
+		(add ? file_add_entire : file_remove_entire)(c, op->level, op->first);
+		return;
+	}
+	for (uint32_t i = op->first; i < op->first + op->nr; i++)
+		(add ? file_add_pte : file_remove_pte)(c, i);
+}
+
 static void apply_add(struct call *c, const struct mc_op *op)
 {
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
 
 	if (!is_anon(c)) {
-		if (op->level == MC_LEVEL_PTE)
-			for (uint32_t i = op->first; i < op->first + op->nr; i++)
-				file_add_pte(c, i);
-		else
-			file_add_entire(c, op->level, op->first);
+		file_add_or_remove(c, op, true);
 		return;
 	}
 	if (op->level == MC_LEVEL_PTE)
@@ -538,11 +546,7 @@ static void apply_remove(struct call *c, const struct mc_op *op)
 	bool freeze = op->flags & MC_OPF_FREEZE;
 
 	if (!is_anon(c)) {
-		if (op->level == MC_LEVEL_PTE)
-			for (uint32_t i = op->first; i < op->first + op->nr; i++)
-				file_remove_pte(c, i);
-		else
-			file_remove_entire(c, op->level, op->first);
+		file_add_or_remove(c, op, false);
 		return;
 	}
 	if (op->level == MC_LEVEL_PTE) {
@@ -850,8 +854,9 @@ static bool legacy_pagemap_exclusive(const struct mc_model_ctx *ctx, const struc
 
 /* fs/proc/task_mmu.c:smaps_account@v6.1, smaps_pmd_entry@v6.1 */
 static void legacy_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-				 const void *state, uint32_t first, uint32_t nr, enum mc_level level,
-				 const struct mc_query_ctx *q, struct mc_smaps *acc)
+				 const void *state, uint32_t first, uint32_t nr,
+				 enum mc_level level, const struct mc_query_ctx *q,
+				 struct mc_smaps *acc)
 {
 	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
 
@@ -875,8 +880,9 @@ static void legacy_smaps_account(const struct mc_model_ctx *ctx, const struct mc
 	}
 	for (uint32_t i = first; i < first + nr; i++) {
 		int64_t mapcount = page_mapcount_state(f, state, i);
+		uint64_t pss = mc_pss_share(MC_PAGE_SIZE, mapcount > 0 ? mapcount : 0);
 
-		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mapcount > 0 ? mapcount : 0));
+		mc_smaps_add_pss(acc, f->kind, pss);
 		if (mapcount < 2)
 			acc->private_ += MC_PAGE_SIZE;
 		else
@@ -888,7 +894,7 @@ const struct mc_model mc_model_legacy_doublemap = {
 	.abi_version = MC_MODEL_ABI_VERSION,
 	.name = "legacy-doublemap",
 	.description = "v4.5-v6.1: per-page _mapcount, compound_mapcount, PG_double_map (6.1.192)",
-	.extension_rules = EXTENSION_RULES,
+	.extension_rules = extension_rules,
 	.state_size = legacy_state_size,
 	.init = legacy_init,
 	.fini = legacy_fini,

@@ -75,6 +75,8 @@ static bool cow(struct fx *x, uint32_t page, enum mc_level level, uint32_t refco
 	return M->cow_reuse(&x->ctx, &x->f, x->s, page, level, &q);
 }
 
+#define EX MC_OPF_EXCLUSIVE
+
 /* ---- the spec's worked example: THP in A, forked to B and C, three splits, exits ---- */
 
 struct dm_step {
@@ -98,7 +100,7 @@ struct dm_step {
 #define PSS1 (512ull * 4096)
 
 static const struct dm_step dm_steps[] = {
-	{ "A faults the THP (NEW_ANON pmd)", MC_OP_NEW_ANON, MC_LEVEL_PMD, MC_OPF_EXCLUSIVE, 0, 512, 1,
+	{ "A faults the THP (NEW_ANON pmd)", MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 1,
 	  0, -1, -1, false, 1, 1, 1, false, true, false, true, 512, 512, 1, 2, PSS1 },
 	{ "fork B (dup pmd)", MC_OP_DUP, MC_LEVEL_PMD, 0, 0, 512, 2,
 	  1, -1, -1, false, 2, 2, 2, true, false, false, true, 512, 512, 2, 2, PSS2 },
@@ -108,13 +110,13 @@ static const struct dm_step dm_steps[] = {
 	  1, 1, 1, true, 514, 3, 3, true, false, false, true, 512, 512, 1026, 512, PSS3 },
 	{ "B splits: +1, compound 1->0", MC_OP_REMAP, MC_LEVEL_PMD, 0, 0, 512, 2,
 	  0, 2, 2, true, 1025, 3, 3, true, false, false, true, 512, 512, 514, 512, PSS3 },
-	{ "C splits: +1, last compound, DoubleMap cleared -1", MC_OP_REMAP, MC_LEVEL_PMD, 0, 0, 512, 3,
+	{ "C splits: +1, last compound, DoubleMap -1", MC_OP_REMAP, MC_LEVEL_PMD, 0, 0, 512, 3,
 	  -1, 2, 2, false, 1536, 3, 3, true, false, false, true, 0, 512, 1026, 512, PSS3 },
 	{ "A exits (512 PTE removals)", MC_OP_REMOVE, MC_LEVEL_PTE, 0, 0, 512, 1,
 	  -1, 1, 1, false, 1024, 2, 2, true, false, false, true, 0, 512, 512, 512, PSS2 },
 	{ "B exits", MC_OP_REMOVE, MC_LEVEL_PTE, 0, 0, 512, 2,
 	  -1, 0, 0, false, 512, 1, 1, false, false, false, true, 0, 512, 512, 512, PSS1 },
-	{ "C exits: every page's last unmap, queued at page 0", MC_OP_REMOVE, MC_LEVEL_PTE, 0, 0, 512, 3,
+	{ "C exits: last unmaps, queued at page 0", MC_OP_REMOVE, MC_LEVEL_PTE, 0, 0, 512, 3,
 	  -1, -1, -1, false, 0, 0, 0, true, false, true, false, 0, 0, 513, 512, PSS1 },
 };
 
@@ -149,8 +151,8 @@ static void test_doublemap_example(void)
 		is_int(x.d_atomics, t->atomics, "atomics of the step");
 		is_int(x.d_lines, t->lines, "struct-page lines of the step");
 		if (t->mapped) {
-			struct mc_smaps a = smaps(&x, 0, 512, t->fmc <= 3 ? MC_LEVEL_PMD : MC_LEVEL_PTE,
-						  2);
+			enum mc_level lv = t->fmc <= 3 ? MC_LEVEL_PMD : MC_LEVEL_PTE;
+			struct mc_smaps a = smaps(&x, 0, 512, lv, 2);
 
 			is_int(a.pss >> MC_PSS_SHIFT, t->pss_a, "smaps PSS (bytes) of 512 pages");
 			is_int(a.pss_anon, a.pss, "Pss_Anon = Pss");
@@ -200,7 +202,7 @@ static void test_file_pmd_pte(enum mc_kind kind)
 	ok(M->maybe_shared(&x.ctx, &x.f, x.s), "maybe shared (page 0 mapped twice)");
 	ok(!M->pagemap_exclusive(&x.ctx, &x.f, x.s, 5, MC_LEVEL_PMD),
 	   "pagemap PMD: head mapcount 2 -> not exclusive for page 5 either");
-	ok(M->pagemap_exclusive(&x.ctx, &x.f, x.s, 5, MC_LEVEL_PTE), "pagemap PTE page 5 exclusive");
+	ok(M->pagemap_exclusive(&x.ctx, &x.f, x.s, 5, MC_LEVEL_PTE), "pagemap PTE 5 exclusive");
 	a = smaps(&x, 0, 512, MC_LEVEL_PMD, 512 + 4);
 	b = smaps(&x, 0, 3, MC_LEVEL_PTE, 512 + 4);
 	is_int(a.pss >> MC_PSS_SHIFT, 2091008, "A PSS = 509 + 3/2 pages");
@@ -247,7 +249,7 @@ static void test_partial_unmap(void)
 	fx_init(&x, 9, MC_KIND_ANON);
 	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, MC_OPF_EXCLUSIVE, 0, 512, 1);
 	fx_op(&x, MC_OP_REMAP, MC_LEVEL_PMD, 0, 0, 512, 1);
-	is_int(x.d_atomics, 1026, "exclusive remap: 512 PAE + 512 inc + add_negative + test_and_clear");
+	is_int(x.d_atomics, 1026, "excl remap: 512 PAE, 512 inc, dec, test_and_clear");
 	ok(M->anon_exclusive(&x.ctx, &x.f, x.s, 300), "PAE propagated to page 300");
 	ok(!mc_legacy_double_map(x.s, 0), "no DoubleMap (single PMD)");
 	is_int(x.ctx.vm[MC_NR_ANON_THPS], 0, "AnonHugePages 0");
@@ -431,8 +433,6 @@ struct cost_case {
 
 #define OP(t, l, fl, fi, n, m) { .type = MC_OP_##t, .level = MC_LEVEL_##l, .flags = (fl), \
 				 .first = (fi), .nr = (n), .mm = (m), .src_mm = 1 }
-#define EX MC_OPF_EXCLUSIVE
-
 static const struct cost_case cost_cases[] = {
 	{ "anon PTE map, 1 page (small folio, new)", 0, MC_KIND_ANON, { { 0 } },
 	  OP(NEW_ANON, PTE, EX, 0, 1, 1), 1, 1 },
@@ -739,7 +739,7 @@ static void test_freeze_restore(void)
 	ok(!M->anon_exclusive(&x.ctx, &x.f, x.s, 0), "PAE moved into the migration entry");
 	is_int(x.ctx.vm[MC_NR_ANON_MAPPED] + x.ctx.vm[MC_NR_ANON_THPS], 0, "stats 0");
 	ok(M->partially_mapped(&x.ctx, &x.f, x.s), "the dying THP was queued by the removals");
-	is_int(x.d_atomics, 1 + 512 + 1 + 1 + 512 + 1, "clear PAE, 512 inc, dec, clear DM, 512 dec, lock");
+	is_int(x.d_atomics, 1 + 512 + 1 + 1 + 512 + 1, "PAE, 512 inc, dec, DM, 512 dec, lock");
 	fx_fini(&x);
 	is_int(x.ctx.violations, 0, "fini clean after freeze");
 	fx_init(&y, 0, MC_KIND_ANON);
@@ -755,7 +755,7 @@ static void test_anon_pmd_overcount(void)
 {
 	struct fx x;
 
-	tap_diag("6.1: a PTE rmap added while PMD-mapped without PG_double_map overcounts AnonPages");
+	tap_diag("6.1: a PTE rmap added to a PMD-mapped THP without PG_double_map: AnonPages +1");
 	fx_init(&x, 9, MC_KIND_ANON);
 	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 1);
 	fx_op(&x, MC_OP_ADD, MC_LEVEL_PTE, 0, 0, 4, 2);	/* remove_migration_pte in mm 2 */
