@@ -142,6 +142,8 @@ static void lines_range(struct mc_lines *l, uint32_t lo, uint32_t hi)
 
 static void lines_page(struct mc_lines *l, uint32_t page)
 {
+	if (page >= l->lo && page < l->hi)
+		return;
 	for (unsigned int i = 0; i < l->nr_extra; i++)
 		if (l->extra[i] == page)
 			return;
