@@ -338,6 +338,15 @@ static void test_remap(void)
 	is_int(x.ctx.violations, 2, "misaligned PMD rejected");
 	fx_op(&x, MC_OP_ADD, MC_LEVEL_PTE, 0, 510, 5, 1);
 	is_int(x.ctx.violations, 3, "PTE range past the folio rejected");
+	fx_op(&x, MC_OP_ADD, MC_LEVEL_PUD, 0, 0, 512, 1);
+	is_int(x.ctx.violations, 4, "PUD on an order-9 folio rejected");
+	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 1);
+	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 2);
+	is_int(x.ctx.violations, 5, "second NEW_ANON of a mapped folio: one violation");
+	is_int(fmc(&x), 2, "... accounted as an add: 2 entries");
+	is_int(x.ctx.vm[MC_NR_ANON_MAPPED], 512, "AnonPages not double counted");
+	fx_op(&x, MC_OP_REMOVE, MC_LEVEL_PMD, 0, 0, 512, 1);
+	fx_op(&x, MC_OP_REMOVE, MC_LEVEL_PMD, 0, 0, 512, 2);
 	fx_fini(&x);
 }
 
