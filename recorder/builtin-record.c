@@ -369,7 +369,7 @@ static void fill_header(struct recorder *r, struct mc_rec_header *h, char *extra
 	snprintf(extra, len,
 		 "mono_start_ns=%llu\nmode=%s\nthp=%s\nthp_64kB=%s\npagemap_scan=1\n"
 		 "checkpoint_interval_ms=%u\nrecorder_pid=%d\n",
-		 (unsigned long long)mono_ns(),
+		 (unsigned long long)r->start_ns,
 		 r->mode == MODE_ALL ? "all" : r->mode == MODE_PID ? "pid" :
 		 r->mode == MODE_CGROUP ? "cgroup" : "command", thp, mthp, r->ckpt_interval_ms,
 		 r->self);
@@ -671,6 +671,7 @@ int cmd_record(int argc, char **argv)
 			kill(r->child, SIGKILL);
 		return 1;
 	}
+	r->start_ns = mono_ns();
 	fill_header(r, &hdr, extra, sizeof(extra), &u);
 	r->w = mc_writer_open(r->out, &hdr, r->force ? MC_W_FORCE : 0, err, sizeof(err));
 	if (!r->w) {
@@ -680,7 +681,7 @@ int cmd_record(int argc, char **argv)
 			kill(r->child, SIGKILL);
 		return 1;
 	}
-	start = mono_ns();
+	start = r->start_ns;
 	r->now = start;
 	tracing_start(r->tr);
 	for (int i = 0; i < ninitial; i++)

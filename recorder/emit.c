@@ -19,7 +19,8 @@ int emit(const struct mc_record *rec)
 	if (!g_rec->w || write_error[0])
 		return -1;
 	copy.time = g_rec->now;
-	if (mc_writer_put(g_rec->w, &copy)) {
+	if (mc_writer_set_time(g_rec->w, g_rec->now - g_rec->start_ns) ||
+	    mc_writer_put(g_rec->w, &copy)) {
 		snprintf(write_error, sizeof(write_error), "%s", mc_writer_error(g_rec->w));
 		g_stop = 1;
 		return -1;

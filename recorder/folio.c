@@ -25,10 +25,11 @@
 #define KPF_OFFLINE 23
 #define KPF_ZERO_PAGE 24
 #define KPF_PGTABLE 26
-#define KPF_RESERVED 32
 #define BIT(b) (1ull << (b))
+/* Not modelled: holes, zero pages, hugetlb. Reserved pages stay: the vdso
+ * is one, rmapped and counted by smaps. */
 #define KPF_SKIP (BIT(KPF_NOPAGE) | BIT(KPF_ZERO_PAGE) | BIT(KPF_HUGE) | BIT(KPF_OFFLINE) | \
-		  BIT(KPF_PGTABLE) | BIT(KPF_RESERVED))
+		  BIT(KPF_PGTABLE))
 
 static int kpf_fd = -1, kpc_fd = -1;
 static struct u64map folios;	/* head pfn -> struct folio * */
@@ -203,14 +204,14 @@ static bool make_room(const struct parsed *p)
 static struct folio *revalidate(struct folio *f, const struct parsed *p)
 {
 	uint64_t head = f->head, mapped = f->mapped;
-	unsigned order = f->order;
+	unsigned order = f->order, kind = f->kind;
 
 	if (mapped && p->order < order && p->head >= head &&
 	    p->head + (1ull << p->order) <= head + (1ull << order)) {
 		emit_split(head, p->order);
 		forget(f);
 		for (uint64_t h = head; h < head + (1ull << order); h += 1ull << p->order) {
-			struct parsed piece = { .head = h, .order = p->order, .kind = f->kind };
+			struct parsed piece = { .head = h, .order = p->order, .kind = kind };
 			struct folio *n = insert(&piece);
 
 			if (!n)

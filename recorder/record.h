@@ -21,7 +21,7 @@
 #define WIN_SHIFT 21			/* one PMD: 2 MiB */
 #define WIN_PAGES 512
 #define PMD_ORDER 9
-#define MAX_VA (1ull << 47)		/* x86-64 4-level user address space */
+#define MAX_VA ((1ull << 47) - 4096)	/* x86-64 TASK_SIZE_MAX (4-level) */
 #define LVL_PTE 0
 #define LVL_PMD 1
 
@@ -187,6 +187,7 @@ struct recorder {
 	pid_t self;
 	pid_t child;		/* -- COMMAND: the command's pid */
 	uint64_t now;		/* trace time of what is being emitted (mono ns) */
+	uint64_t start_ns;	/* mono time of the trace's time 0 */
 	uint64_t last_flush, last_ckpt, last_rescan, last_split_check;
 	uint64_t split_stat;	/* vmstat thp_split_page + thp_deferred_split_page */
 	unsigned nckpt;
