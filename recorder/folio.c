@@ -94,7 +94,8 @@ struct parsed {
 	bool skip;
 };
 
-/* Find the folio holding pfn in a block of flags starting at base. */
+/* Find the folio holding pfn in a block of n flags starting at base; kpf[n]
+ * is the entry after the block. */
 static bool parse_folio(const uint64_t *kpf, uint64_t base, size_t n, uint64_t pfn,
 			struct parsed *p)
 {
@@ -110,7 +111,7 @@ static bool parse_folio(const uint64_t *kpf, uint64_t base, size_t n, uint64_t p
 	if (kpf[h] & BIT(KPF_COMPOUND_HEAD))
 		while (end < n && (kpf[end] & BIT(KPF_COMPOUND_TAIL)))
 			end++;
-	if (end == n && end - h > 1 && (kpf[h] & BIT(KPF_COMPOUND_HEAD)))
+	if (end == n && (kpf[n] & BIT(KPF_COMPOUND_TAIL)))
 		return false;	/* larger than PMD order: not modelled */
 	p->head = base + h;
 	p->order = __builtin_ctzll(end - h);
@@ -130,7 +131,7 @@ static bool parse_folio(const uint64_t *kpf, uint64_t base, size_t n, uint64_t p
 static struct kpf_block {
 	uint64_t base;
 	uint64_t pass;
-	uint64_t kpf[WIN_PAGES];
+	uint64_t kpf[WIN_PAGES + 1];
 } blocks[BLOCK_CACHE];
 static uint64_t pass = 1;
 
@@ -145,7 +146,7 @@ static bool read_parsed(uint64_t pfn, struct parsed *p)
 	struct kpf_block *b = &blocks[(base / WIN_PAGES) % BLOCK_CACHE];
 
 	if (b->pass != pass || b->base != base) {
-		if (pread_u64(kpf_fd, base, WIN_PAGES, b->kpf))
+		if (pread_u64(kpf_fd, base, WIN_PAGES + 1, b->kpf))
 			return false;
 		b->base = base;
 		b->pass = pass;

@@ -110,6 +110,7 @@ void proc_remove(struct proc *p)
 		close(p->pagemap_fd);
 	mm_put(p->mm);
 	free(p->dirty);
+	free(p->faults);
 	free(p);
 }
 
@@ -159,6 +160,23 @@ void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end)
 		p->dirty_cap = cap;
 	}
 	p->dirty[p->ndirty++] = rg;
+}
+
+void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts)
+{
+	proc_mark_dirty(p, addr, addr + 1);
+	if (p->nfaults && p->faults[p->nfaults - 1].addr >> WIN_SHIFT == addr >> WIN_SHIFT)
+		return;	/* one check per window is enough */
+	if (p->nfaults == p->faults_cap) {
+		size_t cap = p->faults_cap ? p->faults_cap * 2 : 64;
+		struct fault_check *f = realloc(p->faults, cap * sizeof(*f));
+
+		if (!f)
+			return;
+		p->faults = f;
+		p->faults_cap = cap;
+	}
+	p->faults[p->nfaults++] = (struct fault_check){ addr, ts, false };
 }
 
 int proc_pagemap_fd(struct proc *p)

@@ -137,6 +137,12 @@ struct range {
 	uint64_t start, end;
 };
 
+struct fault_check {
+	uint64_t addr;
+	uint64_t ts;	/* when the fault began */
+	bool retry;	/* its window is read again this round */
+};
+
 struct proc {
 	pid_t pid;		/* tgid */
 	struct mm *mm;
@@ -151,6 +157,10 @@ struct proc {
 	struct range *dirty;	/* ranges to reconcile */
 	size_t ndirty, dirty_cap;
 	uint64_t brk;		/* last brk seen, 0 unknown */
+	/* faults whose page must be present after the reconcile; a fault still
+	 * in flight when its window was read is looked at again next round */
+	struct fault_check *faults;
+	size_t nfaults, faults_cap;
 };
 
 struct procs {
@@ -232,6 +242,7 @@ struct proc *proc_add(pid_t tgid, pid_t parent, struct mm *mm, const char *comm)
 void proc_remove(struct proc *p);
 pid_t tid_to_tgid(pid_t tid);
 void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end);
+void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts);
 int proc_pagemap_fd(struct proc *p);
 void proc_read_comm(pid_t pid, char *comm, size_t len);
 void mm_set_name(struct mm *mm, pid_t pid, const char *comm);

@@ -252,6 +252,33 @@ static int cmp_range(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+static bool shadow_has(struct mm *mm, uint64_t addr)
+{
+	struct swin *w = shadow_win(mm, addr >> WIN_SHIFT, false);
+
+	return w && w->pfn[(addr >> 12) & (WIN_PAGES - 1)];
+}
+
+/* Faults whose page is still absent (the fault was in flight when its window
+ * was read, e.g. a THP being cleared) are looked at again in later rounds,
+ * for up to FAULT_RETRY_NS. */
+#define FAULT_RETRY_NS 50000000ull
+
+static void recheck_faults(struct recorder *r, struct proc *p)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < p->nfaults; i++) {
+		struct fault_check fc = p->faults[i];
+
+		if (!shadow_has(p->mm, fc.addr) && r->now - fc.ts < FAULT_RETRY_NS) {
+			fc.retry = true;
+			p->faults[keep++] = fc;
+		}
+	}
+	p->nfaults = keep;
+}
+
 static void reconcile_proc(struct recorder *r, struct proc *p)
 {
 	if (p->full_rescan) {
@@ -260,6 +287,7 @@ static void reconcile_proc(struct recorder *r, struct proc *p)
 
 		p->full_rescan = false;
 		p->ndirty = 0;
+		p->nfaults = 0;
 		if (pagemap_scan_process(r, p, 0, MAX_VA,
 					 reason < 0 ? MC_CONF_OBSERVED : MC_CONF_OBSERVED) == 0 &&
 		    reason >= 0 && r->rmap_records > before) {
@@ -268,8 +296,14 @@ static void reconcile_proc(struct recorder *r, struct proc *p)
 		}
 		return;
 	}
-	if (!p->ndirty)
+	if (!p->ndirty && !p->nfaults)
 		return;
+	if (p->nfaults) {
+		/* last round's retries first: their windows are read again now */
+		for (size_t i = 0; i < p->nfaults; i++)
+			if (p->faults[i].retry)
+				proc_mark_dirty(p, p->faults[i].addr, p->faults[i].addr + 1);
+	}
 	qsort(p->dirty, p->ndirty, sizeof(*p->dirty), cmp_range);
 	for (size_t i = 0; i < p->ndirty;) {
 		struct range rg = p->dirty[i++];
@@ -282,6 +316,7 @@ static void reconcile_proc(struct recorder *r, struct proc *p)
 		pagemap_scan_process(r, p, rg.start, rg.end, MC_CONF_OBSERVED);
 	}
 	p->ndirty = 0;
+	recheck_faults(r, p);
 }
 
 uint64_t pagemap_reconcile_all(struct recorder *r)
@@ -752,7 +787,7 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	case EV_FAULT:
 		p = proc_get(tid_to_tgid(ev->pid));
 		if (p)
-			proc_mark_dirty(p, ev->a[0], ev->a[0] + 1);
+			proc_mark_fault(p, ev->a[0], ev->ts);
 		break;
 	case EV_RSS:
 		on_rss(r, ev);
