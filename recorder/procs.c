@@ -71,9 +71,9 @@ void mm_put(struct mm *mm)
 	shadow_clear(mm, false);
 	u64map_free(&mm->wins);
 	u64map_del(&ps->mms, mm->id);
-	if (mm->mm_id && u64map_get(&ps->by_mmid, mm->mm_id) == mm)
+	if (u64map_get(&ps->by_mmid, mm->mm_id) == mm)
 		u64map_del(&ps->by_mmid, mm->mm_id);
-	if (mm->mm_ptr && u64map_get(&ps->by_mmptr, mm->mm_ptr) == mm)
+	if (u64map_get(&ps->by_mmptr, mm->mm_ptr) == mm)
 		u64map_del(&ps->by_mmptr, mm->mm_ptr);
 	free(mm);
 }

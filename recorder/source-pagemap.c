@@ -754,6 +754,8 @@ static void on_rss(struct recorder *r, const struct rec_event *ev)
 		if (p) {
 			mm = p->mm;
 			if (mm->mm_id != (uint32_t)ev->a[0]) {
+				if (u64map_get(&r->procs.by_mmid, mm->mm_id) == mm)
+					u64map_del(&r->procs.by_mmid, mm->mm_id);
 				mm->mm_id = (uint32_t)ev->a[0];
 				u64map_put(&r->procs.by_mmid, mm->mm_id, mm);
 			}
@@ -811,6 +813,8 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	case EV_MM_LOCK:
 		p = proc_get(tid_to_tgid(ev->pid));
 		if (p && p->mm->mm_ptr != ev->a[0]) {
+			if (u64map_get(&r->procs.by_mmptr, p->mm->mm_ptr) == p->mm)
+				u64map_del(&r->procs.by_mmptr, p->mm->mm_ptr);
 			p->mm->mm_ptr = ev->a[0];
 			u64map_put(&r->procs.by_mmptr, ev->a[0], p->mm);
 		}

@@ -95,14 +95,19 @@ struct tracing {
 
 int tracing_sweep_stale(void)
 {
-	char **names = tracefs_instances("^mapcount_[0-9]+$");
+	/* no regex: libtracefs 1.6.4 leaks the one it compiles */
+	char **names = tracefs_instances(NULL);
 	int swept = 0;
 
 	for (size_t i = 0; names && names[i]; i++) {
-		pid_t pid = (pid_t)strtol(names[i] + 9, NULL, 10);
+		char *end;
+		pid_t pid;
 		struct tracefs_instance *inst;
 
-		if (pid <= 0 || !(kill(pid, 0) < 0 && errno == ESRCH))
+		if (strncmp(names[i], "mapcount_", 9))
+			continue;
+		pid = (pid_t)strtol(names[i] + 9, &end, 10);
+		if (*end || pid <= 0 || !(kill(pid, 0) < 0 && errno == ESRCH))
 			continue;
 		inst = tracefs_instance_alloc(NULL, names[i]);
 		if (inst && tracefs_instance_destroy(inst) == 0)
