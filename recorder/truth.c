@@ -14,7 +14,39 @@
 
 #include "recorder/record.h"
 
-#define OUTSIDE_K_SHIFT 36	/* outside vpn = k << 36 | pfn: k-th extra mapper */
+/*
+ * The outside pseudo-mm maps each extra mapper of a page at a VPN of its own,
+ * taken from a pool of slots: (pfn, k-th extra mapper) -> slot.
+ */
+static struct u64map outside_slot;	/* pfn << 16 | k -> vpn */
+static uint64_t *free_slots;
+static size_t nfree, free_cap;
+static uint64_t next_slot = 1;
+
+static uint64_t slot_get(uint64_t pfn, unsigned k)
+{
+	uint64_t vpn = nfree ? free_slots[--nfree] : next_slot++;
+
+	u64map_put(&outside_slot, pfn << 16 | k, (void *)(uintptr_t)vpn);
+	return vpn;
+}
+
+static uint64_t slot_put(uint64_t pfn, unsigned k)
+{
+	uint64_t vpn = (uintptr_t)u64map_del(&outside_slot, pfn << 16 | k);
+
+	if (nfree == free_cap) {
+		size_t cap = free_cap ? free_cap * 2 : 1024;
+		uint64_t *v = realloc(free_slots, cap * sizeof(*v));
+
+		if (!v)
+			return vpn;
+		free_slots = v;
+		free_cap = cap;
+	}
+	free_slots[nfree++] = vpn;
+	return vpn;
+}
 
 uint64_t mono_ns(void)
 {
@@ -178,13 +210,12 @@ static void outside_update(struct recorder *r, uint64_t pfn, unsigned want)
 		r->outside->users = 1;
 	}
 	for (unsigned k = have; k < want; k++)
-		emit_map(r->outside, ((uint64_t)k << OUTSIDE_K_SHIFT) | pfn, f, pfn, 1, LVL_PTE,
-			 MC_CONF_OBSERVED, false);
+		emit_map(r->outside, slot_get(pfn, k), f, pfn, 1, LVL_PTE, MC_CONF_OBSERVED, false);
 	for (unsigned k = want; k < have; k++) {
 		struct mc_record rec = { .type = MC_REC_UNMAP };
 
 		rec.u.unmap.mm = r->outside->id;
-		rec.u.unmap.vpn = ((uint64_t)k << OUTSIDE_K_SHIFT) | pfn;
+		rec.u.unmap.vpn = slot_put(pfn, k);
 		rec.u.unmap.pfn = head;
 		rec.u.unmap.nr = 1;
 		rec.u.unmap.lf = LVL_PTE | (MC_CONF_OBSERVED << MC_LF_CONF_SHIFT);
