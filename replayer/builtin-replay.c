@@ -189,7 +189,7 @@ int cmd_replay(int argc, char **argv)
 	char err[1024];
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {

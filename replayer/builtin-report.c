@@ -146,7 +146,7 @@ int cmd_report(int argc, char **argv)
 	char err[1024];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
