@@ -58,6 +58,9 @@ static void track(struct world *w, int fi, const struct mc_op *op)
 	int d = op->type == MC_OP_REMOVE ? -1 : 1;
 	uint32_t p;
 
+	/* smaps is only queried on folios of up to MAXPAGES pages without PUDs */
+	if (op->first + op->nr > MAXPAGES || op->level == MC_LEVEL_PUD)
+		return;
 	if (op->type == MC_OP_REMAP) {
 		w->pmd[op->mm][fi][op->first / MC_PMD_NR]--;
 		for (p = op->first; p < op->first + MC_PMD_NR; p++)
@@ -432,8 +435,387 @@ static void test_examples(void)
 	RUN_EXAMPLE("(f')", MC_KIND_ANON, 4, example_f_alt);
 }
 
+/* ---- costs, spec section 4 --------------------------------------------------------- */
+
+struct cost {
+	uint64_t atomics, lines;
+};
+
+static struct cost apply_cost(struct world *w, int fi, struct mc_op op)
+{
+	struct cost c = { w->ctx.atomics, w->ctx.cachelines };
+
+	world_apply(w, fi, &op);
+	c.atomics = w->ctx.atomics - c.atomics;
+	c.lines = w->ctx.cachelines - c.lines;
+	return c;
+}
+
+static void is_cost(struct cost got, uint64_t atomics, uint64_t lines, const char *what)
+{
+	is_int(got.atomics, atomics, "cost %s: atomics", what);
+	is_int(got.lines, lines, "cost %s: cache lines", what);
+}
+
+/* the diag table's operations, each on a fresh folio */
+static struct cost cost_pte_map(unsigned int nr)
+{
+	struct world *w = world_new(MC_KIND_FILE, 4);
+	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, 0, 0, nr, A, 0));
+
+	world_free(w);
+	return c;
+}
+
+static struct cost cost_pmd_map(void)
+{
+	struct world *w = world_new(MC_KIND_FILE, 9);
+	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
+
+	world_free(w);
+	return c;
+}
+
+static struct cost cost_fork_pmd(void)
+{
+	struct world *w = world_new(MC_KIND_ANON, 9);
+	struct cost c;
+
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
+	c = apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
+	world_free(w);
+	return c;
+}
+
+static struct cost cost_remap(bool exclusive)
+{
+	struct world *w = world_new(MC_KIND_ANON, 9);
+	struct cost c;
+
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
+	if (!exclusive)
+		world_apply(w, 0, &(struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
+	c = apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0));
+	world_free(w);
+	return c;
+}
+
+static void test_costs(void)
+{
+	struct world *w;
+	struct cost c;
+
+	is_cost(cost_pte_map(1), 1, 2, "ADD PTE n=1");
+	is_cost(cost_pte_map(16), 1, 2, "ADD PTE n=16");
+	is_cost(cost_pmd_map(), 1, 2, "ADD PMD");
+	is_cost(cost_fork_pmd(), 2, 2, "DUP anon PMD, PAE set (x=1)");
+	is_cost(cost_remap(false), 3, 2, "REMAP, not exclusive");
+	is_cost(cost_remap(true), 3 + 512, 512, "REMAP, exclusive: +512 PAE, lines 0..511");
+
+	w = world_new(MC_KIND_ANON, 4);
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0)), 16, 16,
+		"NEW_ANON mTHP excl: N set_bit");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, B, A)), 1 + 16, 16,
+		"DUP anon PTE n=16, x=16");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, B)), 1, 16,
+		"DUP anon PTE n=16, x=0: PAE read per page");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 16, C, 0)), 1, 2,
+		"REMOVE PTE n=16");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, EXCL, 4, 4, C, 0)), 1 + 4, 6,
+		"ADD PTE n=4 at 4, excl: 2 + n lines");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 4);
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 8, 8, A, 0)), 1 + 2, 3,
+		"REMOVE PTE that queues: +2 atomics, +page[2]");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 4, 4, A, 0)), 1, 2,
+		"REMOVE PTE, already PARTIAL: no re-queue");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 9);
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0)), 1, 2,
+		"NEW_ANON PMD THP excl");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PMD, 0, 0, 512, A, 0)), 1, 2,
+		"REMOVE PMD");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 10);
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 512, 512, A, 0)), 2, 3,
+		"ADD_ANON PMD K=1 excl: +1 line for page 512");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, EXCL, 0, 512, A, 0)), 2, 2,
+		"ADD_ANON PMD K=0 excl");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 512, 512, A, 0)), 3 + 512, 514,
+		"REMAP K=1 exclusive: lines 0, 1, 512..1023");
+	world_free(w);
+
+	w = world_new(MC_KIND_FILE, 9);
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A)), 1, 2,
+		"DUP file PMD = child refault");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, A)), 1, 2,
+		"DUP file PTE n=16");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0)), 2, 2,
+		"REMAP file: zap PMD + PTE refault");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 0);
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0)), 1, 1,
+		"small NEW_ANON excl");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A)), 2, 1,
+		"small DUP, PAE cleared");
+	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0)), 1, 1,
+		"small REMOVE");
+	world_free(w);
+
+	tap_diag("%-34s %8s %6s | %-22s", "operation (64-bit)", "atomics", "lines",
+		 "spec section 4: RMW / lines");
+	c = cost_pte_map(1);
+	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 1 page", c.atomics, c.lines, "1 / 2");
+	c = cost_pte_map(16);
+	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 16 pages (one batch)", c.atomics, c.lines,
+		 "1 / 2");
+	c = cost_pmd_map();
+	tap_diag("%-34s %8lu %6lu | %-22s", "PMD map", c.atomics, c.lines, "1 / 2");
+	c = cost_fork_pmd();
+	tap_diag("%-34s %8lu %6lu | %-22s", "fork dup of a PMD THP (PAE set)", c.atomics,
+		 c.lines, "1 + x = 2 / 2");
+	c = cost_remap(false);
+	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE clear)", c.atomics, c.lines,
+		 "3 / 2");
+	c = cost_remap(true);
+	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE set)", c.atomics, c.lines,
+		 "3 + 512 / 2 (+512)");
+}
+
+/* ---- geometry the RFC newly allows ------------------------------------------------- */
+
+static void test_geometry(void)
+{
+	const struct tmpages_large *s;
+	struct world *w;
+
+	/* P13's own example: 512-page folio by two PMDs and one PTE */
+	w = world_new(MC_KIND_FILE, 9);
+	s = w->state[0];
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, B, 0));
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 7, 1, C, 0));
+	is_int(s->large_mapcount + 1, 3, "P13 example: mapcount 3");
+	is_int(s->total_mapped_pages, 1025, "P13 example: 1025 total mapped pages");
+	is_int(w->ctx.vm[MC_NR_FILE_PMDMAPPED], 512, "P13 example: FilePmdMapped once");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PMD, 0, 0, 512, A, 0));
+	is_int(w->ctx.vm[MC_NR_FILE_PMDMAPPED], 512, "one PMD left: FilePmdMapped stays");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PMD, 0, 0, 512, B, 0));
+	is_int(w->ctx.vm[MC_NR_FILE_PMDMAPPED], 0, "last PMD gone: T - mapcount == 0");
+	is_int(w->ctx.vm[MC_NR_FILE_MAPPED], 512, "PTE left: Mapped counts the whole folio");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 7, 1, C, 0));
+	is_int(w->ctx.vm[MC_NR_FILE_MAPPED], 0, "unmapped: Mapped back to 0");
+	is_int(w->ctx.violations, 0, "P13 example: no invariant breach");
+	M->fini(&w->ctx, &w->f[0], w->state[0]);
+	is_int(w->ctx.violations, 0, "P13 example: fini finds the initial state");
+	world_free(w);
+
+	/* order 18 anon by one PUD (kernel NEW_ANON) */
+	w = world_new(MC_KIND_ANON, 18);
+	s = w->state[0];
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PUD, EXCL, 0, MC_PUD_NR, A, 0));
+	is_int(s->large_mapcount, 0, "PUD NEW_ANON: LM 0");
+	is_int(s->total_mapped_pages, MC_PUD_NR, "PUD NEW_ANON: T 262144");
+	is_int(tmpages_pae(s, 0) + tmpages_pae(s, 1) + tmpages_pae(s, 512), 1,
+	       "PUD NEW_ANON: PAE on the unit's first page only");
+	is_int(w->ctx.vm[MC_NR_ANON_MAPPED], MC_PUD_NR, "PUD: AnonPages +262144");
+	is_int(w->ctx.vm[MC_NR_ANON_THPS], 0, "PUD: AnonHugePages untouched");
+	is_int(M->page_mapcount(&w->ctx, &w->f[0], w->state[0], 77), 1, "PUD: kpagecount 1");
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PUD, 0, 0, MC_PUD_NR, B, A));
+	is_int(M->page_mapcount(&w->ctx, &w->f[0], w->state[0], 77), 2, "PUD dup: kpagecount 2");
+	is_int(tmpages_pae(s, 0), 0, "PUD dup clears the unit's PAE");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PUD, 0, 0, MC_PUD_NR, B, 0));
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PUD, 0, 0, MC_PUD_NR, A, 0));
+	is_int(s->total_mapped_pages, 0, "PUD: all gone, T 0");
+	is_int(M->partially_mapped(&w->ctx, &w->f[0], w->state[0]), 0, "PUD: never partial");
+	is_int(w->ctx.violations, 0, "PUD: no invariant breach");
+	world_free(w);
+
+	/* order 18 anon by PMDs: first map is not what NEW_ANON assumes -> ADD_ANON */
+	w = world_new(MC_KIND_ANON, 18);
+	s = w->state[0];
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 3 * 512, 512, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, EXCL, 0, 512, A, 0));
+	is_int(s->large_mapcount, 1, "order 18 by 2 PMDs: LM 1");
+	is_int(s->total_mapped_pages, 1024, "order 18 by 2 PMDs: T 1024");
+	is_int(w->ctx.vm[MC_NR_ANON_MAPPED], MC_PUD_NR, "order 18 by PMDs: whole folio counted");
+	is_int(w->ctx.vm[MC_NR_ANON_THPS], 0, "order 18 by PMDs: AnonHugePages untouched");
+	is_int(tmpages_pae(s, 1536) && tmpages_pae(s, 0), 1, "PAE on both PMDs' first pages");
+	is_int(M->partially_mapped(&w->ctx, &w->f[0], w->state[0]), 0,
+	       "add never detects a partial mapping");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PMD, 0, 0, 512, A, 0));
+	is_int(M->partially_mapped(&w->ctx, &w->f[0], w->state[0]), 1,
+	       "PMD removal leaving 0 < T < N queues");
+	is_int(w->ctx.events[MC_EV_THP_DEFERRED_SPLIT_PAGE], 1, "thp_deferred_split_page +1");
+	is_int(w->ctx.events[MC_EV_DEFERRED_SPLIT_QUEUED], 1, "deferred split queued +1");
+	world_apply(w, 0, &(struct mc_op)OP(REMAP, PMD, 0, 3 * 512, 512, A, 0));
+	is_int(s->total_mapped_pages, 512, "REMAP K=3 keeps T");
+	is_int(s->large_mapcount, 511, "REMAP K=3: 512 PTEs, no PMD");
+	is_int(tmpages_pae(s, 1536) && tmpages_pae(s, 2047), 1, "REMAP of exclusive PMD: PAE x512");
+	is_int(w->ctx.violations, 0, "order 18 by PMDs: no invariant breach");
+	world_free(w);
+
+	/* order-1 anon folio: partial but never queued (deferred_split_folio ignores it) */
+	w = world_new(MC_KIND_ANON, 1);
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 2, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 1, 1, A, 0));
+	is_int(M->partially_mapped(&w->ctx, &w->f[0], w->state[0]), 0, "order 1: never queued");
+	is_int(w->ctx.events[MC_EV_DEFERRED_SPLIT_QUEUED], 0, "order 1: no queue event");
+	world_free(w);
+}
+
+/* ---- the replayer's split protocol (spec 2.8) ----------------------------------------- */
+
+static void test_split_protocol(void)
+{
+	struct world *w = world_new(MC_KIND_ANON, 4);
+	const struct tmpages_large *s = w->state[0];
+	struct mc_folio parts[4];
+	void *pst[4];
+	bool pae[16];
+	int violations = 0;
+
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 8, 8, B, A));	/* B shares 8..15 */
+	for (uint32_t p = 0; p < 16; p++)
+		pae[p] = tmpages_pae(s, p);
+	/* try_to_migrate_one: one PTE per call; the first one queues (an artifact) */
+	for (uint32_t p = 0; p < 16; p++)
+		world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, MC_OPF_FREEZE, p, 1, A, 0));
+	is_int(M->partially_mapped(&w->ctx, &w->f[0], w->state[0]), 1,
+	       "freeze removal per page queues the folio (kernel artifact)");
+	for (uint32_t p = 8; p < 16; p++)
+		world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, MC_OPF_FREEZE, p, 1, B, 0));
+	is_int(w->ctx.vm[MC_NR_ANON_MAPPED], 0, "frozen: AnonPages 0");
+	M->fini(&w->ctx, &w->f[0], w->state[0]);
+	is_int(w->ctx.violations, 0, "frozen folio is at the initial state");
+
+	for (int i = 0; i < 4; i++) {
+		parts[i] = (struct mc_folio){ .pfn = 0x1000 + 4 * i, .slot = i, .order = 2 };
+		pst[i] = malloc(M->state_size(2));
+		M->init(&w->ctx, &parts[i], pst[i]);
+	}
+	/* remove_migration_pte: one page per call, A's mappings then B's */
+	for (uint32_t p = 0; p < 16; p++) {
+		struct mc_op op = OP(ADD, PTE, MC_OPF_RESTORE | (pae[p] ? EXCL : 0), p % 4, 1, A, 0);
+
+		M->apply(&w->ctx, &parts[p / 4], pst[p / 4], &op);
+	}
+	for (uint32_t p = 8; p < 16; p++) {
+		struct mc_op op = OP(ADD, PTE, MC_OPF_RESTORE, p % 4, 1, B, 0);
+
+		M->apply(&w->ctx, &parts[p / 4], pst[p / 4], &op);
+	}
+	is_int(w->ctx.vm[MC_NR_ANON_MAPPED], 16, "restored: 4 folios x 4 pages");
+	for (int i = 0; i < 4; i++) {
+		const struct tmpages_large *ps = pst[i];
+		bool shared = i >= 2;
+
+		is_int(ps->large_mapcount + 1, shared ? 8 : 4, "part %d: mapcount", i);
+		is_int(ps->total_mapped_pages, shared ? 8 : 4, "part %d: T", i);
+		is_int(tmpages_slot_id(ps, 0), A, "part %d: A claims slot 0", i);
+		is_int(tmpages_slot_id(ps, 1), shared ? B : 0, "part %d: slot 1", i);
+		is_int(tmpages_shared_bit(ps), shared, "part %d: SH", i);
+		is_int(tmpages_pae(ps, 0), !shared, "part %d: PAE restored from the entry", i);
+		is_int(M->partially_mapped(&w->ctx, &parts[i], pst[i]), 0, "part %d: not partial", i);
+	}
+	violations = (int)w->ctx.violations;
+	is_int(violations, 0, "split protocol: no invariant breach");
+	for (int i = 0; i < 4; i++)
+		free(pst[i]);
+	world_free(w);
+}
+
+/* ---- overflows (spec 5) and the invariant checks (spec 1.3) ---------------------------- */
+
+static void test_overflows(void)
+{
+	struct world *w = world_new(MC_KIND_FILE, 4);
+	struct tmpages_large *s = w->state[0];
+	struct tmpages_small *sm;
+
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 1, A, 0));
+	/* pretend 2^31 entries exist, raw INT32_MAX (only the counters are preset) */
+	s->large_mapcount = INT32_MAX;
+	s->mm_id_mapcount[0] = INT32_MAX;
+	s->total_mapped_pages = INT32_MAX;
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 1, A, 0));
+	is_int(w->ctx.overflows, 2, "LM and SMC wrap at INT32_MAX: 2 overflows");
+	is_int(s->large_mapcount, INT32_MIN, "LM wrapped in two's complement");
+	is_int(s->mm_id_mapcount[0], INT32_MIN, "SMC wrapped in two's complement");
+	is_int(s->total_mapped_pages, (int64_t)INT32_MAX + 1, "T is a long: no wrap at 2^31");
+	ok(w->ctx.violations >= 1, "a wrapped LM breaks J3: counted as a violation");
+	world_free(w);
+
+	w = world_new(MC_KIND_FILE, 4);
+	s = w->state[0];
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 1, A, 0));
+	s->total_mapped_pages = INT64_MAX;
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 1, 1, A, 0));
+	is_int(w->ctx.overflows, 1, "T wraps at LONG_MAX: 1 overflow");
+	is_int(s->total_mapped_pages, INT64_MIN, "T wrapped in two's complement");
+	world_free(w);
+
+	w = world_new(MC_KIND_FILE, 0);
+	sm = w->state[0];
+	sm->mapcount = INT32_MAX;
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 1, A, 0));
+	is_int(w->ctx.overflows, 1, "small _mapcount wraps: 1 overflow");
+	is_int(sm->mapcount, INT32_MIN, "small _mapcount wrapped");
+	world_free(w);
+}
+
+static void test_violations(void)
+{
+	struct world *w = world_new(MC_KIND_ANON, 9);
+	const struct tmpages_large *s = w->state[0];
+
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 0, 1, A, 0));
+	is_int(w->ctx.violations, 1, "removal of what is not mapped: violation");
+	is_int(s->large_mapcount, -1, "... and the state is left alone");
+	M->apply(&w->ctx, &w->f[0], w->state[0], &(struct mc_op)OP(ADD, PMD, 0, 100, 512, A, 0));
+	is_int(w->ctx.violations, 2, "misaligned PMD: violation");
+	M->apply(&w->ctx, &w->f[0], w->state[0], &(struct mc_op)OP(ADD, PTE, 0, 500, 13, A, 0));
+	is_int(w->ctx.violations, 3, "map past the folio's end: violation");
+	M->apply(&w->ctx, &w->f[0], w->state[0], &(struct mc_op)OP(ADD, PTE, 0, 0, 1, 0, 0));
+	is_int(w->ctx.violations, 4, "mm id 0 (MM_ID_DUMMY): violation");
+	M->apply(&w->ctx, &w->f[0], w->state[0], &(struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0));
+	is_int(w->ctx.violations, 5, "REMAP without a PMD: violation");
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, B, 0));
+	is_int(w->ctx.violations, 6, "NEW_ANON of a mapped folio: violation ...");
+	is_int(s->large_mapcount, 1, "... applied as an anon add");
+	M->fini(&w->ctx, &w->f[0], w->state[0]);
+	is_int(w->ctx.violations, 7, "fini of a mapped folio: violation");
+	world_free(w);
+}
+
+static void test_sizes(void)
+{
+	static const unsigned int orders[] = { 0, 1, 2, 4, 9, 10, 18 };
+
+	is_int(M->metadata_bytes(9), 28, "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
+	is_int(M->metadata_bytes(0), 0, "metadata: small folios count 0 (spec 4)");
+	tap_diag("%-6s %12s %15s", "order", "state_size", "metadata_bytes");
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
+		tap_diag("%-6u %12zu %15zu", orders[i], M->state_size(orders[i]),
+			 M->metadata_bytes(orders[i]));
+}
+
 int main(void)
 {
 	test_examples();
+	test_costs();
+	test_geometry();
+	test_split_protocol();
+	test_overflows();
+	test_violations();
+	test_sizes();
 	return tap_done();
 }
