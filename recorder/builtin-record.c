@@ -18,6 +18,7 @@
 #include <tracefs.h>
 
 #include "lib/builtin.h"
+#include "recorder/kprobe.h"
 #include "recorder/record.h"
 
 struct recorder *g_rec;
@@ -360,7 +361,8 @@ static void fill_header(struct recorder *r, struct mc_rec_header *h, char *extra
 	h->page_shift = 12;
 	h->pmd_order = 9;
 	h->pud_order = 18;
-	h->source = (struct mc_str){ "pagemap", 7 };
+	h->source = r->source == SRC_KPROBE ? (struct mc_str){ "kprobe", 6 }
+					    : (struct mc_str){ "pagemap", 7 };
 	h->kernel = (struct mc_str){ u->release, (uint32_t)strlen(u->release) };
 	h->clock = (struct mc_str){ "mono", 4 };
 	h->host = (struct mc_str){ u->nodename, (uint32_t)strlen(u->nodename) };
@@ -581,7 +583,9 @@ static void summary(struct recorder *r)
 		"rescans\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
-		(unsigned long long)r->events, (unsigned long long)tracing_raw_bytes(r->tr),
+		(unsigned long long)r->events,
+		(unsigned long long)(r->source == SRC_KPROBE ? kprobe_raw_events()
+							      : tracing_raw_bytes(r->tr)),
 		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired);
 	fprintf(stderr,
 		"mapcount record: shadow vs kernel, worst per process: rss %llu kB, pss %llu kB, "
@@ -626,14 +630,16 @@ int cmd_record(int argc, char **argv)
 	if (r->source != SRC_PAGEMAP) {
 		int avail = kprobe_available(why, sizeof(why));
 
-		if (r->source == SRC_KPROBE) {
-			fprintf(stderr, "mapcount record: --source kprobe: %s\n",
-				avail > 0 ? "the kprobe source is not built into this recorder yet"
-					  : why);
+		if (r->source == SRC_KPROBE && avail <= 0) {
+			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;
 		}
-		fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n",
-			avail > 0 ? "available, not used yet" : why);
+		if (avail > 0) {
+			r->source = SRC_KPROBE;
+			fprintf(stderr, "mapcount record: source kprobe\n");
+		} else {
+			fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n", why);
+		}
 	}
 	rc = tracing_sweep_stale();
 	if (rc > 0)
@@ -664,8 +670,11 @@ int cmd_record(int argc, char **argv)
 	to.pids = initial;
 	to.npids = ninitial;
 	to.buffer_kb = r->buffer_kb;
-	r->tr = tracing_open(&to, err, sizeof(err));
-	if (!r->tr) {
+	if (r->source == SRC_KPROBE)
+		rc = kprobe_open(r, r->buffer_kb * 4, err, sizeof(err));
+	else
+		rc = (r->tr = tracing_open(&to, err, sizeof(err))) ? 0 : -1;
+	if (rc) {
 		fprintf(stderr, "mapcount record: %s\n", err);
 		if (r->child)
 			kill(r->child, SIGKILL);
@@ -676,14 +685,14 @@ int cmd_record(int argc, char **argv)
 	r->w = mc_writer_open(r->out, &hdr, r->force ? MC_W_FORCE : 0, err, sizeof(err));
 	if (!r->w) {
 		fprintf(stderr, "mapcount record: %s\n", err);
-		tracing_close(r->tr);
+		r->source == SRC_KPROBE ? kprobe_close() : tracing_close(r->tr);
 		if (r->child)
 			kill(r->child, SIGKILL);
 		return 1;
 	}
 	start = r->start_ns;
 	r->now = start;
-	tracing_start(r->tr);
+	r->source == SRC_KPROBE ? kprobe_start() : tracing_start(r->tr);
 	for (int i = 0; i < ninitial; i++)
 		pagemap_track_new(r, initial[i], 0);
 	pagemap_reconcile_all(r);
@@ -692,11 +701,11 @@ int cmd_record(int argc, char **argv)
 			g_stop = 1;
 		close(release_fd);
 	}
-	rc = record_loop(r, start);
+	rc = r->source == SRC_KPROBE ? kprobe_loop(r, start) : record_loop(r, start);
 	if (!emit_error())
 		truth_checkpoint(r, "end", 0);
 	summary(r);
-	tracing_close(r->tr);
+	r->source == SRC_KPROBE ? kprobe_close() : tracing_close(r->tr);
 	if (emit_error()) {
 		fprintf(stderr, "mapcount record: %s\n", emit_error());
 		mc_writer_close(r->w);

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Guest side of the kernel lab: record every test workload with the kprobe
+# source at its quiescent points, and check that --source auto picks kprobe.
+# Runs under tests/lab/guest-init.sh (busybox sh, root, tracefs mounted).
+# Leaves in $RESULTS: WORKLOAD.trace, WORKLOAD.err, auto.err, kernel, times.
+LIST=${LAB_WORKLOADS:-"thp mthp fork-cow mremap exec exit file-shmem populate"}
+uname -r >"$RESULTS/kernel"
+# mTHP sizes (6.8+) as the recorder's workloads expect them; THP by madvise
+for f in /sys/kernel/mm/transparent_hugepage/hugepages-*kB/enabled; do
+	[ -w "$f" ] && echo inherit >"$f"
+done
+echo madvise >/sys/kernel/mm/transparent_hugepage/enabled
+status=0
+for w in $LIST; do
+	t0=$(date +%s)
+	MAPCOUNT_QUIET=1 "$MAPCOUNT" record --source kprobe -c 0 -o "$RESULTS/$w.trace" \
+		-- "$WORKLOADS/$w" 2>"$RESULTS/$w.err" || status=1
+	echo "$w $(($(date +%s) - t0))" >>"$RESULTS/times"
+done
+"$MAPCOUNT" record -c 0 -o /tmp/auto.trace -- /bin/true 2>"$RESULTS/auto.err" || status=1
+# no dynamic event or instance of ours may be left behind
+cat /sys/kernel/tracing/dynamic_events >"$RESULTS/dynamic_events.left"
+ls /sys/kernel/tracing/instances >"$RESULTS/instances.left"
+exit $status
