@@ -437,155 +437,95 @@ static void test_examples(void)
 
 /* ---- costs, spec section 4 --------------------------------------------------------- */
 
-struct cost {
+struct cost_case {
+	const char *what;
+	unsigned int kind, order;
+	struct mc_op setup[2];	/* applied first, not measured */
+	struct mc_op op;	/* measured */
 	uint64_t atomics, lines;
+	const char *spec;	/* section 4's figure, for the diag table (NULL: not shown) */
 };
 
-static struct cost apply_cost(struct world *w, int fi, struct mc_op op)
-{
-	struct cost c = { w->ctx.atomics, w->ctx.cachelines };
-
-	world_apply(w, fi, &op);
-	c.atomics = w->ctx.atomics - c.atomics;
-	c.lines = w->ctx.cachelines - c.lines;
-	return c;
-}
-
-static void is_cost(struct cost got, uint64_t atomics, uint64_t lines, const char *what)
-{
-	is_int(got.atomics, atomics, "cost %s: atomics", what);
-	is_int(got.lines, lines, "cost %s: cache lines", what);
-}
-
-/* the diag table's operations, each on a fresh folio */
-static struct cost cost_pte_map(unsigned int nr)
-{
-	struct world *w = world_new(MC_KIND_FILE, 4);
-	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, 0, 0, nr, A, 0));
-
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_pmd_map(void)
-{
-	struct world *w = world_new(MC_KIND_FILE, 9);
-	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
-
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_fork_pmd(void)
-{
-	struct world *w = world_new(MC_KIND_ANON, 9);
-	struct cost c;
-
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
-	c = apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_remap(bool exclusive)
-{
-	struct world *w = world_new(MC_KIND_ANON, 9);
-	struct cost c;
-
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
-	if (!exclusive)
-		world_apply(w, 0, &(struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
-	c = apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0));
-	world_free(w);
-	return c;
-}
+static const struct cost_case cost_cases[] = {
+	{ "PTE map, 1 page", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 1, A, 0), 1, 2, "1 / 2" },
+	{ "PTE map, 16 pages (one batch)", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 16, A, 0),
+	  1, 2, "1 / 2" },
+	{ "PMD map", MC_KIND_FILE, 9, .op = OP(ADD, PMD, 0, 0, 512, A, 0), 1, 2, "1 / 2" },
+	{ "fork dup of a PMD THP (PAE set)", MC_KIND_ANON, 9,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) }, OP(DUP, PMD, 0, 0, 512, B, A), 2, 2,
+	  "1 + x = 2 / 2" },
+	{ "PMD remap (PAE clear)", MC_KIND_ANON, 9,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0), OP(DUP, PMD, 0, 0, 512, B, A) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 3, 2, "3 / 2" },
+	{ "PMD remap (PAE set)", MC_KIND_ANON, 9, { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 3 + 512, 512, "3 + 512 / 2 (+512)" },
+	{ "NEW_ANON mTHP 16 excl", MC_KIND_ANON, 4, .op = OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0),
+	  16, 16, "N / N" },
+	{ "NEW_ANON PMD THP excl", MC_KIND_ANON, 9, .op = OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0),
+	  1, 2, "1 / 2" },
+	{ "DUP anon PTE 16, x = 16", MC_KIND_ANON, 4, { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) },
+	  OP(DUP, PTE, 0, 0, 16, B, A), 1 + 16, 16, "1 + x / 2 + n (union)" },
+	{ "DUP anon PTE 16, x = 0", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0), OP(DUP, PTE, 0, 0, 16, B, A) },
+	  OP(DUP, PTE, 0, 0, 16, C, B), 1, 16, NULL },
+	{ "ADD anon PTE 4 at page 4, excl", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 4, A, 0) }, OP(ADD, PTE, EXCL, 4, 4, A, 0), 1 + 4, 6,
+	  "1 + n / 2 + n (union)" },
+	{ "REMOVE PTE 16", MC_KIND_FILE, 4, { OP(ADD, PTE, 0, 0, 16, A, 0) },
+	  OP(REMOVE, PTE, 0, 0, 16, A, 0), 1, 2, "1 / 2" },
+	{ "REMOVE PTE 8 that queues", MC_KIND_ANON, 4, { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) },
+	  OP(REMOVE, PTE, 0, 8, 8, A, 0), 1 + 2, 3, "1 + 2 / 2 + 1" },
+	{ "REMOVE PTE, already PARTIAL", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0), OP(REMOVE, PTE, 0, 8, 8, A, 0) },
+	  OP(REMOVE, PTE, 0, 4, 4, A, 0), 1, 2, NULL },
+	{ "REMOVE PMD", MC_KIND_ANON, 9, { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) },
+	  OP(REMOVE, PMD, 0, 0, 512, A, 0), 1, 2, "1 / 2" },
+	{ "ADD anon PMD K=1 excl (order 10)", MC_KIND_ANON, 10, .op = OP(ADD, PMD, EXCL, 512, 512,
+	  A, 0), 2, 3, "1 + 1 / 2 + 1" },
+	{ "PMD remap K=1, PAE set (order 10)", MC_KIND_ANON, 10,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0), OP(ADD, PMD, EXCL, 512, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 512, 512, A, 0), 3 + 512, 514, NULL },
+	{ "PMD remap of a partial order-10 folio", MC_KIND_ANON, 10,
+	  { OP(NEW_ANON, PMD, EXCL, 512, 512, A, 0) }, OP(REMAP, PMD, 0, 512, 512, A, 0),
+	  3 + 512 + 2, 515, NULL },
+	{ "DUP file PMD = child refault", MC_KIND_FILE, 9, { OP(ADD, PMD, 0, 0, 512, A, 0) },
+	  OP(DUP, PMD, 0, 0, 512, B, A), 1, 2, NULL },
+	{ "DUP file PTE 16", MC_KIND_FILE, 4, { OP(ADD, PTE, 0, 0, 16, A, 0) },
+	  OP(DUP, PTE, 0, 0, 16, B, A), 1, 2, "1 / 2" },
+	{ "file PMD remap: zap + PTE refault", MC_KIND_FILE, 9, { OP(ADD, PMD, 0, 0, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 2, 2, NULL },
+	{ "small NEW_ANON excl", MC_KIND_ANON, 0, .op = OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0), 1, 1,
+	  "1 / 1" },
+	{ "small DUP, PAE cleared", MC_KIND_ANON, 0, { OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0) },
+	  OP(DUP, PTE, 0, 0, 1, B, A), 2, 1, NULL },
+	{ "small REMOVE", MC_KIND_ANON, 0, { OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0) },
+	  OP(REMOVE, PTE, 0, 0, 1, A, 0), 1, 1, "1 / 1" },
+};
 
 static void test_costs(void)
 {
-	struct world *w;
-	struct cost c;
-
-	is_cost(cost_pte_map(1), 1, 2, "ADD PTE n=1");
-	is_cost(cost_pte_map(16), 1, 2, "ADD PTE n=16");
-	is_cost(cost_pmd_map(), 1, 2, "ADD PMD");
-	is_cost(cost_fork_pmd(), 2, 2, "DUP anon PMD, PAE set (x=1)");
-	is_cost(cost_remap(false), 3, 2, "REMAP, not exclusive");
-	is_cost(cost_remap(true), 3 + 512, 512, "REMAP, exclusive: +512 PAE, lines 0..511");
-
-	w = world_new(MC_KIND_ANON, 4);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0)), 16, 16,
-		"NEW_ANON mTHP excl: N set_bit");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, B, A)), 1 + 16, 16,
-		"DUP anon PTE n=16, x=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, B)), 1, 16,
-		"DUP anon PTE n=16, x=0: PAE read per page");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 16, C, 0)), 1, 2,
-		"REMOVE PTE n=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, EXCL, 4, 4, C, 0)), 1 + 4, 6,
-		"ADD PTE n=4 at 4, excl: 2 + n lines");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 4);
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 8, 8, A, 0)), 1 + 2, 3,
-		"REMOVE PTE that queues: +2 atomics, +page[2]");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 4, 4, A, 0)), 1, 2,
-		"REMOVE PTE, already PARTIAL: no re-queue");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 9);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0)), 1, 2,
-		"NEW_ANON PMD THP excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PMD, 0, 0, 512, A, 0)), 1, 2,
-		"REMOVE PMD");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 10);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 512, 512, A, 0)), 2, 3,
-		"ADD_ANON PMD K=1 excl: +1 line for page 512");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, EXCL, 0, 512, A, 0)), 2, 2,
-		"ADD_ANON PMD K=0 excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 512, 512, A, 0)), 3 + 512, 514,
-		"REMAP K=1 exclusive: lines 0, 1, 512..1023");
-	world_free(w);
-
-	w = world_new(MC_KIND_FILE, 9);
-	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A)), 1, 2,
-		"DUP file PMD = child refault");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, A)), 1, 2,
-		"DUP file PTE n=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0)), 2, 2,
-		"REMAP file: zap PMD + PTE refault");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 0);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0)), 1, 1,
-		"small NEW_ANON excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A)), 2, 1,
-		"small DUP, PAE cleared");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0)), 1, 1,
-		"small REMOVE");
-	world_free(w);
-
-	tap_diag("%-34s %8s %6s | %-22s", "operation (64-bit)", "atomics", "lines",
+	tap_diag("%-36s %8s %6s | %s", "operation (64-bit)", "atomics", "lines",
 		 "spec section 4: RMW / lines");
-	c = cost_pte_map(1);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 1 page", c.atomics, c.lines, "1 / 2");
-	c = cost_pte_map(16);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 16 pages (one batch)", c.atomics, c.lines,
-		 "1 / 2");
-	c = cost_pmd_map();
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD map", c.atomics, c.lines, "1 / 2");
-	c = cost_fork_pmd();
-	tap_diag("%-34s %8lu %6lu | %-22s", "fork dup of a PMD THP (PAE set)", c.atomics,
-		 c.lines, "1 + x = 2 / 2");
-	c = cost_remap(false);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE clear)", c.atomics, c.lines,
-		 "3 / 2");
-	c = cost_remap(true);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE set)", c.atomics, c.lines,
-		 "3 + 512 / 2 (+512)");
+	for (size_t i = 0; i < sizeof(cost_cases) / sizeof(cost_cases[0]); i++) {
+		const struct cost_case *cc = &cost_cases[i];
+		struct world *w = world_new(cc->kind, cc->order);
+		uint64_t atomics, lines;
+
+		for (int k = 0; k < 2 && cc->setup[k].nr; k++)
+			world_apply(w, 0, &cc->setup[k]);
+		atomics = w->ctx.atomics;
+		lines = w->ctx.cachelines;
+		world_apply(w, 0, &cc->op);
+		atomics = w->ctx.atomics - atomics;
+		lines = w->ctx.cachelines - lines;
+		is_int(atomics, cc->atomics, "cost %s: atomics", cc->what);
+		is_int(lines, cc->lines, "cost %s: cache lines", cc->what);
+		is_int(w->ctx.violations, 0, "cost %s: valid op stream", cc->what);
+		if (cc->spec)
+			tap_diag("%-36s %8" PRIu64 " %6" PRIu64 " | %s", cc->what, atomics, lines,
+				 cc->spec);
+		world_free(w);
+	}
 }
 
 /* ---- geometry the RFC newly allows ------------------------------------------------- */
