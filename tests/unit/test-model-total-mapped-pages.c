@@ -610,6 +610,69 @@ static void test_geometry(void)
 	world_free(w);
 }
 
+/* ---- COW at PMD level and for small folios; smaps' per-kind fields ----------------- */
+
+static bool cow(struct world *w, int fi, uint32_t mm, uint32_t page, enum mc_level level,
+		uint32_t ref)
+{
+	struct mc_query_ctx q = { .mm = mm, .refcount = ref };
+
+	return M->cow_reuse(&w->ctx, &w->f[fi], w->state[fi], page, level, &q);
+}
+
+static void test_cow_and_smaps_fields(void)
+{
+	struct world *w = world_new(MC_KIND_ANON, 9);
+	struct mc_smaps sm;
+
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 1), 1, "PMD COW: PAE of the PMD's first page");
+	sm = world_smaps(w, A, 1);
+	is_int(sm.anon_huge, 2u << 20, "smaps: PMD entry adds 2 MiB AnonHugePages");
+	is_int(sm.anonymous, 2u << 20, "smaps: Anonymous 2 MiB");
+	is_int(sm.rss, 2u << 20, "smaps: Rss 2 MiB");
+	is_int(sm.pss_anon, sm.pss, "smaps: all Pss is Pss_Anon");
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 2), 0, "PMD COW after fork: PAE clear, REF 2: copy");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PMD, 0, 0, 512, B, 0));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 1), 1, "PMD COW: REF 1 reuses without PAE");
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PTE, 1), 0,
+	       "PTE COW on a single mapping: copy (mapcount <= 1, let the folio go)");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 0);
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: PAE reuses");
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 2), 0, "small COW after fork: copy");
+	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 1, "small: shared iff mapcount > 1");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: REF 1 reuses");
+	w->f[0].ksm = 1;
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 0, "small COW: a KSM page is never reused");
+	world_free(w);
+
+	w = world_new(MC_KIND_FILE, 4);
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 16, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 16, A, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 0, "file folio: a write fault never reuses");
+	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 0,
+	       "large file folio mapped twice by one mm: exclusive (one slot)");
+	sm = world_smaps(w, A, 48);
+	is_int(sm.private_, 32 * 4096, "same-mm double mapping counts as Private");
+	is_int(sm.pss >> MC_PSS_SHIFT, 32 * 4096 / 2, "... with Pss divided by the average 2");
+	is_int(sm.pss_file, sm.pss, "smaps: page cache Pss is Pss_File");
+	is_int(sm.anonymous, 0, "smaps: no Anonymous for file");
+	world_free(w);
+
+	w = world_new(MC_KIND_SHMEM, 9);
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
+	sm = world_smaps(w, A, 513);
+	is_int(sm.shmem_pmd, 2u << 20, "smaps: shmem PMD adds ShmemPmdMapped");
+	is_int(sm.pss_shmem, sm.pss, "smaps: shmem Pss is Pss_Shmem");
+	world_free(w);
+}
+
 /* ---- the replayer's split protocol (spec 2.8) ----------------------------------------- */
 
 static void test_split_protocol(void)
@@ -753,6 +816,7 @@ int main(void)
 	test_examples();
 	test_costs();
 	test_geometry();
+	test_cow_and_smaps_fields();
 	test_split_protocol();
 	test_overflows();
 	test_violations();
