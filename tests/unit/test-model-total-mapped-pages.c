@@ -31,8 +31,8 @@ struct world {
 
 static void world_folio(struct world *w, int i, unsigned int kind, unsigned int order)
 {
-	w->f[i] = (struct mc_folio){ .pfn = 0x1000u * (i + 1), .slot = i, .order = order,
-				     .kind = kind };
+	w->f[i] = (struct mc_folio){
+		.pfn = 0x1000u * (i + 1), .slot = i, .order = order, .kind = kind};
 	w->state[i] = calloc(1, M->state_size(order));
 	M->init(&w->ctx, &w->f[i], w->state[i]);
 }
@@ -84,11 +84,11 @@ static void world_apply(struct world *w, int fi, const struct mc_op *op)
 /* smaps of one mm over both folios, the walker's way: one call per entry */
 static struct mc_smaps world_smaps(struct world *w, uint32_t mm, uint32_t ref0)
 {
-	struct mc_smaps acc = { 0 };
+	struct mc_smaps acc = {0};
 
 	for (int fi = 0; fi < NFOLIO; fi++) {
 		const struct mc_folio *f = &w->f[fi];
-		struct mc_query_ctx q = { .mm = mm, .refcount = ref0 };
+		struct mc_query_ctx q = {.mm = mm, .refcount = ref0};
 		uint32_t nr = mc_folio_nr_pages(f);
 
 		if (!w->state[fi])
@@ -101,28 +101,32 @@ static struct mc_smaps world_smaps(struct world *w, uint32_t mm, uint32_t ref0)
 						 &acc);
 		for (uint32_t K = 0; K < nr / MC_PMD_NR && K < MAXPAGES / MC_PMD_NR; K++)
 			for (int k = 0; k < w->pmd[mm][fi][K]; k++)
-				M->smaps_account(&w->ctx, f, w->state[fi], K * MC_PMD_NR,
-						 MC_PMD_NR, MC_LEVEL_PMD, &q, &acc);
+				M->smaps_account(&w->ctx, f, w->state[fi], K * MC_PMD_NR, MC_PMD_NR,
+						 MC_LEVEL_PMD, &q, &acc);
 	}
 	return acc;
 }
 
 /* ---- the tables ------------------------------------------------------------------ */
 
+/* One row per step, like the spec's tables: kept out of clang-format. */
+/* clang-format off */
 #define OP(t, lvl, fl, fst, n, m, src) \
 	{ .type = MC_OP_##t, .level = MC_LEVEL_##lvl, .flags = (fl), .first = (fst), .nr = (n), \
 	  .mm = (m), .src_mm = (src) }
 #define EXCL MC_OPF_EXCLUSIVE
 
+/* clang-format on */
+
 struct mm_expect {
-	uint32_t mm;		/* 0 = end of list */
-	int64_t pss_kb;		/* (pss >> 12) >> 10, as smaps prints it */
+	uint32_t mm; /* 0 = end of list */
+	int64_t pss_kb; /* (pss >> 12) >> 10, as smaps prints it */
 	int64_t private_pages, shared_pages;
 };
 
 struct step {
 	const char *name;
-	struct mc_op ops[3];	/* applied to folio 0, unless fop[i] says 1 */
+	struct mc_op ops[3]; /* applied to folio 0, unless fop[i] says 1 */
 	int fop[3];
 	int32_t lm;
 	int64_t t;
@@ -131,11 +135,11 @@ struct step {
 	uint32_t id1;
 	int32_t smc1;
 	int sh, mc, avg, msh, partial;
-	uint32_t ref;			/* folio refcount for smaps / COW */
-	int64_t mapped, pmdmapped;	/* NR_*_MAPPED and NR_*PMDMAPPED of the kind, absolute */
-	const char *pae;		/* pages with PG_anon_exclusive, "a-b,c" */
+	uint32_t ref; /* folio refcount for smaps / COW */
+	int64_t mapped, pmdmapped; /* NR_*_MAPPED and NR_*PMDMAPPED of the kind, absolute */
+	const char *pae; /* pages with PG_anon_exclusive, "a-b,c" */
 	struct mm_expect mms[3];
-	int cow_mm, cow_page, cow_reuse;	/* cow_mm 0: no COW query */
+	int cow_mm, cow_page, cow_reuse; /* cow_mm 0: no COW query */
 };
 
 static bool pae_expected(const char *spec, uint32_t page)
@@ -162,7 +166,7 @@ static int64_t vm_mapped(const struct world *w)
 
 static int64_t vm_pmdmapped(const struct world *w)
 {
-	static const int item[] = { MC_NR_ANON_THPS, MC_NR_FILE_PMDMAPPED, MC_NR_SHMEM_PMDMAPPED };
+	static const int item[] = {MC_NR_ANON_THPS, MC_NR_FILE_PMDMAPPED, MC_NR_SHMEM_PMDMAPPED};
 
 	return w->ctx.vm[item[w->f[0].kind]];
 }
@@ -200,15 +204,15 @@ static void check_step(struct world *w, const char *ex, const struct step *st)
 	for (const struct mm_expect *e = st->mms; e < st->mms + 3 && e->mm; e++) {
 		struct mc_smaps sm = world_smaps(w, e->mm, st->ref);
 
-		is_int(sm.pss >> MC_PSS_SHIFT >> 10, e->pss_kb, "%s %s: mm %u Pss kB", ex,
-		       st->name, e->mm);
+		is_int(sm.pss >> MC_PSS_SHIFT >> 10, e->pss_kb, "%s %s: mm %u Pss kB", ex, st->name,
+		       e->mm);
 		is_int(sm.private_ / MC_PAGE_SIZE, e->private_pages, "%s %s: mm %u private pages",
 		       ex, st->name, e->mm);
 		is_int(sm.shared / MC_PAGE_SIZE, e->shared_pages, "%s %s: mm %u shared pages", ex,
 		       st->name, e->mm);
 	}
 	if (st->cow_mm) {
-		struct mc_query_ctx q = { .mm = st->cow_mm, .refcount = st->ref };
+		struct mc_query_ctx q = {.mm = st->cow_mm, .refcount = st->ref};
 
 		is_int(M->cow_reuse(&w->ctx, f, sv, st->cow_page, MC_LEVEL_PTE, &q), st->cow_reuse,
 		       "%s %s: COW by mm %d on page %d reuses", ex, st->name, st->cow_mm,
@@ -227,6 +231,7 @@ static void run_steps(struct world *w, const char *ex, const struct step *steps,
 	}
 }
 
+/* clang-format off */
 /* (a) anon PMD THP in A, fork B, A remaps and unmaps half, B exits */
 static const struct step example_a[] = {
 	{ "a0 allocated", .lm = -1, .smc0 = -1, .smc1 = -1, .pae = "" },
@@ -277,24 +282,28 @@ static const struct step example_b[] = {
 	  .smc0 = -1, .smc1 = -1, .partial = 1, .pae = "" },
 };
 
-/* (b) b1 through the kernel's own folio_add_new_anon_rmap (two PMDs at once) */
+/* (b) b1 as the kernel's folio_add_new_anon_rmap does it: two PMDs at once */
+static const struct step example_b1_kernel = {
+	"b1 kernel NEW_ANON order 10", .lm = 1, .t = 1024, .id0 = A, .smc0 = 1, .smc1 = -1,
+	.mc = 2, .avg = 1, .ref = 2, .mapped = 1024, .pae = "0,512",
+	.mms = { { A, 4096, 1024, 0 } } };
+/* clang-format on */
+
 static void test_example_b_kernel_new_anon(void)
 {
 	struct world *w = world_new(MC_KIND_ANON, 10);
-	static const struct step b1 = { "b1 kernel NEW_ANON order 10", .lm = 1, .t = 1024,
-		.id0 = A, .smc0 = 1, .smc1 = -1, .mc = 2, .avg = 1, .ref = 2, .mapped = 1024,
-		.pae = "0,512", .mms = { { A, 4096, 1024, 0 } } };
 	uint64_t atomics = w->ctx.atomics, lines = w->ctx.cachelines;
 
 	tmpages_new_anon(&w->ctx, &w->f[0], w->state[0], A, true);
 	w->pmd[A][0][0] = w->pmd[A][0][1] = 1;
-	check_step(w, "(b)", &b1);
+	check_step(w, "(b)", &example_b1_kernel);
 	is_int(w->ctx.atomics - atomics, 2, "(b) NEW_ANON order 10: N/512 = 2 atomics");
 	is_int(w->ctx.cachelines - lines, 3, "(b) NEW_ANON order 10: pages 0, 1, 512 = 3 lines");
 	run_steps(w, "(b)", example_b + 2, sizeof(example_b) / sizeof(example_b[0]) - 2);
 	world_free(w);
 }
 
+/* clang-format off */
 /* (c) 16-page anon mTHP; A keeps 3 pages; fork B; B COW-writes page 0; B exits */
 static const struct step example_c[] = {
 	{ "c1 NEW_ANON", { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) }, .lm = 15, .t = 16, .id0 = A,
@@ -406,13 +415,16 @@ static const struct step example_f_alt[] = {
 	  .mapped = 16, .pae = "", .mms = { { C, 32, 0, 8 } } },
 };
 
-#define RUN_EXAMPLE(name, kind, order, table)                                         \
-	do {                                                                          \
-		struct world *w_ = world_new(kind, order);                            \
-		check_step(w_, name, &(struct step){ "initial", .lm = -1, .smc0 = -1, \
-						     .smc1 = -1, .pae = "" });        \
-		run_steps(w_, name, table, sizeof(table) / sizeof(table[0]));         \
-		world_free(w_);                                                       \
+/* clang-format on */
+
+#define RUN_EXAMPLE(name, kind, order, table)                                                    \
+	do {                                                                                     \
+		struct world *w_ = world_new(kind, order);                                       \
+		check_step(                                                                      \
+			w_, name,                                                                \
+			&(struct step){"initial", .lm = -1, .smc0 = -1, .smc1 = -1, .pae = ""}); \
+		run_steps(w_, name, table, sizeof(table) / sizeof(table[0]));                    \
+		world_free(w_);                                                                  \
 	} while (0)
 
 static void test_examples(void)
@@ -424,7 +436,7 @@ static void test_examples(void)
 	test_example_b_kernel_new_anon();
 
 	w = world_new(MC_KIND_ANON, 4);
-	world_folio(w, 1, MC_KIND_ANON, 0);	/* G, B's COW copy of page 0 */
+	world_folio(w, 1, MC_KIND_ANON, 0); /* G, B's COW copy of page 0 */
 	run_steps(w, "(c)", example_c, sizeof(example_c) / sizeof(example_c[0]));
 	is_int(M->folio_mapcount(&w->ctx, &w->f[1], w->state[1]), 0, "(c) c5: G unmapped");
 	world_free(w);
@@ -440,12 +452,13 @@ static void test_examples(void)
 struct cost_case {
 	const char *what;
 	unsigned int kind, order;
-	struct mc_op setup[2];	/* applied first, not measured */
-	struct mc_op op;	/* measured */
+	struct mc_op setup[2]; /* applied first, not measured */
+	struct mc_op op; /* measured */
 	uint64_t atomics, lines;
-	const char *spec;	/* section 4's figure, for the diag table (NULL: not shown) */
+	const char *spec; /* section 4's figure, for the diag table (NULL: not shown) */
 };
 
+/* clang-format off */
 static const struct cost_case cost_cases[] = {
 	{ "PTE map, 1 page", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 1, A, 0), 1, 2, "1 / 2" },
 	{ "PTE map, 16 pages (one batch)", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 16, A, 0),
@@ -501,6 +514,8 @@ static const struct cost_case cost_cases[] = {
 	{ "small REMOVE", MC_KIND_ANON, 0, { OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0) },
 	  OP(REMOVE, PTE, 0, 0, 1, A, 0), 1, 1, "1 / 1" },
 };
+
+/* clang-format on */
 
 static void test_costs(void)
 {
@@ -615,7 +630,7 @@ static void test_geometry(void)
 static bool cow(struct world *w, int fi, uint32_t mm, uint32_t page, enum mc_level level,
 		uint32_t ref)
 {
-	struct mc_query_ctx q = { .mm = mm, .refcount = ref };
+	struct mc_query_ctx q = {.mm = mm, .refcount = ref};
 
 	return M->cow_reuse(&w->ctx, &w->f[fi], w->state[fi], page, level, &q);
 }
@@ -645,7 +660,8 @@ static void test_cow_and_smaps_fields(void)
 	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: PAE reuses");
 	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A));
 	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 2), 0, "small COW after fork: copy");
-	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 1, "small: shared iff mapcount > 1");
+	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 1,
+	       "small: shared iff mapcount > 1");
 	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0));
 	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: REF 1 reuses");
 	w->f[0].ksm = 1;
@@ -685,7 +701,7 @@ static void test_split_protocol(void)
 	int violations = 0;
 
 	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
-	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 8, 8, B, A));	/* B shares 8..15 */
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 8, 8, B, A)); /* B shares 8..15 */
 	for (uint32_t p = 0; p < 16; p++)
 		pae[p] = tmpages_pae(s, p);
 	/* try_to_migrate_one: one PTE per call; the first one queues (an artifact) */
@@ -700,13 +716,14 @@ static void test_split_protocol(void)
 	is_int(w->ctx.violations, 0, "frozen folio is at the initial state");
 
 	for (int i = 0; i < 4; i++) {
-		parts[i] = (struct mc_folio){ .pfn = 0x1000 + 4 * i, .slot = i, .order = 2 };
+		parts[i] = (struct mc_folio){.pfn = 0x1000 + 4 * i, .slot = i, .order = 2};
 		pst[i] = malloc(M->state_size(2));
 		M->init(&w->ctx, &parts[i], pst[i]);
 	}
 	/* remove_migration_pte: one page per call, A's mappings then B's */
 	for (uint32_t p = 0; p < 16; p++) {
-		struct mc_op op = OP(ADD, PTE, MC_OPF_RESTORE | (pae[p] ? EXCL : 0), p % 4, 1, A, 0);
+		struct mc_op op =
+			OP(ADD, PTE, MC_OPF_RESTORE | (pae[p] ? EXCL : 0), p % 4, 1, A, 0);
 
 		M->apply(&w->ctx, &parts[p / 4], pst[p / 4], &op);
 	}
@@ -726,7 +743,8 @@ static void test_split_protocol(void)
 		is_int(tmpages_slot_id(ps, 1), shared ? B : 0, "part %d: slot 1", i);
 		is_int(tmpages_shared_bit(ps), shared, "part %d: SH", i);
 		is_int(tmpages_pae(ps, 0), !shared, "part %d: PAE restored from the entry", i);
-		is_int(M->partially_mapped(&w->ctx, &parts[i], pst[i]), 0, "part %d: not partial", i);
+		is_int(M->partially_mapped(&w->ctx, &parts[i], pst[i]), 0, "part %d: not partial",
+		       i);
 	}
 	violations = (int)w->ctx.violations;
 	is_int(violations, 0, "split protocol: no invariant breach");
@@ -801,9 +819,10 @@ static void test_violations(void)
 
 static void test_sizes(void)
 {
-	static const unsigned int orders[] = { 0, 1, 2, 4, 9, 10, 18 };
+	static const unsigned int orders[] = {0, 1, 2, 4, 9, 10, 18};
 
-	is_int(M->metadata_bytes(9), 28, "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
+	is_int(M->metadata_bytes(9), 28,
+	       "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
 	is_int(M->metadata_bytes(0), 0, "metadata: small folios count 0 (spec 4)");
 	tap_diag("%-6s %12s %15s", "order", "state_size", "metadata_bytes");
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
