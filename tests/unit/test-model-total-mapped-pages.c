@@ -31,8 +31,8 @@ struct world {
 
 static void world_folio(struct world *w, int i, unsigned int kind, unsigned int order)
 {
-	w->f[i] = (struct mc_folio){ .pfn = 0x1000u * (i + 1), .slot = i, .order = order,
-				     .kind = kind };
+	w->f[i] = (struct mc_folio){
+		.pfn = 0x1000u * (i + 1), .slot = i, .order = order, .kind = kind};
 	w->state[i] = calloc(1, M->state_size(order));
 	M->init(&w->ctx, &w->f[i], w->state[i]);
 }
@@ -84,11 +84,11 @@ static void world_apply(struct world *w, int fi, const struct mc_op *op)
 /* smaps of one mm over both folios, the walker's way: one call per entry */
 static struct mc_smaps world_smaps(struct world *w, uint32_t mm, uint32_t ref0)
 {
-	struct mc_smaps acc = { 0 };
+	struct mc_smaps acc = {0};
 
 	for (int fi = 0; fi < NFOLIO; fi++) {
 		const struct mc_folio *f = &w->f[fi];
-		struct mc_query_ctx q = { .mm = mm, .refcount = ref0 };
+		struct mc_query_ctx q = {.mm = mm, .refcount = ref0};
 		uint32_t nr = mc_folio_nr_pages(f);
 
 		if (!w->state[fi])
@@ -101,28 +101,32 @@ static struct mc_smaps world_smaps(struct world *w, uint32_t mm, uint32_t ref0)
 						 &acc);
 		for (uint32_t K = 0; K < nr / MC_PMD_NR && K < MAXPAGES / MC_PMD_NR; K++)
 			for (int k = 0; k < w->pmd[mm][fi][K]; k++)
-				M->smaps_account(&w->ctx, f, w->state[fi], K * MC_PMD_NR,
-						 MC_PMD_NR, MC_LEVEL_PMD, &q, &acc);
+				M->smaps_account(&w->ctx, f, w->state[fi], K * MC_PMD_NR, MC_PMD_NR,
+						 MC_LEVEL_PMD, &q, &acc);
 	}
 	return acc;
 }
 
 /* ---- the tables ------------------------------------------------------------------ */
 
+/* One row per step, like the spec's tables: kept out of clang-format. */
+/* clang-format off */
 #define OP(t, lvl, fl, fst, n, m, src) \
 	{ .type = MC_OP_##t, .level = MC_LEVEL_##lvl, .flags = (fl), .first = (fst), .nr = (n), \
 	  .mm = (m), .src_mm = (src) }
 #define EXCL MC_OPF_EXCLUSIVE
 
+/* clang-format on */
+
 struct mm_expect {
-	uint32_t mm;		/* 0 = end of list */
-	int64_t pss_kb;		/* (pss >> 12) >> 10, as smaps prints it */
+	uint32_t mm; /* 0 = end of list */
+	int64_t pss_kb; /* (pss >> 12) >> 10, as smaps prints it */
 	int64_t private_pages, shared_pages;
 };
 
 struct step {
 	const char *name;
-	struct mc_op ops[3];	/* applied to folio 0, unless fop[i] says 1 */
+	struct mc_op ops[3]; /* applied to folio 0, unless fop[i] says 1 */
 	int fop[3];
 	int32_t lm;
 	int64_t t;
@@ -131,11 +135,11 @@ struct step {
 	uint32_t id1;
 	int32_t smc1;
 	int sh, mc, avg, msh, partial;
-	uint32_t ref;			/* folio refcount for smaps / COW */
-	int64_t mapped, pmdmapped;	/* NR_*_MAPPED and NR_*PMDMAPPED of the kind, absolute */
-	const char *pae;		/* pages with PG_anon_exclusive, "a-b,c" */
+	uint32_t ref; /* folio refcount for smaps / COW */
+	int64_t mapped, pmdmapped; /* NR_*_MAPPED and NR_*PMDMAPPED of the kind, absolute */
+	const char *pae; /* pages with PG_anon_exclusive, "a-b,c" */
 	struct mm_expect mms[3];
-	int cow_mm, cow_page, cow_reuse;	/* cow_mm 0: no COW query */
+	int cow_mm, cow_page, cow_reuse; /* cow_mm 0: no COW query */
 };
 
 static bool pae_expected(const char *spec, uint32_t page)
@@ -162,7 +166,7 @@ static int64_t vm_mapped(const struct world *w)
 
 static int64_t vm_pmdmapped(const struct world *w)
 {
-	static const int item[] = { MC_NR_ANON_THPS, MC_NR_FILE_PMDMAPPED, MC_NR_SHMEM_PMDMAPPED };
+	static const int item[] = {MC_NR_ANON_THPS, MC_NR_FILE_PMDMAPPED, MC_NR_SHMEM_PMDMAPPED};
 
 	return w->ctx.vm[item[w->f[0].kind]];
 }
@@ -200,15 +204,15 @@ static void check_step(struct world *w, const char *ex, const struct step *st)
 	for (const struct mm_expect *e = st->mms; e < st->mms + 3 && e->mm; e++) {
 		struct mc_smaps sm = world_smaps(w, e->mm, st->ref);
 
-		is_int(sm.pss >> MC_PSS_SHIFT >> 10, e->pss_kb, "%s %s: mm %u Pss kB", ex,
-		       st->name, e->mm);
+		is_int(sm.pss >> MC_PSS_SHIFT >> 10, e->pss_kb, "%s %s: mm %u Pss kB", ex, st->name,
+		       e->mm);
 		is_int(sm.private_ / MC_PAGE_SIZE, e->private_pages, "%s %s: mm %u private pages",
 		       ex, st->name, e->mm);
 		is_int(sm.shared / MC_PAGE_SIZE, e->shared_pages, "%s %s: mm %u shared pages", ex,
 		       st->name, e->mm);
 	}
 	if (st->cow_mm) {
-		struct mc_query_ctx q = { .mm = st->cow_mm, .refcount = st->ref };
+		struct mc_query_ctx q = {.mm = st->cow_mm, .refcount = st->ref};
 
 		is_int(M->cow_reuse(&w->ctx, f, sv, st->cow_page, MC_LEVEL_PTE, &q), st->cow_reuse,
 		       "%s %s: COW by mm %d on page %d reuses", ex, st->name, st->cow_mm,
@@ -227,6 +231,7 @@ static void run_steps(struct world *w, const char *ex, const struct step *steps,
 	}
 }
 
+/* clang-format off */
 /* (a) anon PMD THP in A, fork B, A remaps and unmaps half, B exits */
 static const struct step example_a[] = {
 	{ "a0 allocated", .lm = -1, .smc0 = -1, .smc1 = -1, .pae = "" },
@@ -277,24 +282,28 @@ static const struct step example_b[] = {
 	  .smc0 = -1, .smc1 = -1, .partial = 1, .pae = "" },
 };
 
-/* (b) b1 through the kernel's own folio_add_new_anon_rmap (two PMDs at once) */
+/* (b) b1 as the kernel's folio_add_new_anon_rmap does it: two PMDs at once */
+static const struct step example_b1_kernel = {
+	"b1 kernel NEW_ANON order 10", .lm = 1, .t = 1024, .id0 = A, .smc0 = 1, .smc1 = -1,
+	.mc = 2, .avg = 1, .ref = 2, .mapped = 1024, .pae = "0,512",
+	.mms = { { A, 4096, 1024, 0 } } };
+/* clang-format on */
+
 static void test_example_b_kernel_new_anon(void)
 {
 	struct world *w = world_new(MC_KIND_ANON, 10);
-	static const struct step b1 = { "b1 kernel NEW_ANON order 10", .lm = 1, .t = 1024,
-		.id0 = A, .smc0 = 1, .smc1 = -1, .mc = 2, .avg = 1, .ref = 2, .mapped = 1024,
-		.pae = "0,512", .mms = { { A, 4096, 1024, 0 } } };
 	uint64_t atomics = w->ctx.atomics, lines = w->ctx.cachelines;
 
 	tmpages_new_anon(&w->ctx, &w->f[0], w->state[0], A, true);
 	w->pmd[A][0][0] = w->pmd[A][0][1] = 1;
-	check_step(w, "(b)", &b1);
+	check_step(w, "(b)", &example_b1_kernel);
 	is_int(w->ctx.atomics - atomics, 2, "(b) NEW_ANON order 10: N/512 = 2 atomics");
 	is_int(w->ctx.cachelines - lines, 3, "(b) NEW_ANON order 10: pages 0, 1, 512 = 3 lines");
 	run_steps(w, "(b)", example_b + 2, sizeof(example_b) / sizeof(example_b[0]) - 2);
 	world_free(w);
 }
 
+/* clang-format off */
 /* (c) 16-page anon mTHP; A keeps 3 pages; fork B; B COW-writes page 0; B exits */
 static const struct step example_c[] = {
 	{ "c1 NEW_ANON", { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) }, .lm = 15, .t = 16, .id0 = A,
@@ -406,13 +415,16 @@ static const struct step example_f_alt[] = {
 	  .mapped = 16, .pae = "", .mms = { { C, 32, 0, 8 } } },
 };
 
-#define RUN_EXAMPLE(name, kind, order, table)                                         \
-	do {                                                                          \
-		struct world *w_ = world_new(kind, order);                            \
-		check_step(w_, name, &(struct step){ "initial", .lm = -1, .smc0 = -1, \
-						     .smc1 = -1, .pae = "" });        \
-		run_steps(w_, name, table, sizeof(table) / sizeof(table[0]));         \
-		world_free(w_);                                                       \
+/* clang-format on */
+
+#define RUN_EXAMPLE(name, kind, order, table)                                                    \
+	do {                                                                                     \
+		struct world *w_ = world_new(kind, order);                                       \
+		check_step(                                                                      \
+			w_, name,                                                                \
+			&(struct step){"initial", .lm = -1, .smc0 = -1, .smc1 = -1, .pae = ""}); \
+		run_steps(w_, name, table, sizeof(table) / sizeof(table[0]));                    \
+		world_free(w_);                                                                  \
 	} while (0)
 
 static void test_examples(void)
@@ -424,7 +436,7 @@ static void test_examples(void)
 	test_example_b_kernel_new_anon();
 
 	w = world_new(MC_KIND_ANON, 4);
-	world_folio(w, 1, MC_KIND_ANON, 0);	/* G, B's COW copy of page 0 */
+	world_folio(w, 1, MC_KIND_ANON, 0); /* G, B's COW copy of page 0 */
 	run_steps(w, "(c)", example_c, sizeof(example_c) / sizeof(example_c[0]));
 	is_int(M->folio_mapcount(&w->ctx, &w->f[1], w->state[1]), 0, "(c) c5: G unmapped");
 	world_free(w);
@@ -437,155 +449,98 @@ static void test_examples(void)
 
 /* ---- costs, spec section 4 --------------------------------------------------------- */
 
-struct cost {
+struct cost_case {
+	const char *what;
+	unsigned int kind, order;
+	struct mc_op setup[2]; /* applied first, not measured */
+	struct mc_op op; /* measured */
 	uint64_t atomics, lines;
+	const char *spec; /* section 4's figure, for the diag table (NULL: not shown) */
 };
 
-static struct cost apply_cost(struct world *w, int fi, struct mc_op op)
-{
-	struct cost c = { w->ctx.atomics, w->ctx.cachelines };
+/* clang-format off */
+static const struct cost_case cost_cases[] = {
+	{ "PTE map, 1 page", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 1, A, 0), 1, 2, "1 / 2" },
+	{ "PTE map, 16 pages (one batch)", MC_KIND_FILE, 4, .op = OP(ADD, PTE, 0, 0, 16, A, 0),
+	  1, 2, "1 / 2" },
+	{ "PMD map", MC_KIND_FILE, 9, .op = OP(ADD, PMD, 0, 0, 512, A, 0), 1, 2, "1 / 2" },
+	{ "fork dup of a PMD THP (PAE set)", MC_KIND_ANON, 9,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) }, OP(DUP, PMD, 0, 0, 512, B, A), 2, 2,
+	  "1 + x = 2 / 2" },
+	{ "PMD remap (PAE clear)", MC_KIND_ANON, 9,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0), OP(DUP, PMD, 0, 0, 512, B, A) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 3, 2, "3 / 2" },
+	{ "PMD remap (PAE set)", MC_KIND_ANON, 9, { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 3 + 512, 512, "3 + 512 / 2 (+512)" },
+	{ "NEW_ANON mTHP 16 excl", MC_KIND_ANON, 4, .op = OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0),
+	  16, 16, "N / N" },
+	{ "NEW_ANON PMD THP excl", MC_KIND_ANON, 9, .op = OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0),
+	  1, 2, "1 / 2" },
+	{ "DUP anon PTE 16, x = 16", MC_KIND_ANON, 4, { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) },
+	  OP(DUP, PTE, 0, 0, 16, B, A), 1 + 16, 16, "1 + x / 2 + n (union)" },
+	{ "DUP anon PTE 16, x = 0", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0), OP(DUP, PTE, 0, 0, 16, B, A) },
+	  OP(DUP, PTE, 0, 0, 16, C, B), 1, 16, NULL },
+	{ "ADD anon PTE 4 at page 4, excl", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 4, A, 0) }, OP(ADD, PTE, EXCL, 4, 4, A, 0), 1 + 4, 6,
+	  "1 + n / 2 + n (union)" },
+	{ "REMOVE PTE 16", MC_KIND_FILE, 4, { OP(ADD, PTE, 0, 0, 16, A, 0) },
+	  OP(REMOVE, PTE, 0, 0, 16, A, 0), 1, 2, "1 / 2" },
+	{ "REMOVE PTE 8 that queues", MC_KIND_ANON, 4, { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0) },
+	  OP(REMOVE, PTE, 0, 8, 8, A, 0), 1 + 2, 3, "1 + 2 / 2 + 1" },
+	{ "REMOVE PTE, already PARTIAL", MC_KIND_ANON, 4,
+	  { OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0), OP(REMOVE, PTE, 0, 8, 8, A, 0) },
+	  OP(REMOVE, PTE, 0, 4, 4, A, 0), 1, 2, NULL },
+	{ "REMOVE PMD", MC_KIND_ANON, 9, { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0) },
+	  OP(REMOVE, PMD, 0, 0, 512, A, 0), 1, 2, "1 / 2" },
+	{ "ADD anon PMD K=1 excl (order 10)", MC_KIND_ANON, 10, .op = OP(ADD, PMD, EXCL, 512, 512,
+	  A, 0), 2, 3, "1 + 1 / 2 + 1" },
+	{ "PMD remap K=1, PAE set (order 10)", MC_KIND_ANON, 10,
+	  { OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0), OP(ADD, PMD, EXCL, 512, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 512, 512, A, 0), 3 + 512, 514, NULL },
+	{ "PMD remap of a partial order-10 folio", MC_KIND_ANON, 10,
+	  { OP(NEW_ANON, PMD, EXCL, 512, 512, A, 0) }, OP(REMAP, PMD, 0, 512, 512, A, 0),
+	  3 + 512 + 2, 515, NULL },
+	{ "DUP file PMD = child refault", MC_KIND_FILE, 9, { OP(ADD, PMD, 0, 0, 512, A, 0) },
+	  OP(DUP, PMD, 0, 0, 512, B, A), 1, 2, NULL },
+	{ "DUP file PTE 16", MC_KIND_FILE, 4, { OP(ADD, PTE, 0, 0, 16, A, 0) },
+	  OP(DUP, PTE, 0, 0, 16, B, A), 1, 2, "1 / 2" },
+	{ "file PMD remap: zap + PTE refault", MC_KIND_FILE, 9, { OP(ADD, PMD, 0, 0, 512, A, 0) },
+	  OP(REMAP, PMD, 0, 0, 512, A, 0), 2, 2, NULL },
+	{ "small NEW_ANON excl", MC_KIND_ANON, 0, .op = OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0), 1, 1,
+	  "1 / 1" },
+	{ "small DUP, PAE cleared", MC_KIND_ANON, 0, { OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0) },
+	  OP(DUP, PTE, 0, 0, 1, B, A), 2, 1, NULL },
+	{ "small REMOVE", MC_KIND_ANON, 0, { OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0) },
+	  OP(REMOVE, PTE, 0, 0, 1, A, 0), 1, 1, "1 / 1" },
+};
 
-	world_apply(w, fi, &op);
-	c.atomics = w->ctx.atomics - c.atomics;
-	c.lines = w->ctx.cachelines - c.lines;
-	return c;
-}
-
-static void is_cost(struct cost got, uint64_t atomics, uint64_t lines, const char *what)
-{
-	is_int(got.atomics, atomics, "cost %s: atomics", what);
-	is_int(got.lines, lines, "cost %s: cache lines", what);
-}
-
-/* the diag table's operations, each on a fresh folio */
-static struct cost cost_pte_map(unsigned int nr)
-{
-	struct world *w = world_new(MC_KIND_FILE, 4);
-	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, 0, 0, nr, A, 0));
-
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_pmd_map(void)
-{
-	struct world *w = world_new(MC_KIND_FILE, 9);
-	struct cost c = apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
-
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_fork_pmd(void)
-{
-	struct world *w = world_new(MC_KIND_ANON, 9);
-	struct cost c;
-
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
-	c = apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
-	world_free(w);
-	return c;
-}
-
-static struct cost cost_remap(bool exclusive)
-{
-	struct world *w = world_new(MC_KIND_ANON, 9);
-	struct cost c;
-
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
-	if (!exclusive)
-		world_apply(w, 0, &(struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
-	c = apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0));
-	world_free(w);
-	return c;
-}
+/* clang-format on */
 
 static void test_costs(void)
 {
-	struct world *w;
-	struct cost c;
-
-	is_cost(cost_pte_map(1), 1, 2, "ADD PTE n=1");
-	is_cost(cost_pte_map(16), 1, 2, "ADD PTE n=16");
-	is_cost(cost_pmd_map(), 1, 2, "ADD PMD");
-	is_cost(cost_fork_pmd(), 2, 2, "DUP anon PMD, PAE set (x=1)");
-	is_cost(cost_remap(false), 3, 2, "REMAP, not exclusive");
-	is_cost(cost_remap(true), 3 + 512, 512, "REMAP, exclusive: +512 PAE, lines 0..511");
-
-	w = world_new(MC_KIND_ANON, 4);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0)), 16, 16,
-		"NEW_ANON mTHP excl: N set_bit");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, B, A)), 1 + 16, 16,
-		"DUP anon PTE n=16, x=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, B)), 1, 16,
-		"DUP anon PTE n=16, x=0: PAE read per page");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 16, C, 0)), 1, 2,
-		"REMOVE PTE n=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PTE, EXCL, 4, 4, C, 0)), 1 + 4, 6,
-		"ADD PTE n=4 at 4, excl: 2 + n lines");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 4);
-	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 8, 8, A, 0)), 1 + 2, 3,
-		"REMOVE PTE that queues: +2 atomics, +page[2]");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 4, 4, A, 0)), 1, 2,
-		"REMOVE PTE, already PARTIAL: no re-queue");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 9);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0)), 1, 2,
-		"NEW_ANON PMD THP excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PMD, 0, 0, 512, A, 0)), 1, 2,
-		"REMOVE PMD");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 10);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PMD, EXCL, 512, 512, A, 0)), 2, 3,
-		"ADD_ANON PMD K=1 excl: +1 line for page 512");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(ADD, PMD, EXCL, 0, 512, A, 0)), 2, 2,
-		"ADD_ANON PMD K=0 excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 512, 512, A, 0)), 3 + 512, 514,
-		"REMAP K=1 exclusive: lines 0, 1, 512..1023");
-	world_free(w);
-
-	w = world_new(MC_KIND_FILE, 9);
-	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A)), 1, 2,
-		"DUP file PMD = child refault");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 16, C, A)), 1, 2,
-		"DUP file PTE n=16");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMAP, PMD, 0, 0, 512, A, 0)), 2, 2,
-		"REMAP file: zap PMD + PTE refault");
-	world_free(w);
-
-	w = world_new(MC_KIND_ANON, 0);
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0)), 1, 1,
-		"small NEW_ANON excl");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A)), 2, 1,
-		"small DUP, PAE cleared");
-	is_cost(apply_cost(w, 0, (struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0)), 1, 1,
-		"small REMOVE");
-	world_free(w);
-
-	tap_diag("%-34s %8s %6s | %-22s", "operation (64-bit)", "atomics", "lines",
+	tap_diag("%-36s %8s %6s | %s", "operation (64-bit)", "atomics", "lines",
 		 "spec section 4: RMW / lines");
-	c = cost_pte_map(1);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 1 page", c.atomics, c.lines, "1 / 2");
-	c = cost_pte_map(16);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PTE map, 16 pages (one batch)", c.atomics, c.lines,
-		 "1 / 2");
-	c = cost_pmd_map();
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD map", c.atomics, c.lines, "1 / 2");
-	c = cost_fork_pmd();
-	tap_diag("%-34s %8lu %6lu | %-22s", "fork dup of a PMD THP (PAE set)", c.atomics,
-		 c.lines, "1 + x = 2 / 2");
-	c = cost_remap(false);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE clear)", c.atomics, c.lines,
-		 "3 / 2");
-	c = cost_remap(true);
-	tap_diag("%-34s %8lu %6lu | %-22s", "PMD remap (PAE set)", c.atomics, c.lines,
-		 "3 + 512 / 2 (+512)");
+	for (size_t i = 0; i < sizeof(cost_cases) / sizeof(cost_cases[0]); i++) {
+		const struct cost_case *cc = &cost_cases[i];
+		struct world *w = world_new(cc->kind, cc->order);
+		uint64_t atomics, lines;
+
+		for (int k = 0; k < 2 && cc->setup[k].nr; k++)
+			world_apply(w, 0, &cc->setup[k]);
+		atomics = w->ctx.atomics;
+		lines = w->ctx.cachelines;
+		world_apply(w, 0, &cc->op);
+		atomics = w->ctx.atomics - atomics;
+		lines = w->ctx.cachelines - lines;
+		is_int(atomics, cc->atomics, "cost %s: atomics", cc->what);
+		is_int(lines, cc->lines, "cost %s: cache lines", cc->what);
+		is_int(w->ctx.violations, 0, "cost %s: valid op stream", cc->what);
+		if (cc->spec)
+			tap_diag("%-36s %8" PRIu64 " %6" PRIu64 " | %s", cc->what, atomics, lines,
+				 cc->spec);
+		world_free(w);
+	}
 }
 
 /* ---- geometry the RFC newly allows ------------------------------------------------- */
@@ -670,6 +625,70 @@ static void test_geometry(void)
 	world_free(w);
 }
 
+/* ---- COW at PMD level and for small folios; smaps' per-kind fields ----------------- */
+
+static bool cow(struct world *w, int fi, uint32_t mm, uint32_t page, enum mc_level level,
+		uint32_t ref)
+{
+	struct mc_query_ctx q = {.mm = mm, .refcount = ref};
+
+	return M->cow_reuse(&w->ctx, &w->f[fi], w->state[fi], page, level, &q);
+}
+
+static void test_cow_and_smaps_fields(void)
+{
+	struct world *w = world_new(MC_KIND_ANON, 9);
+	struct mc_smaps sm;
+
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PMD, EXCL, 0, 512, A, 0));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 1), 1, "PMD COW: PAE of the PMD's first page");
+	sm = world_smaps(w, A, 1);
+	is_int(sm.anon_huge, 2u << 20, "smaps: PMD entry adds 2 MiB AnonHugePages");
+	is_int(sm.anonymous, 2u << 20, "smaps: Anonymous 2 MiB");
+	is_int(sm.rss, 2u << 20, "smaps: Rss 2 MiB");
+	is_int(sm.pss_anon, sm.pss, "smaps: all Pss is Pss_Anon");
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PMD, 0, 0, 512, B, A));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 2), 0, "PMD COW after fork: PAE clear, REF 2: copy");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PMD, 0, 0, 512, B, 0));
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PMD, 1), 1, "PMD COW: REF 1 reuses without PAE");
+	is_int(cow(w, 0, A, 5, MC_LEVEL_PTE, 1), 0,
+	       "PTE COW on a single mapping: copy (mapcount <= 1, let the folio go)");
+	world_free(w);
+
+	w = world_new(MC_KIND_ANON, 0);
+	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 1, A, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: PAE reuses");
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 0, 1, B, A));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 2), 0, "small COW after fork: copy");
+	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 1,
+	       "small: shared iff mapcount > 1");
+	world_apply(w, 0, &(struct mc_op)OP(REMOVE, PTE, 0, 0, 1, B, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 1, "small COW: REF 1 reuses");
+	w->f[0].ksm = 1;
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 0, "small COW: a KSM page is never reused");
+	world_free(w);
+
+	w = world_new(MC_KIND_FILE, 4);
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 16, A, 0));
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PTE, 0, 0, 16, A, 0));
+	is_int(cow(w, 0, A, 0, MC_LEVEL_PTE, 1), 0, "file folio: a write fault never reuses");
+	is_int(M->maybe_shared(&w->ctx, &w->f[0], w->state[0]), 0,
+	       "large file folio mapped twice by one mm: exclusive (one slot)");
+	sm = world_smaps(w, A, 48);
+	is_int(sm.private_, 32 * 4096, "same-mm double mapping counts as Private");
+	is_int(sm.pss >> MC_PSS_SHIFT, 32 * 4096 / 2, "... with Pss divided by the average 2");
+	is_int(sm.pss_file, sm.pss, "smaps: page cache Pss is Pss_File");
+	is_int(sm.anonymous, 0, "smaps: no Anonymous for file");
+	world_free(w);
+
+	w = world_new(MC_KIND_SHMEM, 9);
+	world_apply(w, 0, &(struct mc_op)OP(ADD, PMD, 0, 0, 512, A, 0));
+	sm = world_smaps(w, A, 513);
+	is_int(sm.shmem_pmd, 2u << 20, "smaps: shmem PMD adds ShmemPmdMapped");
+	is_int(sm.pss_shmem, sm.pss, "smaps: shmem Pss is Pss_Shmem");
+	world_free(w);
+}
+
 /* ---- the replayer's split protocol (spec 2.8) ----------------------------------------- */
 
 static void test_split_protocol(void)
@@ -682,7 +701,7 @@ static void test_split_protocol(void)
 	int violations = 0;
 
 	world_apply(w, 0, &(struct mc_op)OP(NEW_ANON, PTE, EXCL, 0, 16, A, 0));
-	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 8, 8, B, A));	/* B shares 8..15 */
+	world_apply(w, 0, &(struct mc_op)OP(DUP, PTE, 0, 8, 8, B, A)); /* B shares 8..15 */
 	for (uint32_t p = 0; p < 16; p++)
 		pae[p] = tmpages_pae(s, p);
 	/* try_to_migrate_one: one PTE per call; the first one queues (an artifact) */
@@ -697,13 +716,14 @@ static void test_split_protocol(void)
 	is_int(w->ctx.violations, 0, "frozen folio is at the initial state");
 
 	for (int i = 0; i < 4; i++) {
-		parts[i] = (struct mc_folio){ .pfn = 0x1000 + 4 * i, .slot = i, .order = 2 };
+		parts[i] = (struct mc_folio){.pfn = 0x1000 + 4 * i, .slot = i, .order = 2};
 		pst[i] = malloc(M->state_size(2));
 		M->init(&w->ctx, &parts[i], pst[i]);
 	}
 	/* remove_migration_pte: one page per call, A's mappings then B's */
 	for (uint32_t p = 0; p < 16; p++) {
-		struct mc_op op = OP(ADD, PTE, MC_OPF_RESTORE | (pae[p] ? EXCL : 0), p % 4, 1, A, 0);
+		struct mc_op op =
+			OP(ADD, PTE, MC_OPF_RESTORE | (pae[p] ? EXCL : 0), p % 4, 1, A, 0);
 
 		M->apply(&w->ctx, &parts[p / 4], pst[p / 4], &op);
 	}
@@ -723,7 +743,8 @@ static void test_split_protocol(void)
 		is_int(tmpages_slot_id(ps, 1), shared ? B : 0, "part %d: slot 1", i);
 		is_int(tmpages_shared_bit(ps), shared, "part %d: SH", i);
 		is_int(tmpages_pae(ps, 0), !shared, "part %d: PAE restored from the entry", i);
-		is_int(M->partially_mapped(&w->ctx, &parts[i], pst[i]), 0, "part %d: not partial", i);
+		is_int(M->partially_mapped(&w->ctx, &parts[i], pst[i]), 0, "part %d: not partial",
+		       i);
 	}
 	violations = (int)w->ctx.violations;
 	is_int(violations, 0, "split protocol: no invariant breach");
@@ -798,9 +819,10 @@ static void test_violations(void)
 
 static void test_sizes(void)
 {
-	static const unsigned int orders[] = { 0, 1, 2, 4, 9, 10, 18 };
+	static const unsigned int orders[] = {0, 1, 2, 4, 9, 10, 18};
 
-	is_int(M->metadata_bytes(9), 28, "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
+	is_int(M->metadata_bytes(9), 28,
+	       "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
 	is_int(M->metadata_bytes(0), 0, "metadata: small folios count 0 (spec 4)");
 	tap_diag("%-6s %12s %15s", "order", "state_size", "metadata_bytes");
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
@@ -813,6 +835,7 @@ int main(void)
 	test_examples();
 	test_costs();
 	test_geometry();
+	test_cow_and_smaps_fields();
 	test_split_protocol();
 	test_overflows();
 	test_violations();
