@@ -6,9 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -575,14 +577,19 @@ static int check_environment(char *why, size_t len)
 
 static void summary(struct recorder *r)
 {
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr,
 		"mapcount record: %s: %llu records (%llu rmap), %llu bytes; %llu events, "
 		"%llu raw ftrace bytes, %llu lost; %u checkpoints; %llu entries repaired by "
-		"rescans\n",
+		"rescans; recorder cpu %.2f s\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
 		(unsigned long long)r->events, (unsigned long long)tracing_raw_bytes(r->tr),
-		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired);
+		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
+		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	fprintf(stderr,
 		"mapcount record: shadow vs kernel, worst per process: rss %llu kB, pss %llu kB, "
 		"uss %llu kB\n",
@@ -606,6 +613,10 @@ int cmd_record(int argc, char **argv)
 	uint64_t start;
 
 	g_rec = r;
+	/* windows come and go all the time: keep freed memory instead of
+	 * giving it back to the kernel and faulting it in again */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	r->mode = MODE_ALL;
 	r->source = SRC_AUTO;
 	r->ckpt_interval_ms = 1000;
