@@ -252,6 +252,20 @@ static int cmp_range(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/*
+ * A vfork child runs in its parent's mm until it execs; its page tables are
+ * read through the parent, because the child's own /proc/PID/pagemap shows
+ * the new program as soon as the exec happened, which we may not know yet.
+ */
+static struct proc *mm_owner(struct proc *p)
+{
+	struct proc *o;
+
+	if (!p || p->mm->pid == p->pid || !(o = proc_get(p->mm->pid)) || o->mm != p->mm)
+		return p;
+	return o;
+}
+
 static bool shadow_has(struct mm *mm, uint64_t addr)
 {
 	struct swin *w = shadow_win(mm, addr >> WIN_SHIFT, false);
@@ -281,6 +295,11 @@ static void recheck_faults(struct recorder *r, struct proc *p)
 
 static void reconcile_proc(struct recorder *r, struct proc *p)
 {
+	if (mm_owner(p) != p) {
+		p->full_rescan = false;
+		p->ndirty = p->nfaults = 0;
+		return;
+	}
 	if (p->full_rescan) {
 		uint64_t before = r->rmap_records;
 		int reason = p->rescan_reason;
@@ -717,7 +736,7 @@ static void on_sys_exit(struct recorder *r, struct proc *p, const struct rec_eve
 
 static void on_sys(struct recorder *r, const struct rec_event *ev)
 {
-	struct proc *p = proc_get(tid_to_tgid(ev->pid));
+	struct proc *p = mm_owner(proc_get(tid_to_tgid(ev->pid)));
 	struct rec_event *in;
 
 	if (!p)
@@ -787,7 +806,7 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 
 	switch (ev->type) {
 	case EV_FAULT:
-		p = proc_get(tid_to_tgid(ev->pid));
+		p = mm_owner(proc_get(tid_to_tgid(ev->pid)));
 		if (p)
 			proc_mark_fault(p, ev->a[0], ev->ts);
 		break;
