@@ -301,6 +301,53 @@ static int initial_set(struct recorder *r, pid_t **out, int *nout)
 	return 0;
 }
 
+/*
+ * After lost events (or at a periodic rescan) processes may exist whose fork
+ * we never saw: take on those that belong to the recording.
+ */
+static void adopt_untracked(struct recorder *r)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t *cand = NULL, *cg = NULL;
+	int ncand = 0, ncg = 0;
+	bool grew = true;
+
+	r->adopt_pending = false;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && pid != r->self && !proc_get(pid) && is_user_process(pid))
+			add_pid(&cand, &ncand, pid);
+	}
+	closedir(d);
+	if (r->mode == MODE_CGROUP) {
+		if (initial_set(r, &cg, &ncg) == 0)
+			for (int i = 0; i < ncg; i++)
+				if (!proc_get(cg[i]))
+					pagemap_track_new(r, cg[i], ppid_of(cg[i]));
+		free(cg);
+	}
+	while (grew) {
+		grew = false;
+		for (int i = 0; i < ncand; i++) {
+			pid_t pp;
+
+			if (!cand[i] || proc_get(cand[i]))
+				continue;
+			pp = ppid_of(cand[i]);
+			if (r->mode == MODE_ALL || (pp > 0 && proc_get(pp))) {
+				pagemap_track_new(r, cand[i], pp);
+				cand[i] = 0;
+				grew = true;
+			}
+		}
+	}
+	free(cand);
+}
+
 /* ---- header ---- */
 
 static unsigned config_flags(char *extra, size_t len)
@@ -513,6 +560,8 @@ static int record_loop(struct recorder *r, uint64_t start)
 			return -1;
 		got = nevs;
 		process_events(r);
+		if (r->adopt_pending)
+			adopt_untracked(r);
 		pagemap_reconcile_all(r);
 		pagemap_check_rss(r);
 		quiet_checkpoints(r);
@@ -537,6 +586,7 @@ static int record_loop(struct recorder *r, uint64_t start)
 		}
 		if (r->rescan_interval_ms &&
 		    now - r->last_rescan >= r->rescan_interval_ms * 1000000ull) {
+			adopt_untracked(r);
 			pagemap_rescan(r, NULL, 0);
 			folio_forget_unmapped();
 			r->last_rescan = now;

@@ -205,7 +205,7 @@ struct recorder {
 	struct u64map pending;	/* thread -> struct rec_event * of its open syscall */
 	uint64_t freeze_start, freeze_end;	/* our own SIGSTOPs, not the workload's */
 	struct u64map outside_maps;	/* pfn -> extra mappers already emitted */
-	int scan_fd_self;
+	bool adopt_pending;	/* forks may have been lost: look for new processes */
 
 	/* statistics */
 	uint64_t events, lost_events, rmap_records, repaired, scans, windows;

@@ -853,6 +853,7 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	case EV_LOST:
 		r->lost_events += ev->a[0];
 		emit_lost(ev->a[0], ev->cpu);
+		r->adopt_pending = true;
 		u64map_for_each(&r->procs.by_pid, i) {
 			p = r->procs.by_pid.vals[i];
 			p->full_rescan = true;
