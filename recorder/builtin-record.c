@@ -20,6 +20,7 @@
 #include <tracefs.h>
 
 #include "lib/builtin.h"
+#include "recorder/kprobe-plan.h"
 #include "recorder/record.h"
 
 struct recorder *g_rec;
@@ -43,6 +44,7 @@ static const char usage_text[] =
 	"  -b, --buffer-kb N           ring buffer per CPU in KiB (default 8192)\n"
 	"  -r, --rescan-interval MS    full pagemap rescan every MS ms (default 30000, 0 off)\n"
 	"  -v, --verbose               report shadow-versus-kernel differences on stderr\n"
+	"      --print-kprobes         print the kprobes the kprobe source would use here, and exit\n"
 	"  -h, --help                  this text\n"
 	"\n"
 	"A recorded process marks a quiescent point by raising SIGSTOP: the recorder\n"
@@ -82,6 +84,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "rescan-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "print-kprobes", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -164,6 +167,9 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		case 'v':
 			r->verbose = true;
 			break;
+		case 'K':
+			r->print_kprobes = true;
+			return 0;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -177,7 +183,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		r->mode = MODE_COMMAND;
 		modes |= 8;
 	}
-	if (!r->out) {
+	if (!r->out && !r->print_kprobes) {
 		fprintf(stderr, "mapcount record: -o TRACE is required\n");
 		return 2;
 	}
@@ -611,6 +617,32 @@ static int record_loop(struct recorder *r, uint64_t start)
 	return 0;
 }
 
+/* The probe definitions Source A would create on this kernel. */
+static int print_kprobes(void)
+{
+	char err[256] = "", why[256] = "";
+	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
+	struct kp_plan plan;
+	int rc = kp_plan_build("/proc/kallsyms", btf, &plan, why, sizeof(why));
+
+	btf_close(btf);
+	if (rc) {
+		fprintf(stderr, "mapcount record: kprobe plan: %s%s%s\n", why, err[0] ? "; " : "",
+			err);
+		return 1;
+	}
+	printf("# hook table: %s; vm_area_struct: vm_start +%ld vm_end +%ld vm_mm +%ld "
+	       "vm_flags +%ld vm_pgoff +%ld anon_vma +%ld; folio: flags +%ld index +%ld "
+	       "order +%ld; PG_head %lld\n",
+	       plan.generation, plan.vm_start, plan.vm_end, plan.vm_mm, plan.vm_flags,
+	       plan.vm_pgoff, plan.anon_vma, plan.folio_flags, plan.folio_index, plan.folio_order,
+	       plan.pg_head);
+	for (int i = 0; i < plan.nprobes; i++)
+		printf("p:mapcount_%d/%s %s %s\n", getpid(), plan.probes[i].event,
+		       plan.probes[i].func, plan.probes[i].fetch);
+	return 0;
+}
+
 static int check_environment(char *why, size_t len)
 {
 	if (geteuid() != 0) {
@@ -676,6 +708,8 @@ int cmd_record(int argc, char **argv)
 	rc = parse_args(r, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (r->print_kprobes)
+		return print_kprobes();
 	if (check_environment(why, sizeof(why))) {
 		fprintf(stderr, "mapcount record: %s\n", why);
 		return 1;

@@ -189,6 +189,7 @@ struct recorder {
 	size_t buffer_kb;
 	unsigned rescan_interval_ms;
 	bool verbose;
+	bool print_kprobes;
 
 	/* state */
 	struct mc_writer *w;
