@@ -779,8 +779,13 @@ int cmd_record(int argc, char **argv)
 	start = r->start_ns;
 	r->now = start;
 	tracing_start(r->tr);
-	for (int i = 0; i < ninitial; i++)
-		pagemap_track_new(r, initial[i], 0);
+	for (int i = 0; i < ninitial; i++) {
+		struct proc *p = pagemap_track_new(r, initial[i], 0);
+
+		/* the command's first image is a copy of ours until it execs */
+		if (p && r->mode == MODE_COMMAND)
+			p->full_rescan = false;
+	}
 	pagemap_reconcile_all(r);
 	if (release_fd >= 0) {
 		if (write(release_fd, "x", 1) != 1)
