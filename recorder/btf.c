@@ -195,6 +195,17 @@ long btf_member_offset(const struct btf *b, const char *sname, const char *membe
 	return -1;
 }
 
+long btf_struct_size(const struct btf *b, const char *sname)
+{
+	for (uint32_t id = 1; id < b->ntypes; id++) {
+		const struct btf_type *t = b->types[id];
+
+		if (kind_of(t) == K_STRUCT && vlen_of(t) && !strcmp(str_at(b, t->name_off), sname))
+			return t->size_type;
+	}
+	return -1;
+}
+
 int btf_func_params(const struct btf *b, const char *fname, const char **names, int max)
 {
 	for (uint32_t id = 1; id < b->ntypes; id++) {

@@ -14,6 +14,8 @@ void btf_close(struct btf *b);
 /* Byte offset of member in struct sname, looking into anonymous struct and
  * union members; -1 if there is no such struct or member. */
 long btf_member_offset(const struct btf *b, const char *sname, const char *member);
+/* sizeof(struct sname), or -1. */
+long btf_struct_size(const struct btf *b, const char *sname);
 /* Parameter names of function fname (up to max); the count, or -1. */
 int btf_func_params(const struct btf *b, const char *fname, const char **names, int max);
 /* Value of an enumerator (e.g. PG_head); 0 if found, -1 if not. */

@@ -415,7 +415,8 @@ static void fill_header(struct recorder *r, struct mc_rec_header *h, char *extra
 	h->page_shift = 12;
 	h->pmd_order = 9;
 	h->pud_order = 18;
-	h->source = (struct mc_str){ "pagemap", 7 };
+	h->source = r->source == SRC_KPROBE ? (struct mc_str){ "kprobe", 6 }
+					    : (struct mc_str){ "pagemap", 7 };
 	h->kernel = (struct mc_str){ u->release, (uint32_t)strlen(u->release) };
 	h->clock = (struct mc_str){ "mono", 4 };
 	h->host = (struct mc_str){ u->nodename, (uint32_t)strlen(u->nodename) };
@@ -617,18 +618,26 @@ static int record_loop(struct recorder *r, uint64_t start)
 	return 0;
 }
 
+static int plan_kprobes(struct kp_plan *plan, char *why, size_t len)
+{
+	char err[256] = "";
+	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
+	int rc = kp_plan_build("/proc/kallsyms", btf, plan, why, len);
+
+	btf_close(btf);
+	if (rc && err[0] && strlen(why) + strlen(err) + 3 < len)
+		strcat(strcat(why, "; "), err);
+	return rc;
+}
+
 /* The probe definitions Source A would create on this kernel. */
 static int print_kprobes(void)
 {
-	char err[256] = "", why[256] = "";
-	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
+	char why[512] = "";
 	struct kp_plan plan;
-	int rc = kp_plan_build("/proc/kallsyms", btf, &plan, why, sizeof(why));
 
-	btf_close(btf);
-	if (rc) {
-		fprintf(stderr, "mapcount record: kprobe plan: %s%s%s\n", why, err[0] ? "; " : "",
-			err);
+	if (plan_kprobes(&plan, why, sizeof(why))) {
+		fprintf(stderr, "mapcount record: kprobe plan: %s\n", why);
 		return 1;
 	}
 	printf("# hook table: %s; vm_area_struct: vm_start +%ld vm_end +%ld vm_mm +%ld "
@@ -693,6 +702,7 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
 	uint64_t start;
+	static struct kp_plan plan;
 
 	g_rec = r;
 	/* windows come and go all the time: keep freed memory instead of
@@ -721,14 +731,21 @@ int cmd_record(int argc, char **argv)
 	if (r->source != SRC_PAGEMAP) {
 		int avail = kprobe_available(why, sizeof(why));
 
-		if (r->source == SRC_KPROBE) {
-			fprintf(stderr, "mapcount record: --source kprobe: %s\n",
-				avail > 0 ? "the kprobe source is not built into this recorder yet"
-					  : why);
+		if (avail > 0 && plan_kprobes(&plan, why, sizeof(why)) == 0) {
+			r->source = SRC_KPROBE;
+			r->kp = &plan;
+			r->kp_page_size = plan.page_size;
+			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
+			r->vmemmap_base = 0xffffea0000000000ull;
+			fprintf(stderr, "mapcount record: source kprobe (%s, %d probes)\n",
+				plan.generation, plan.nprobes);
+		} else if (r->source == SRC_KPROBE) {
+			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;
+		} else {
+			r->source = SRC_PAGEMAP;
+			fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n", why);
 		}
-		fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n",
-			avail > 0 ? "available, not used yet" : why);
 	}
 	rc = tracing_sweep_stale();
 	if (rc > 0)
@@ -759,7 +776,12 @@ int cmd_record(int argc, char **argv)
 	to.pids = initial;
 	to.npids = ninitial;
 	to.buffer_kb = r->buffer_kb;
+	to.kprobe = r->source == SRC_KPROBE;
 	r->tr = tracing_open(&to, err, sizeof(err));
+	if (r->tr && to.kprobe && tracing_add_kprobes(r->tr, &plan, err, sizeof(err))) {
+		tracing_close(r->tr);
+		r->tr = NULL;
+	}
 	if (!r->tr) {
 		fprintf(stderr, "mapcount record: %s\n", err);
 		if (r->child)

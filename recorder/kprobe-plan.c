@@ -11,6 +11,11 @@
 
 #include "recorder/kprobe-plan.h"
 
+const char *const kp_slot_fields[KS_MAX] = {
+	"?folio", "?fl", "?o", "?idx", "?page", "?nr", "?mm", "?vs", "?pgo", "?addr", "?vb", "?cmp",
+};
+const char *const kp_fork_fields[KS_MAX] = { "dmm", "smm", "s", "e", "vf", "av" };
+
 enum role { NONE, FOLIO, PAGE, NR, VMA, ADDR, COMPOUND, DST_VMA, SRC_VMA };
 
 struct hook {
@@ -149,10 +154,13 @@ static int offsets(const struct btf *btf, struct kp_plan *pl, char *why, size_t 
 	pl->folio_order = btf_member_offset(btf, "folio", "_flags_1");
 	if (pl->folio_order < 0)
 		pl->folio_order = btf_member_offset(btf, "folio", "_folio_order");
+	pl->page_size = btf_struct_size(btf, "page");
 	if (btf_enum_value(btf, "PG_head", &pl->pg_head))
 		pl->pg_head = -1;
+	if (btf_enum_value(btf, "PG_swapbacked", &pl->pg_swapbacked))
+		pl->pg_swapbacked = -1;
 	if (pl->vm_start < 0 || pl->vm_end < 0 || pl->vm_mm < 0 || pl->vm_flags < 0 ||
-	    pl->vm_pgoff < 0 || pl->anon_vma < 0) {
+	    pl->vm_pgoff < 0 || pl->anon_vma < 0 || pl->page_size <= 0) {
 		snprintf(why, len, "BTF lacks a vm_area_struct member the probes need");
 		return -1;
 	}
@@ -242,8 +250,9 @@ int kp_plan_build(const char *kallsyms, const struct btf *btf, struct kp_plan *p
 		return -1;
 	}
 	for (size_t g = 0; g < sizeof(generations) / sizeof(generations[0]); g++)
-		for (size_t i = 0; i < generations[g].n && nv < 64; i++)
+		for (size_t i = 0; i < generations[g].n && nv < 63; i++)
 			v[nv++] = (struct names){ generations[g].hooks[i].func, 0 };
+	v[nv++] = (struct names){ "vmemmap_base", 0 };
 	if (scan_kallsyms(kallsyms, v, nv)) {
 		snprintf(why, whylen, "%s: cannot read", kallsyms);
 		return -1;
@@ -279,6 +288,10 @@ int kp_plan_build(const char *kallsyms, const struct btf *btf, struct kp_plan *p
 			snprintf(p->func, sizeof(p->func), "%s", gen->hooks[i].func);
 			p->op = gen->hooks[i].op;
 			fetchargs(btf, &gen->hooks[i], pl, p->fetch, sizeof(p->fetch));
+			/* PFNs from struct page pointers need the base of the page array */
+			if (p->op != KP_FORK && seen_of(v, nv, "vmemmap_base") == 2 &&
+			    strlen(p->fetch) + 24 < sizeof(p->fetch))
+				strcat(p->fetch, " vb=@vmemmap_base:x64");
 			pl->nprobes++;
 		}
 		return 0;

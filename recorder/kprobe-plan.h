@@ -28,6 +28,16 @@ enum kp_op {
 
 #define KP_MAX_PROBES 16
 
+/* Where each probe field lands in rec_event.a[]: the fork probe has its own. */
+enum kp_slot {
+	KS_FOLIO, KS_FLAGS, KS_ORDER, KS_INDEX, KS_PAGE, KS_NR, KS_MM, KS_VSTART, KS_PGOFF,
+	KS_ADDR, KS_VMEMMAP, KS_COMPOUND, KS_MAX,
+	KS_DST_MM = 0, KS_SRC_MM, KS_START, KS_END, KS_VMFLAGS, KS_ANON_VMA,
+};
+/* "?name": the probe may lack it (then the slot reads UINT64_MAX) */
+extern const char *const kp_slot_fields[KS_MAX];
+extern const char *const kp_fork_fields[KS_MAX];
+
 struct kp_probe {
 	char event[32];		/* event name in the group mapcount_<pid> */
 	char func[64];		/* kernel symbol */
@@ -43,6 +53,8 @@ struct kp_plan {
 	long vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, anon_vma;
 	long folio_flags, folio_index, folio_order;
 	long long pg_head;	/* bit of PG_head in folio->flags */
+	long long pg_swapbacked;	/* bit of PG_swapbacked: shmem among non-anon folios */
+	long page_size;		/* sizeof(struct page): PFN = (page - vmemmap_base) / it */
 };
 
 /*
