@@ -6,9 +6,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -18,6 +20,7 @@
 #include <tracefs.h>
 
 #include "lib/builtin.h"
+#include "recorder/kprobe-plan.h"
 #include "recorder/kprobe.h"
 #include "recorder/record.h"
 
@@ -42,6 +45,7 @@ static const char usage_text[] =
 	"  -b, --buffer-kb N           ring buffer per CPU in KiB (default 8192)\n"
 	"  -r, --rescan-interval MS    full pagemap rescan every MS ms (default 30000, 0 off)\n"
 	"  -v, --verbose               report shadow-versus-kernel differences on stderr\n"
+	"      --print-kprobes         print the kprobes the kprobe source would use here, and exit\n"
 	"  -h, --help                  this text\n"
 	"\n"
 	"A recorded process marks a quiescent point by raising SIGSTOP: the recorder\n"
@@ -81,6 +85,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "rescan-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "print-kprobes", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -163,6 +168,9 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		case 'v':
 			r->verbose = true;
 			break;
+		case 'K':
+			r->print_kprobes = true;
+			return 0;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -176,7 +184,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		r->mode = MODE_COMMAND;
 		modes |= 8;
 	}
-	if (!r->out) {
+	if (!r->out && !r->print_kprobes) {
 		fprintf(stderr, "mapcount record: -o TRACE is required\n");
 		return 2;
 	}
@@ -298,6 +306,53 @@ static int initial_set(struct recorder *r, pid_t **out, int *nout)
 	}
 	free(all);
 	return 0;
+}
+
+/*
+ * After lost events (or at a periodic rescan) processes may exist whose fork
+ * we never saw: take on those that belong to the recording.
+ */
+static void adopt_untracked(struct recorder *r)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t *cand = NULL, *cg = NULL;
+	int ncand = 0, ncg = 0;
+	bool grew = true;
+
+	r->adopt_pending = false;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && pid != r->self && !proc_get(pid) && is_user_process(pid))
+			add_pid(&cand, &ncand, pid);
+	}
+	closedir(d);
+	if (r->mode == MODE_CGROUP) {
+		if (initial_set(r, &cg, &ncg) == 0)
+			for (int i = 0; i < ncg; i++)
+				if (!proc_get(cg[i]))
+					pagemap_track_new(r, cg[i], ppid_of(cg[i]));
+		free(cg);
+	}
+	while (grew) {
+		grew = false;
+		for (int i = 0; i < ncand; i++) {
+			pid_t pp;
+
+			if (!cand[i] || proc_get(cand[i]))
+				continue;
+			pp = ppid_of(cand[i]);
+			if (r->mode == MODE_ALL || (pp > 0 && proc_get(pp))) {
+				pagemap_track_new(r, cand[i], pp);
+				cand[i] = 0;
+				grew = true;
+			}
+		}
+	}
+	free(cand);
 }
 
 /* ---- header ---- */
@@ -513,6 +568,8 @@ static int record_loop(struct recorder *r, uint64_t start)
 			return -1;
 		got = nevs;
 		process_events(r);
+		if (r->adopt_pending)
+			adopt_untracked(r);
 		pagemap_reconcile_all(r);
 		pagemap_check_rss(r);
 		quiet_checkpoints(r);
@@ -537,6 +594,7 @@ static int record_loop(struct recorder *r, uint64_t start)
 		}
 		if (r->rescan_interval_ms &&
 		    now - r->last_rescan >= r->rescan_interval_ms * 1000000ull) {
+			adopt_untracked(r);
 			pagemap_rescan(r, NULL, 0);
 			folio_forget_unmapped();
 			r->last_rescan = now;
@@ -561,6 +619,40 @@ static int record_loop(struct recorder *r, uint64_t start)
 	return 0;
 }
 
+static int plan_kprobes(struct kp_plan *plan, char *why, size_t len)
+{
+	char err[256] = "";
+	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
+	int rc = kp_plan_build("/proc/kallsyms", btf, plan, why, len);
+
+	btf_close(btf);
+	if (rc && err[0] && strlen(why) + strlen(err) + 3 < len)
+		strcat(strcat(why, "; "), err);
+	return rc;
+}
+
+/* The probe definitions Source A would create on this kernel. */
+static int print_kprobes(void)
+{
+	char why[512] = "";
+	struct kp_plan plan;
+
+	if (plan_kprobes(&plan, why, sizeof(why))) {
+		fprintf(stderr, "mapcount record: kprobe plan: %s\n", why);
+		return 1;
+	}
+	printf("# hook table: %s; vm_area_struct: vm_start +%ld vm_end +%ld vm_mm +%ld "
+	       "vm_flags +%ld vm_pgoff +%ld anon_vma +%ld; folio: flags +%ld index +%ld "
+	       "order +%ld; PG_head %lld\n",
+	       plan.generation, plan.vm_start, plan.vm_end, plan.vm_mm, plan.vm_flags,
+	       plan.vm_pgoff, plan.anon_vma, plan.folio_flags, plan.folio_index, plan.folio_order,
+	       plan.pg_head);
+	for (int i = 0; i < plan.nprobes; i++)
+		printf("p:mapcount_%d/%s %s %s\n", getpid(), plan.probes[i].event,
+		       plan.probes[i].func, plan.probes[i].fetch);
+	return 0;
+}
+
 static int check_environment(char *why, size_t len)
 {
 	if (geteuid() != 0) {
@@ -577,16 +669,20 @@ static int check_environment(char *why, size_t len)
 
 static void summary(struct recorder *r)
 {
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr,
 		"mapcount record: %s: %llu records (%llu rmap), %llu bytes; %llu events, "
 		"%llu raw ftrace bytes, %llu lost; %u checkpoints; %llu entries repaired by "
-		"rescans\n",
+		"rescans; recorder cpu %.2f s\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
 		(unsigned long long)r->events,
-		(unsigned long long)(r->source == SRC_KPROBE ? kprobe_raw_events()
-							      : tracing_raw_bytes(r->tr)),
-		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired);
+		(unsigned long long)(r->tr ? tracing_raw_bytes(r->tr) : kprobe_raw_events()),
+		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
+		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	fprintf(stderr,
 		"mapcount record: shadow vs kernel, worst per process: rss %llu kB, pss %llu kB, "
 		"uss %llu kB\n",
@@ -608,8 +704,13 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
 	uint64_t start;
+	static struct kp_plan plan;
 
 	g_rec = r;
+	/* windows come and go all the time: keep freed memory instead of
+	 * giving it back to the kernel and faulting it in again */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	r->mode = MODE_ALL;
 	r->source = SRC_AUTO;
 	r->ckpt_interval_ms = 1000;
@@ -619,6 +720,8 @@ int cmd_record(int argc, char **argv)
 	rc = parse_args(r, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (r->print_kprobes)
+		return print_kprobes();
 	if (check_environment(why, sizeof(why))) {
 		fprintf(stderr, "mapcount record: %s\n", why);
 		return 1;
@@ -630,14 +733,19 @@ int cmd_record(int argc, char **argv)
 	if (r->source != SRC_PAGEMAP) {
 		int avail = kprobe_available(why, sizeof(why));
 
-		if (r->source == SRC_KPROBE && avail <= 0) {
+		if (avail > 0 && plan_kprobes(&plan, why, sizeof(why)) == 0) {
+			r->source = SRC_KPROBE;
+			r->kp = &plan;
+			r->kp_page_size = plan.page_size;
+			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
+			r->vmemmap_base = 0xffffea0000000000ull;
+			fprintf(stderr, "mapcount record: source kprobe (%s, %d probes)\n",
+				plan.generation, plan.nprobes);
+		} else if (r->source == SRC_KPROBE) {
 			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;
-		}
-		if (avail > 0) {
-			r->source = SRC_KPROBE;
-			fprintf(stderr, "mapcount record: source kprobe\n");
 		} else {
+			r->source = SRC_PAGEMAP;
 			fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n", why);
 		}
 	}
@@ -670,10 +778,13 @@ int cmd_record(int argc, char **argv)
 	to.pids = initial;
 	to.npids = ninitial;
 	to.buffer_kb = r->buffer_kb;
-	if (r->source == SRC_KPROBE)
+	if (r->source == SRC_KPROBE) {
+		/* Source A runs on its own instance and loop (recorder/kprobe-source.c) */
 		rc = kprobe_open(r, r->buffer_kb * 4, err, sizeof(err));
-	else
-		rc = (r->tr = tracing_open(&to, err, sizeof(err))) ? 0 : -1;
+	} else {
+		r->tr = tracing_open(&to, err, sizeof(err));
+		rc = r->tr ? 0 : -1;
+	}
 	if (rc) {
 		fprintf(stderr, "mapcount record: %s\n", err);
 		if (r->child)
@@ -685,27 +796,35 @@ int cmd_record(int argc, char **argv)
 	r->w = mc_writer_open(r->out, &hdr, r->force ? MC_W_FORCE : 0, err, sizeof(err));
 	if (!r->w) {
 		fprintf(stderr, "mapcount record: %s\n", err);
-		r->source == SRC_KPROBE ? kprobe_close() : tracing_close(r->tr);
+		r->tr ? tracing_close(r->tr) : kprobe_close();
 		if (r->child)
 			kill(r->child, SIGKILL);
 		return 1;
 	}
 	start = r->start_ns;
 	r->now = start;
-	r->source == SRC_KPROBE ? kprobe_start() : tracing_start(r->tr);
-	for (int i = 0; i < ninitial; i++)
-		pagemap_track_new(r, initial[i], 0);
+	r->tr ? tracing_start(r->tr) : kprobe_start();
+	for (int i = 0; i < ninitial; i++) {
+		struct proc *p = pagemap_track_new(r, initial[i], 0);
+
+		/* the command's first image is a copy of ours until it execs */
+		if (p && r->mode == MODE_COMMAND)
+			p->full_rescan = false;
+		/* opening pagemap tells Source A the process's mm (mm_access) */
+		if (p && r->source == SRC_KPROBE)
+			proc_pagemap_fd(p);
+	}
 	pagemap_reconcile_all(r);
 	if (release_fd >= 0) {
 		if (write(release_fd, "x", 1) != 1)
 			g_stop = 1;
 		close(release_fd);
 	}
-	rc = r->source == SRC_KPROBE ? kprobe_loop(r, start) : record_loop(r, start);
+	rc = r->tr ? record_loop(r, start) : kprobe_loop(r, start);
 	if (!emit_error())
 		truth_checkpoint(r, "end", 0);
 	summary(r);
-	r->source == SRC_KPROBE ? kprobe_close() : tracing_close(r->tr);
+	r->tr ? tracing_close(r->tr) : kprobe_close();
 	if (emit_error()) {
 		fprintf(stderr, "mapcount record: %s\n", emit_error());
 		mc_writer_close(r->w);

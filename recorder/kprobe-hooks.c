@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recorder/btf.h"
 #include "recorder/kprobe.h"
 
 static const char *const field_names[KF_NR_FIELDS] = {
@@ -135,7 +136,7 @@ static void page_args(struct khook *h, const struct offs *o, const char *page)
 	    o->compound_head, page, o->index - 1, o->compound_head, page);
 }
 
-static int offsets(struct offs *o, char *err, size_t errlen)
+static int offsets(const struct btf *b, struct offs *o, char *err, size_t errlen)
 {
 	struct {
 		long *dst;
@@ -157,7 +158,7 @@ static int offsets(struct offs *o, char *err, size_t errlen)
 	};
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		*need[i].dst = kbtf_member(need[i].s, need[i].m);
+		*need[i].dst = btf_member_offset(b, need[i].s, need[i].m);
 		if (*need[i].dst < 0) {
 			snprintf(err, errlen, "BTF: struct %s has no member %s", need[i].s,
 				 need[i].m);
@@ -166,9 +167,9 @@ static int offsets(struct offs *o, char *err, size_t errlen)
 	}
 	/* folio_order(): _folio_order up to v6.5, the low byte of _flags_1 after
 	 * (include/linux/mm.h:folio_order@6.1, @6.12) */
-	o->order = kbtf_member("folio", "_folio_order");
+	o->order = btf_member_offset(b, "folio", "_folio_order");
 	if (o->order < 0)
-		o->order = kbtf_member("folio", "_flags_1");
+		o->order = btf_member_offset(b, "folio", "_flags_1");
 	if (o->order < 0 || o->flags != 0) {
 		snprintf(err, errlen, "BTF: struct folio has neither _folio_order nor _flags_1");
 		return -1;
@@ -179,6 +180,8 @@ static int offsets(struct offs *o, char *err, size_t errlen)
 int kplan_make(struct kplan *p, char *err, size_t errlen)
 {
 	static char syms[4096];
+	struct btf *b;
+	long long head = -1, swapbacked = -1;
 	struct offs o;
 
 	memset(p, 0, sizeof(*p));
@@ -186,14 +189,17 @@ int kplan_make(struct kplan *p, char *err, size_t errlen)
 		snprintf(err, errlen, "/proc/kallsyms: cannot read");
 		return -1;
 	}
-	if (kbtf_open("/sys/kernel/btf/vmlinux", err, errlen))
+	b = btf_open("/sys/kernel/btf/vmlinux", err, errlen);
+	if (!b)
 		return -1;
-	if (offsets(&o, err, errlen))
+	if (offsets(b, &o, err, errlen))
 		goto fail;
-	p->page_size = (unsigned)kbtf_size("page");
-	p->pg_head = (unsigned)kbtf_enum("pageflags", "PG_head");
-	p->pg_swapbacked = (unsigned)kbtf_enum("pageflags", "PG_swapbacked");
-	if ((int)p->page_size <= 0 || (int)p->pg_head < 0 || (int)p->pg_swapbacked < 0) {
+	p->page_size = (unsigned)btf_struct_size(b, "page");
+	btf_enum_value(b, "PG_head", &head);
+	btf_enum_value(b, "PG_swapbacked", &swapbacked);
+	p->pg_head = (unsigned)head;
+	p->pg_swapbacked = (unsigned)swapbacked;
+	if ((int)p->page_size <= 0 || head < 0 || swapbacked < 0) {
 		snprintf(err, errlen, "BTF: struct page or enum pageflags (PG_head, PG_swapbacked) "
 				      "missing");
 		goto fail;
@@ -288,9 +294,9 @@ int kplan_make(struct kplan *p, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	kbtf_close();
+	btf_close(b);
 	return 0;
 fail:
-	kbtf_close();
+	btf_close(b);
 	return -1;
 }

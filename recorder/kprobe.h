@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Source A (recorder-sources.md §2): kprobes on the kernel's rmap functions.
- * kprobe-btf.c reads struct layouts from /sys/kernel/btf/vmlinux,
  * kprobe-hooks.c picks the hook table by what /proc/kallsyms holds and
- * writes the fetchargs, kprobe-source.c creates the events, reads them and
- * turns them into exact records, kprobe-kpage.c stores per-page kernel
- * truth at checkpoints.
+ * writes the fetchargs with offsets from BTF (btf.c); kprobe-source.c
+ * creates the events, reads them and turns them into exact records;
+ * kprobe-kpage.c stores per-page kernel truth at checkpoints.
  */
 #ifndef MAPCOUNT_KPROBE_H
 #define MAPCOUNT_KPROBE_H
@@ -15,16 +14,6 @@
 #include <stdint.h>
 
 #include "recorder/record.h"
-
-/* ---- kprobe-btf.c ---- */
-int kbtf_open(const char *path, char *err, size_t errlen);
-void kbtf_close(void);
-/* Byte offset of member in struct/union name (anonymous members searched), -1 if absent. */
-long kbtf_member(const char *name, const char *member);
-/* sizeof(struct name), -1 if absent. */
-long kbtf_size(const char *name);
-/* Value of enumerator val of enum name, -1 if absent. */
-long kbtf_enum(const char *name, const char *val);
 
 /* ---- kprobe-hooks.c ---- */
 enum khook_id {

@@ -189,3 +189,17 @@ int proc_pagemap_fd(struct proc *p)
 	p->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	return p->pagemap_fd;
 }
+
+/*
+ * A vfork child runs in its parent's mm until it execs; its page tables are
+ * read through the parent, because the child's own /proc/PID/pagemap shows
+ * the new program as soon as the exec happened, which we may not know yet.
+ */
+struct proc *proc_mm_owner(struct proc *p)
+{
+	struct proc *o;
+
+	if (!p || p->mm->pid == p->pid || !(o = proc_get(p->mm->pid)) || o->mm != p->mm)
+		return p;
+	return o;
+}
