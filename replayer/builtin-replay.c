@@ -146,6 +146,7 @@ static int replay_trace(struct replay_job *j, const char *path)
 	end.peak_live_folios = j->rp.ft.peak_live;
 	end.seconds = progress_now() - t0;
 	end.error = fail;
+	end.type_count = j->rp.type_count;
 	if (db_run_end(j->db, j->run, &end)) {
 		fprintf(stderr, "%s\n", db_error(j->db));
 		fail = "db";

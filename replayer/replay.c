@@ -684,6 +684,7 @@ void rp_kernel_clear(struct replay *rp)
 int rp_record(struct replay *rp, const struct mc_record *rec)
 {
 	rp->recno++;
+	rp->type_count[rec->type]++;
 	switch (rec->type) {
 	case MC_REC_MM:
 		return rp_mm_record(rp, &rec->u.mm);

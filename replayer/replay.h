@@ -52,6 +52,7 @@ struct replay {
 	uint64_t live_mms;
 
 	uint64_t recno;		/* number of the record being replayed (1 = first after header) */
+	uint64_t type_count[MC_REC_MAX_ID + 1];	/* records replayed by type */
 	uint64_t inconsistencies;
 	uint64_t reported;	/* inconsistencies printed so far */
 	uint64_t lost_events;
