@@ -31,6 +31,7 @@ struct bt_pool {	/* folio ids of one kind, a free stack, mapping counts */
 
 struct bt_proc {
 	uint32_t tid;	/* 0: no process here */
+	uint32_t cursor[3];	/* where this process faults and unmaps next */
 	uint32_t *slot[3];	/* folio id + 1 mapped at each slot, 0 = free */
 	uint32_t used[3];
 };
@@ -161,9 +162,11 @@ static void bt_map(struct bench *b, struct bt_proc *pr, bool file)
 
 	if (pr->used[r] == bt_slots[r])
 		return;
-	k = bt_rand(b) % bt_slots[r];
+	/* fault-around locality: the next free slot after the last fault */
+	k = pr->cursor[r];
 	while (pr->slot[r][k])
 		k = (k + 1) % bt_slots[r];
+	pr->cursor[r] = (k + 1) % bt_slots[r];
 	if (file) {
 		id = bt_rand(b) % BT_FILE_FOLIOS;
 	} else {
@@ -198,9 +201,11 @@ static void bt_unmap(struct bench *b, struct bt_proc *pr)
 
 	if (!pr->used[r])
 		return;
-	k = bt_rand(b) % bt_slots[r];
+	/* munmap/MADV_DONTNEED of runs: mostly at a moving position, sometimes anywhere */
+	k = bt_rand(b) % 8 ? pr->cursor[r] : bt_rand(b) % bt_slots[r];
 	while (!pr->slot[r][k])
 		k = (k + 1) % bt_slots[r];
+	pr->cursor[r] = (k + 1) % bt_slots[r];
 	bt_unmap_slot(b, pr, r, k);
 }
 
@@ -244,6 +249,7 @@ int rp_bench_trace(uint64_t rmap_records, const char *path)
 	struct bench b = { .rng = 7 };
 	struct mc_rec_header hdr;
 	uint64_t records;
+	unsigned int cur = 0;
 	char err[512];
 	int ret = 1;
 
@@ -256,26 +262,32 @@ int rp_bench_trace(uint64_t rmap_records, const char *path)
 	if (bt_setup(&b))
 		goto out;
 	while (b.rmap < rmap_records && !b.err) {
-		uint32_t x = bt_rand(&b) % 1000;
-		struct bt_proc *pr = &b.proc[bt_rand(&b) % BT_PROCS];
+		uint32_t x = bt_rand(&b) % 10000;
+		struct bt_proc *pr;
+
+		/* a process runs for a while: 15 of 16 records come from the same one */
+		if (bt_rand(&b) % 16 == 0)
+			cur = bt_rand(&b) % BT_PROCS;
+		pr = &b.proc[cur];
 
 		if (!pr->tid) {
 			/* an empty place: fork some live process into it */
 			for (unsigned int i = 0; i < BT_PROCS; i++)
-				if (b.proc[i].tid && x < 10) {
+				if (b.proc[i].tid && x < 100) {
 					bt_fork(&b, &b.proc[i], pr);
 					break;
 				}
 			continue;
 		}
-		/* per mille: 1 fork, 1 exit, 548 maps (68 of them file), 450 unmaps:
-		 * address spaces fill up to their slots and stay near full */
+		/* per 10000: 1 fork and 1 exit (each one walks ~1600 mappings),
+		 * 5498 maps (680 of them file pages), 4500 unmaps: address spaces
+		 * fill up to their slots and stay near full */
 		if (x < 1)
 			bt_fork(&b, pr, &b.proc[bt_rand(&b) % BT_PROCS]);
 		else if (x < 2 && pr != &b.proc[0])
 			bt_exit(&b, pr);
-		else if (x < 550)
-			bt_map(&b, pr, x >= 482);
+		else if (x < 5500)
+			bt_map(&b, pr, x >= 4820);
 		else
 			bt_unmap(&b, pr);
 	}
