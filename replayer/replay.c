@@ -107,6 +107,7 @@ void rp_fini(struct replay *rp)
 	free(rp->mm_by_trace);
 	free(rp->kproc);
 	free(rp->scratch);
+	free(rp->split_v);
 	sh_pool_fini(&rp->pool);
 	ft_fini(&rp->ft);
 	memset(rp, 0, sizeof(*rp));
@@ -689,30 +690,23 @@ static int rp_dup(struct replay *rp, const struct mc_rec_dup *r)
 	return rp_copy(rp, parent, child, r->vpn, r->vpn + r->nr);
 }
 
-static void rp_exec(struct replay *rp, const struct mc_rec_exec *r)
+/* exec and exit: every mapping goes (exit_mmap), the mm_struct ends. exec
+ * continues with a new mm: a new id, last in creation order, maybe a new name. */
+static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec_name)
 {
-	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exec");
-
-	if (!mm)
-		return;
-	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
-	sh_mm_clear(&rp->pool, &mm->sh);
-	/* a new mm_struct: a new id, last in creation order */
-	rp_mm_unlink(rp, mm);
-	rp_mm_link(rp, mm);
-	if (r->name.len)
-		rp_set_name(mm, &r->name);
-}
-
-static void rp_exit(struct replay *rp, const struct mc_rec_exit *r)
-{
-	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exit");
+	struct rp_mm *mm = rp_mm_existing(rp, tid, exec_name ? "exec" : "exit");
 
 	if (!mm)
 		return;
 	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
 	sh_mm_clear(&rp->pool, &mm->sh);
 	rp_mm_unlink(rp, mm);
+	if (exec_name) {
+		rp_mm_link(rp, mm);
+		if (exec_name->len)
+			rp_set_name(mm, exec_name);
+		return;
+	}
 	mm->live = false;
 	rp->live_mms--;
 }
@@ -830,10 +824,10 @@ int rp_record(struct replay *rp, const struct mc_record *rec)
 	case MC_REC_DUP:
 		return rp_dup(rp, &rec->u.dup);
 	case MC_REC_EXEC:
-		rp_exec(rp, &rec->u.exec);
+		rp_mm_end(rp, rec->u.exec.mm, &rec->u.exec.name);
 		return 0;
 	case MC_REC_EXIT:
-		rp_exit(rp, &rec->u.exit);
+		rp_mm_end(rp, rec->u.exit.mm, NULL);
 		return 0;
 	case MC_REC_SPLIT:
 		return rp_split(rp, rec->u.split.pfn, (unsigned int)rec->u.split.order);

@@ -22,7 +22,7 @@ struct split_map {
 };
 
 struct split_list {
-	struct split_map *v;
+	struct split_map *v;	/* kept in struct replay between splits */
 	size_t nr, cap;
 	uint64_t pages;		/* pages over all entries */
 };
@@ -122,7 +122,7 @@ static int split_reshadow(struct replay *rp, const struct split_map *e, const ui
 int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 {
 	struct ft_slot *s = ft_lookup(&rp->ft, pfn);
-	struct split_list l = { 0 };
+	struct split_list l = { .v = rp->split_v, .cap = rp->split_cap };
 	struct mc_folio old;
 	uint32_t nr_new, *slots;
 	uint8_t *excl;
@@ -211,6 +211,7 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 			goto out;
 	ret = 0;
 out:
-	free(l.v);
+	rp->split_v = l.v;
+	rp->split_cap = l.cap;
 	return ret;
 }
