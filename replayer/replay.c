@@ -720,8 +720,9 @@ static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
 
 static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 {
-	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
 	unsigned int kind = r->kind & 15;
+	struct ft_slot *s;
+	uint64_t pos;
 
 	if (r->order > MC_MAX_ORDER || kind > MC_KIND_SHMEM || ((r->kind & 16) && r->order) ||
 	    r->pfn >> FT_PFN_BITS || r->pfn & ((1ull << r->order) - 1)) {
@@ -730,14 +731,18 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 				(unsigned long long)r->pfn);
 		return 0;
 	}
-	if (s) {
+	/* live folios in the way: unmapped ones were freed without a record */
+	pos = 0;
+	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos))) {
 		if (s->entries) {
-			rp_inconsistent(rp, "new folio at PFN %#llx, where a mapped folio lives",
-					(unsigned long long)r->pfn);
+			rp_inconsistent(rp, "new folio at PFN %#llx over mapped folio at PFN %#llx",
+					(unsigned long long)r->pfn, (unsigned long long)s->f.pfn);
 			return 0;
 		}
-		rp_folio_drop(rp, s);	/* its free was not recorded */
 	}
+	pos = 0;
+	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos)))
+		rp_folio_drop(rp, s);
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)
 		return -1;
