@@ -14,27 +14,27 @@ extern const struct mc_model mc_model_entire_nrmapped;
 extern const struct mc_model mc_model_entire_nrmapped_612;
 
 #define E EN_ENTIRELY_MAPPED
-#define PG(x) ((uint64_t)(x) << 24)	/* PSS of x pages: bytes << PSS_SHIFT */
-#define THIRD ((uint64_t)(1 << 24) / 3)	/* floor(2^24 / 3): one page shared by three */
+#define PG(x) ((uint64_t)(x) << 24) /* PSS of x pages: bytes << PSS_SHIFT */
+#define THIRD ((uint64_t)(1 << 24) / 3) /* floor(2^24 / 3): one page shared by three */
 #define X MC_OPF_EXCLUSIVE
 #define V66 1u
 #define V612 2u
 #define VBOTH 3u
 
 enum { A = 1, B = 2, C = 3, NMM = 4 };
-enum { F = 0, G = 1, NFOLIO = 2 };	/* G: the order-0 COW copy */
+enum { F = 0, G = 1, NFOLIO = 2 }; /* G: the order-0 COW copy */
 
-static const struct mc_model *const models[2] = { &mc_model_entire_nrmapped,
-						  &mc_model_entire_nrmapped_612 };
-static const char *const vname[2] = { "6.6", "6.12" };
+static const struct mc_model *const models[2] = {&mc_model_entire_nrmapped,
+						 &mc_model_entire_nrmapped_612};
+static const char *const vname[2] = {"6.6", "6.12"};
 
 /* ---- a small shadow of the page tables, enough for smaps and refcounts ---- */
 
 struct tfolio {
 	struct mc_folio f;
 	struct en_state *s;
-	uint8_t pte[NMM][MC_PMD_NR];	/* PTE entries per mm and page */
-	uint8_t pmd[NMM];		/* PMD entries per mm */
+	uint8_t pte[NMM][MC_PMD_NR]; /* PTE entries per mm and page */
+	uint8_t pmd[NMM]; /* PMD entries per mm */
 };
 
 struct world {
@@ -119,7 +119,7 @@ static void world_smaps(const struct world *w, uint32_t mm, struct mc_smaps *acc
 	memset(acc, 0, sizeof(*acc));
 	for (int i = 0; i < NFOLIO; i++) {
 		const struct tfolio *t = &w->fo[i];
-		struct mc_query_ctx q = { .mm = mm, .refcount = refcount(t) };
+		struct mc_query_ctx q = {.mm = mm, .refcount = refcount(t)};
 
 		for (int k = 0; k < t->pmd[mm]; k++)
 			w->m->smaps_account(&w->ctx, &t->f, t->s, 0, MC_PMD_NR, MC_LEVEL_PMD, &q,
@@ -144,26 +144,26 @@ struct top {
 };
 
 struct cow_check {
-	uint32_t mm;	/* 0: no check */
+	uint32_t mm; /* 0: no check */
 	uint32_t page;
 	int reuse;
 };
 
 struct row {
 	const char *name;
-	struct cow_check cow;	/* write fault asked before the ops */
+	struct cow_check cow; /* write fault asked before the ops */
 	struct top ops[3];
-	int32_t em, npm, lm;	/* lm: 6.12 (6.6 keeps -1) */
-	struct range pmc[4];	/* PMC of F; pages not listed: -1 */
-	struct range pae[2];	/* PAE of F; pages not listed: 0 */
+	int32_t em, npm, lm; /* lm: 6.12 (6.6 keeps -1) */
+	struct range pmc[4]; /* PMC of F; pages not listed: -1 */
+	struct range pae[2]; /* PAE of F; pages not listed: 0 */
 	int pm0, pm1, fmc;
-	int sh;			/* 6.12 folio_likely_mapped_shared */
-	int est;		/* 6.6 folio_estimated_sharers (shared iff != 1) */
-	int64_t pss[NMM];	/* -1: the mm maps nothing */
-	int priv[NMM], shr[NMM];	/* Private / Shared pages */
+	int sh; /* 6.12 folio_likely_mapped_shared */
+	int est; /* 6.6 folio_estimated_sharers (shared iff != 1) */
+	int64_t pss[NMM]; /* -1: the mm maps nothing */
+	int priv[NMM], shr[NMM]; /* Private / Shared pages */
 	int64_t dvm[MC_NR_VMSTAT_ITEMS];
-	int q66, q612, pm612;	/* deferred split queue / PG_partially_mapped */
-	int ev66, ev612;	/* THP_DEFERRED_SPLIT_PAGE so far */
+	int q66, q612, pm612; /* deferred split queue / PG_partially_mapped */
+	int ev66, ev612; /* THP_DEFERRED_SPLIT_PAGE so far */
 };
 
 struct example {
@@ -174,10 +174,13 @@ struct example {
 	unsigned int nrows;
 };
 
-#define OP(t, fo, mm_, lvl, first_, nr_, fl, src)                                                \
-	{                                                                                        \
-		fo, {.type = t, .level = lvl, .flags = fl, .first = first_, .nr = nr_, .mm = mm_, \
-		     .src_mm = src }                                                             \
+#define OP(t, fo, mm_, lvl, first_, nr_, fl, src)                                         \
+	{                                                                                 \
+		fo,                                                                       \
+		{                                                                         \
+			.type = t, .level = lvl, .flags = fl, .first = first_, .nr = nr_, \
+			.mm = mm_, .src_mm = src                                          \
+		}                                                                         \
 	}
 #define NEWA(fo, mm, lvl, first, nr) OP(MC_OP_NEW_ANON, fo, mm, lvl, first, nr, X, 0)
 #define ADD(fo, mm, lvl, first, nr) OP(MC_OP_ADD, fo, mm, lvl, first, nr, 0, 0)
@@ -187,7 +190,10 @@ struct example {
 #define PTE MC_LEVEL_PTE
 #define PMD MC_LEVEL_PMD
 #define PMDOP(t, fo, mm) t(fo, mm, PMD, 0, MC_PMD_NR)
-#define NOPSS { -1, -1, -1, -1 }
+#define NOPSS                  \
+	{                      \
+		-1, -1, -1, -1 \
+	}
 #define DA(x) [MC_NR_ANON_MAPPED] = (x)
 #define DT(x) [MC_NR_ANON_THPS] = (x)
 #define DF(x) [MC_NR_FILE_MAPPED] = (x)
@@ -196,209 +202,198 @@ struct example {
 
 /* (a) anon PMD THP in A, fork B, A remaps, B exits, A writes page 5 */
 static const struct row ex_a[] = {
-	{ "a0 allocated", .em = -1, .npm = 0, .lm = -1, .pss = NOPSS },
-	{ "a1 A faults 2M", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "a2 fork B", .ops = { DUP(F, B, A, PMD, 0, 512) }, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
-	  .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = { -1, PG(256), PG(256), -1 },
-	  .shr = { [A] = 512, [B] = 512 }, .q612 = 1 },
-	{ "a3 A remaps", .ops = { REMAP(F, A) }, .em = 0, .npm = E + 512, .lm = 512,
-	  .pmc = { { 0, 512, 0 } }, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
-	  .pss = { -1, PG(256), PG(256), -1 }, .shr = { [A] = 512, [B] = 512 }, .q612 = 1 },
-	{ "a4 B exits", .ops = { PMDOP(REM, F, B) }, .em = -1, .npm = 512, .lm = 511,
-	  .pmc = { { 0, 512, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DT(-512) }, .q612 = 1 },
-	{ "a5 A writes page 5", .cow = { A, 5, 0 },
-	  .ops = { NEWA(G, A, PTE, 0, 1), REM(F, A, PTE, 5, 1) }, .em = -1, .npm = 511,
-	  .lm = 510, .pmc = { { 0, 5, 0 }, { 6, 512, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 511,
-	  .est = 1, .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .q66 = 1, .ev66 = 1,
-	  .q612 = 1, .pm612 = 1, .ev612 = 1 },
+	{"a0 allocated", .em = -1, .npm = 0, .lm = -1, .pss = NOPSS},
+	{"a1 A faults 2M", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"a2 fork B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
+	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
+	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	{"a3 A remaps", .ops = {REMAP(F, A)}, .em = 0, .npm = E + 512, .lm = 512,
+	 .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
+	 .pss = {-1, PG(256), PG(256), -1}, .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	{"a4 B exits", .ops = {PMDOP(REM, F, B)}, .em = -1, .npm = 512, .lm = 511,
+	 .pmc = {{0, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
+	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	{"a5 A writes page 5", .cow = {A, 5, 0},
+	 .ops = {NEWA(G, A, PTE, 0, 1), REM(F, A, PTE, 5, 1)}, .em = -1, .npm = 511, .lm = 510,
+	 .pmc = {{0, 5, 0}, {6, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 511, .est = 1,
+	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .q66 = 1, .ev66 = 1, .q612 = 1,
+	 .pm612 = 1, .ev612 = 1},
 };
 
 /* (b) partial munmap of one page of a PMD-mapped anon THP */
 static const struct row ex_b[] = {
-	{ "b1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "b2a munmap splits the PMD", .ops = { REMAP(F, A) }, .em = -1, .npm = 512, .lm = 511,
-	  .pmc = { { 0, 512, 0 } }, .pae = { { 0, 512, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 512,
-	  .est = 1, .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DT(-512) },
-	  .q612 = 1 },
-	{ "b2b zap page 1", .ops = { REM(F, A, PTE, 1, 1) }, .em = -1, .npm = 511, .lm = 510,
-	  .pmc = { { 0, 1, 0 }, { 2, 512, 0 } }, .pae = { { 0, 512, 1 } }, .pm0 = 1, .pm1 = 0,
-	  .fmc = 511, .est = 1, .pss = { -1, PG(511), -1, -1 }, .priv = { [A] = 511 },
-	  .dvm = { DA(-1) }, .q66 = 1, .ev66 = 1, .q612 = 1, .pm612 = 1, .ev612 = 1 },
-	{ "b3 munmap the rest", .ops = { REM(F, A, PTE, 0, 1), REM(F, A, PTE, 2, 510) }, INITIAL,
-	  .pae = { { 0, 512, 1 } }, .pss = NOPSS, .dvm = { DA(-511) }, .q66 = 1, .ev66 = 1,
-	  .q612 = 1, .pm612 = 1, .ev612 = 1 },
+	{"b1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"b2a munmap splits the PMD", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511,
+	 .pmc = {{0, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
+	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	{"b2b zap page 1", .ops = {REM(F, A, PTE, 1, 1)}, .em = -1, .npm = 511, .lm = 510,
+	 .pmc = {{0, 1, 0}, {2, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 0, .fmc = 511,
+	 .est = 1, .pss = {-1, PG(511), -1, -1}, .priv = {[A] = 511}, .dvm = {DA(-1)}, .q66 = 1,
+	 .ev66 = 1, .q612 = 1, .pm612 = 1, .ev612 = 1},
+	{"b3 munmap the rest", .ops = {REM(F, A, PTE, 0, 1), REM(F, A, PTE, 2, 510)}, INITIAL,
+	 .pae = {{0, 512, 1}}, .pss = NOPSS, .dvm = {DA(-511)}, .q66 = 1, .ev66 = 1, .q612 = 1,
+	 .pm612 = 1, .ev612 = 1},
 };
 
 /* (b) variants: whole munmap while PMD-mapped; remap then munmap of everything */
 static const struct row ex_b_whole[] = {
-	{ "bw1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "bw2 munmap 2M", .ops = { PMDOP(REM, F, A) }, INITIAL, .pae = { { 0, 1, 1 } },
-	  .pss = NOPSS, .dvm = { DA(-512), DT(-512) }, .q612 = 1 },
+	{"bw1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"bw2 munmap 2M", .ops = {PMDOP(REM, F, A)}, INITIAL, .pae = {{0, 1, 1}}, .pss = NOPSS,
+	 .dvm = {DA(-512), DT(-512)}, .q612 = 1},
 };
 
 static const struct row ex_b_remap_all[] = {
-	{ "br1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "br2 remap", .ops = { REMAP(F, A) }, .em = -1, .npm = 512, .lm = 511,
-	  .pmc = { { 0, 512, 0 } }, .pae = { { 0, 512, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 512,
-	  .est = 1, .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DT(-512) },
-	  .q612 = 1 },
-	{ "br3 munmap all PTEs", .ops = { REM(F, A, PTE, 0, 512) }, INITIAL,
-	  .pae = { { 0, 512, 1 } }, .pss = NOPSS, .dvm = { DA(-512) }, .q66 = 1, .ev66 = 1,
-	  .q612 = 1 },
+	{"br1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"br2 remap", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511, .pmc = {{0, 512, 0}},
+	 .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
+	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	{"br3 munmap all PTEs", .ops = {REM(F, A, PTE, 0, 512)}, INITIAL, .pae = {{0, 512, 1}},
+	 .pss = NOPSS, .dvm = {DA(-512)}, .q66 = 1, .ev66 = 1, .q612 = 1},
 };
 
 /* (c) order-4 anon mTHP in A, fork B, B COWs page 3, A unmaps half, B exits */
 static const struct row ex_c[] = {
-	{ "c0 allocated", INITIAL, .pss = NOPSS },
-	{ "c1 A faults 64K", .ops = { NEWA(F, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 15,
-	  .pmc = { { 0, 16, 0 } }, .pae = { { 0, 16, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 16,
-	  .est = 1, .pss = { -1, PG(16), -1, -1 }, .priv = { [A] = 16 }, .dvm = { DA(16) } },
-	{ "c2 fork B", .ops = { DUP(F, B, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 31,
-	  .pmc = { { 0, 16, 1 } }, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
-	  .pss = { -1, PG(8), PG(8), -1 }, .shr = { [A] = 16, [B] = 16 } },
-	{ "c3 B writes page 3", .cow = { B, 3, 0 },
-	  .ops = { NEWA(G, B, PTE, 0, 1), REM(F, B, PTE, 3, 1) }, .em = -1, .npm = 16, .lm = 30,
-	  .pmc = { { 0, 3, 1 }, { 3, 4, 0 }, { 4, 16, 1 } }, .pm0 = 2, .pm1 = 2, .fmc = 31,
-	  .sh = 1, .est = 2, .pss = { -1, 17ull << 23, 17ull << 23, -1 },
-	  .priv = { [A] = 1, [B] = 1 }, .shr = { [A] = 15, [B] = 15 }, .dvm = { DA(1) } },
-	{ "c4 A unmaps 8..15", .ops = { REM(F, A, PTE, 8, 8) }, .em = -1, .npm = 16, .lm = 22,
-	  .pmc = { { 0, 3, 1 }, { 3, 4, 0 }, { 4, 8, 1 }, { 8, 16, 0 } }, .pm0 = 2, .pm1 = 2,
-	  .fmc = 23, .sh = 1, .est = 2, .pss = { -1, 9ull << 23, 25ull << 23, -1 },
-	  .priv = { [A] = 1, [B] = 9 }, .shr = { [A] = 7, [B] = 7 } },
-	{ "c5 B exits", .ops = { REM(F, B, PTE, 0, 3), REM(G, B, PTE, 0, 1), REM(F, B, PTE, 4, 12) },
-	  .em = -1, .npm = 8, .lm = 7, .pmc = { { 0, 8, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 8,
-	  .est = 1, .pss = { -1, PG(8), -1, -1 }, .priv = { [A] = 8 }, .dvm = { DA(-9) },
-	  .q612 = 1, .pm612 = 1 },
+	{"c0 allocated", INITIAL, .pss = NOPSS},
+	{"c1 A faults 64K", .ops = {NEWA(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,
+	 .pmc = {{0, 16, 0}}, .pae = {{0, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1,
+	 .pss = {-1, PG(16), -1, -1}, .priv = {[A] = 16}, .dvm = {DA(16)}},
+	{"c2 fork B", .ops = {DUP(F, B, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,
+	 .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
+	 .pss = {-1, PG(8), PG(8), -1}, .shr = {[A] = 16, [B] = 16}},
+	{"c3 B writes page 3", .cow = {B, 3, 0},
+	 .ops = {NEWA(G, B, PTE, 0, 1), REM(F, B, PTE, 3, 1)}, .em = -1, .npm = 16, .lm = 30,
+	 .pmc = {{0, 3, 1}, {3, 4, 0}, {4, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 31, .sh = 1,
+	 .est = 2, .pss = {-1, 17ull << 23, 17ull << 23, -1}, .priv = {[A] = 1, [B] = 1},
+	 .shr = {[A] = 15, [B] = 15}, .dvm = {DA(1)}},
+	{"c4 A unmaps 8..15", .ops = {REM(F, A, PTE, 8, 8)}, .em = -1, .npm = 16, .lm = 22,
+	 .pmc = {{0, 3, 1}, {3, 4, 0}, {4, 8, 1}, {8, 16, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 23,
+	 .sh = 1, .est = 2, .pss = {-1, 9ull << 23, 25ull << 23, -1}, .priv = {[A] = 1, [B] = 9},
+	 .shr = {[A] = 7, [B] = 7}},
+	{"c5 B exits", .ops = {REM(F, B, PTE, 0, 3), REM(G, B, PTE, 0, 1), REM(F, B, PTE, 4, 12)},
+	 .em = -1, .npm = 8, .lm = 7, .pmc = {{0, 8, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 8, .est = 1,
+	 .pss = {-1, PG(8), -1, -1}, .priv = {[A] = 8}, .dvm = {DA(-9)}, .q612 = 1, .pm612 = 1},
 };
 
 /* (d) file order-9 folio: PMD in A, pages 0..2 by PTE in B, A unmaps, C maps by PMD */
 static const struct row ex_d[] = {
-	{ "d0 in page cache", INITIAL, .pss = NOPSS },
-	{ "d1 A maps PMD", .ops = { PMDOP(ADD, F, A) }, .em = 0, .npm = E, .lm = 0, .pm0 = 1,
-	  .pm1 = 1, .fmc = 1, .est = 1, .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 },
-	  .dvm = { DF(512), DFP(512) } },
-	{ "d2 B maps 0..2", .ops = { ADD(F, B, PTE, 0, 3) }, .em = 0, .npm = E + 3, .lm = 3,
-	  .pmc = { { 0, 3, 0 } }, .pm0 = 2, .pm1 = 2, .fmc = 4, .sh = 1, .est = 2,
-	  .pss = { -1, 1021ull << 23, 3ull << 23, -1 }, .priv = { [A] = 509 },
-	  .shr = { [A] = 3, [B] = 3 } },
-	{ "d3 A unmaps PMD", .ops = { PMDOP(REM, F, A) }, .em = -1, .npm = 3, .lm = 2,
-	  .pmc = { { 0, 3, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 3, .est = 1,
-	  .pss = { -1, -1, PG(3), -1 }, .priv = { [B] = 3 }, .dvm = { DF(-509), DFP(-512) } },
-	{ "d4 C maps PMD", .ops = { PMDOP(ADD, F, C) }, .em = 0, .npm = E + 3, .lm = 3,
-	  .pmc = { { 0, 3, 0 } }, .pm0 = 2, .pm1 = 2, .fmc = 4, .sh = 1, .est = 2,
-	  .pss = { -1, -1, 3ull << 23, 1021ull << 23 }, .priv = { [C] = 509 },
-	  .shr = { [B] = 3, [C] = 3 }, .dvm = { DF(509), DFP(512) } },
+	{"d0 in page cache", INITIAL, .pss = NOPSS},
+	{"d1 A maps PMD", .ops = {PMDOP(ADD, F, A)}, .em = 0, .npm = E, .lm = 0, .pm0 = 1, .pm1 = 1,
+	 .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512},
+	 .dvm = {DF(512), DFP(512)}},
+	{"d2 B maps 0..2", .ops = {ADD(F, B, PTE, 0, 3)}, .em = 0, .npm = E + 3, .lm = 3,
+	 .pmc = {{0, 3, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 4, .sh = 1, .est = 2,
+	 .pss = {-1, 1021ull << 23, 3ull << 23, -1}, .priv = {[A] = 509},
+	 .shr = {[A] = 3, [B] = 3}},
+	{"d3 A unmaps PMD", .ops = {PMDOP(REM, F, A)}, .em = -1, .npm = 3, .lm = 2,
+	 .pmc = {{0, 3, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 3, .est = 1, .pss = {-1, -1, PG(3), -1},
+	 .priv = {[B] = 3}, .dvm = {DF(-509), DFP(-512)}},
+	{"d4 C maps PMD", .ops = {PMDOP(ADD, F, C)}, .em = 0, .npm = E + 3, .lm = 3,
+	 .pmc = {{0, 3, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 4, .sh = 1, .est = 2,
+	 .pss = {-1, -1, 3ull << 23, 1021ull << 23}, .priv = {[C] = 509}, .shr = {[B] = 3, [C] = 3},
+	 .dvm = {DF(509), DFP(512)}},
 };
 
 /* (e) three mms, exit of all mappers */
 static const struct row ex_e[] = {
-	{ "e1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "e2 A forks B", .ops = { DUP(F, B, A, PMD, 0, 512) }, .em = 1, .npm = E, .lm = 1,
-	  .pm0 = 2, .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = { -1, PG(256), PG(256), -1 },
-	  .shr = { [A] = 512, [B] = 512 }, .q612 = 1 },
-	{ "e3 A forks C", .ops = { DUP(F, C, A, PMD, 0, 512) }, .em = 2, .npm = E, .lm = 2,
-	  .pm0 = 3, .pm1 = 3, .fmc = 3, .sh = 1, .est = 3,
-	  .pss = { -1, 512 * THIRD, 512 * THIRD, 512 * THIRD },
-	  .shr = { [A] = 512, [B] = 512, [C] = 512 }, .q612 = 1 },
-	{ "e4 B remaps", .ops = { REMAP(F, B) }, .em = 1, .npm = E + 512, .lm = 513,
-	  .pmc = { { 0, 512, 0 } }, .pm0 = 3, .pm1 = 3, .fmc = 514, .sh = 1, .est = 3,
-	  .pss = { -1, 512 * THIRD, 512 * THIRD, 512 * THIRD },
-	  .shr = { [A] = 512, [B] = 512, [C] = 512 }, .q612 = 1 },
-	{ "e5 A exits", .ops = { PMDOP(REM, F, A) }, .em = 0, .npm = E + 512, .lm = 512,
-	  .pmc = { { 0, 512, 0 } }, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
-	  .pss = { -1, -1, PG(256), PG(256) }, .shr = { [B] = 512, [C] = 512 }, .q612 = 1 },
-	{ "e6 B exits", .ops = { REM(F, B, PTE, 0, 512) }, .em = 0, .npm = E, .lm = 0, .pm0 = 1,
-	  .pm1 = 1, .fmc = 1, .est = 1, .pss = { -1, -1, -1, PG(512) }, .priv = { [C] = 512 },
-	  .q612 = 1 },
-	{ "e7 C exits", .ops = { PMDOP(REM, F, C) }, INITIAL, .pss = NOPSS,
-	  .dvm = { DA(-512), DT(-512) }, .q612 = 1 },
+	{"e1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"e2 A forks B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
+	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
+	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	{"e3 A forks C", .ops = {DUP(F, C, A, PMD, 0, 512)}, .em = 2, .npm = E, .lm = 2, .pm0 = 3,
+	 .pm1 = 3, .fmc = 3, .sh = 1, .est = 3, .pss = {-1, 512 * THIRD, 512 * THIRD, 512 * THIRD},
+	 .shr = {[A] = 512, [B] = 512, [C] = 512}, .q612 = 1},
+	{"e4 B remaps", .ops = {REMAP(F, B)}, .em = 1, .npm = E + 512, .lm = 513,
+	 .pmc = {{0, 512, 0}}, .pm0 = 3, .pm1 = 3, .fmc = 514, .sh = 1, .est = 3,
+	 .pss = {-1, 512 * THIRD, 512 * THIRD, 512 * THIRD},
+	 .shr = {[A] = 512, [B] = 512, [C] = 512}, .q612 = 1},
+	{"e5 A exits", .ops = {PMDOP(REM, F, A)}, .em = 0, .npm = E + 512, .lm = 512,
+	 .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
+	 .pss = {-1, -1, PG(256), PG(256)}, .shr = {[B] = 512, [C] = 512}, .q612 = 1},
+	{"e6 B exits", .ops = {REM(F, B, PTE, 0, 512)}, .em = 0, .npm = E, .lm = 0, .pm0 = 1,
+	 .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, -1, -1, PG(512)}, .priv = {[C] = 512},
+	 .q612 = 1},
+	{"e7 C exits", .ops = {PMDOP(REM, F, C)}, INITIAL, .pss = NOPSS,
+	 .dvm = {DA(-512), DT(-512)}, .q612 = 1},
 };
 
 /* (f) order-4 mTHP: the 6.12 heuristic says "exclusive" while A and B map halves */
 static const struct row ex_f[] = {
-	{ "f1 A faults mTHP", .ops = { NEWA(F, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 15,
-	  .pmc = { { 0, 16, 0 } }, .pae = { { 0, 16, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 16,
-	  .est = 1, .pss = { -1, PG(16), -1, -1 }, .priv = { [A] = 16 }, .dvm = { DA(16) } },
-	{ "f2 fork B", .ops = { DUP(F, B, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 31,
-	  .pmc = { { 0, 16, 1 } }, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
-	  .pss = { -1, PG(8), PG(8), -1 }, .shr = { [A] = 16, [B] = 16 } },
-	{ "f3 A DONTNEEDs 0..7", .ops = { REM(F, A, PTE, 0, 8) }, .em = -1, .npm = 16, .lm = 23,
-	  .pmc = { { 0, 8, 0 }, { 8, 16, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 24, .sh = 1, .est = 1,
-	  .pss = { -1, PG(4), PG(12), -1 }, .priv = { [B] = 8 }, .shr = { [A] = 8, [B] = 8 } },
-	{ "f4 B DONTNEEDs 8..15", .ops = { REM(F, B, PTE, 8, 8) }, .em = -1, .npm = 16, .lm = 15,
-	  .pmc = { { 0, 16, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 16, .sh = 0, .est = 1,
-	  .pss = { -1, PG(8), PG(8), -1 }, .priv = { [A] = 8, [B] = 8 } },
+	{"f1 A faults mTHP", .ops = {NEWA(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,
+	 .pmc = {{0, 16, 0}}, .pae = {{0, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1,
+	 .pss = {-1, PG(16), -1, -1}, .priv = {[A] = 16}, .dvm = {DA(16)}},
+	{"f2 fork B", .ops = {DUP(F, B, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,
+	 .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
+	 .pss = {-1, PG(8), PG(8), -1}, .shr = {[A] = 16, [B] = 16}},
+	{"f3 A DONTNEEDs 0..7", .ops = {REM(F, A, PTE, 0, 8)}, .em = -1, .npm = 16, .lm = 23,
+	 .pmc = {{0, 8, 0}, {8, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 24, .sh = 1, .est = 1,
+	 .pss = {-1, PG(4), PG(12), -1}, .priv = {[B] = 8}, .shr = {[A] = 8, [B] = 8}},
+	{"f4 B DONTNEEDs 8..15", .ops = {REM(F, B, PTE, 8, 8)}, .em = -1, .npm = 16, .lm = 15,
+	 .pmc = {{0, 16, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .sh = 0, .est = 1,
+	 .pss = {-1, PG(8), PG(8), -1}, .priv = {[A] = 8, [B] = 8}},
 };
 
 /* (f) 6.6 estimate on a PMD THP: A keeps 256..511, B keeps 0..255, est = 1 */
 static const struct row ex_f_est[] = {
-	{ "g1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "g2 fork B", .ops = { DUP(F, B, A, PMD, 0, 512) }, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
-	  .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = { -1, PG(256), PG(256), -1 },
-	  .shr = { [A] = 512, [B] = 512 }, .q612 = 1 },
-	{ "g3 A remaps", .ops = { REMAP(F, A) }, .em = 0, .npm = E + 512, .lm = 512,
-	  .pmc = { { 0, 512, 0 } }, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
-	  .pss = { -1, PG(256), PG(256), -1 }, .shr = { [A] = 512, [B] = 512 }, .q612 = 1 },
-	{ "g4 A unmaps 0..255", .ops = { REM(F, A, PTE, 0, 256) }, .em = 0, .npm = E + 256,
-	  .lm = 256, .pmc = { { 256, 512, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 257, .sh = 1,
-	  .est = 1, .pss = { -1, PG(128), PG(384), -1 }, .priv = { [B] = 256 },
-	  .shr = { [A] = 256, [B] = 256 }, .q612 = 1 },
-	{ "g5 B remaps", .ops = { REMAP(F, B) }, .em = -1, .npm = 512, .lm = 767,
-	  .pmc = { { 0, 256, 0 }, { 256, 512, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 768, .sh = 1,
-	  .est = 1, .pss = { -1, PG(128), PG(384), -1 }, .priv = { [B] = 256 },
-	  .shr = { [A] = 256, [B] = 256 }, .dvm = { DT(-512) }, .q612 = 1 },
-	{ "g6 B unmaps 256..511", .ops = { REM(F, B, PTE, 256, 256) }, .em = -1, .npm = 512,
-	  .lm = 511, .pmc = { { 0, 512, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 512, .sh = 0,
-	  .est = 1, .pss = { -1, PG(256), PG(256), -1 }, .priv = { [A] = 256, [B] = 256 },
-	  .q612 = 1 },
+	{"g1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"g2 fork B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
+	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
+	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	{"g3 A remaps", .ops = {REMAP(F, A)}, .em = 0, .npm = E + 512, .lm = 512,
+	 .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
+	 .pss = {-1, PG(256), PG(256), -1}, .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	{"g4 A unmaps 0..255", .ops = {REM(F, A, PTE, 0, 256)}, .em = 0, .npm = E + 256, .lm = 256,
+	 .pmc = {{256, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 257, .sh = 1, .est = 1,
+	 .pss = {-1, PG(128), PG(384), -1}, .priv = {[B] = 256}, .shr = {[A] = 256, [B] = 256},
+	 .q612 = 1},
+	{"g5 B remaps", .ops = {REMAP(F, B)}, .em = -1, .npm = 512, .lm = 767,
+	 .pmc = {{0, 256, 0}, {256, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 768, .sh = 1, .est = 1,
+	 .pss = {-1, PG(128), PG(384), -1}, .priv = {[B] = 256}, .shr = {[A] = 256, [B] = 256},
+	 .dvm = {DT(-512)}, .q612 = 1},
+	{"g6 B unmaps 256..511", .ops = {REM(F, B, PTE, 256, 256)}, .em = -1, .npm = 512, .lm = 511,
+	 .pmc = {{0, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .sh = 0, .est = 1,
+	 .pss = {-1, PG(256), PG(256), -1}, .priv = {[A] = 256, [B] = 256}, .q612 = 1},
 };
 
 /* (f) one mm maps pages 1..511 only: est = 0, "shared" */
 static const struct row ex_f_est0[] = {
-	{ "h1 A faults THP", .ops = { PMDOP(NEWA, F, A) }, .em = 0, .npm = E, .lm = 0,
-	  .pae = { { 0, 1, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1,
-	  .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DA(512), DT(512) },
-	  .q612 = 1 },
-	{ "h2 remap", .ops = { REMAP(F, A) }, .em = -1, .npm = 512, .lm = 511,
-	  .pmc = { { 0, 512, 0 } }, .pae = { { 0, 512, 1 } }, .pm0 = 1, .pm1 = 1, .fmc = 512,
-	  .est = 1, .pss = { -1, PG(512), -1, -1 }, .priv = { [A] = 512 }, .dvm = { DT(-512) },
-	  .q612 = 1 },
-	{ "h3 unmap page 0", .ops = { REM(F, A, PTE, 0, 1) }, .em = -1, .npm = 511, .lm = 510,
-	  .pmc = { { 1, 512, 0 } }, .pae = { { 0, 512, 1 } }, .pm0 = 0, .pm1 = 1, .fmc = 511,
-	  .est = 0, .pss = { -1, PG(511), -1, -1 }, .priv = { [A] = 511 }, .dvm = { DA(-1) },
-	  .q66 = 1, .ev66 = 1, .q612 = 1, .pm612 = 1, .ev612 = 1 },
+	{"h1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
+	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
+	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	{"h2 remap", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511, .pmc = {{0, 512, 0}},
+	 .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
+	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	{"h3 unmap page 0", .ops = {REM(F, A, PTE, 0, 1)}, .em = -1, .npm = 511, .lm = 510,
+	 .pmc = {{1, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 0, .pm1 = 1, .fmc = 511, .est = 0,
+	 .pss = {-1, PG(511), -1, -1}, .priv = {[A] = 511}, .dvm = {DA(-1)}, .q66 = 1, .ev66 = 1,
+	 .q612 = 1, .pm612 = 1, .ev612 = 1},
 };
 
 /* (f) false positive: a 16-page file folio mapped twice by A (two VMAs) */
 static const struct row ex_f_twice[] = {
-	{ "i1 A maps it", .ops = { ADD(F, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 15,
-	  .pmc = { { 0, 16, 0 } }, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1,
-	  .pss = { -1, PG(16), -1, -1 }, .priv = { [A] = 16 }, .dvm = { DF(16) } },
-	{ "i2 A maps it again", .ops = { ADD(F, A, PTE, 0, 16) }, .em = -1, .npm = 16, .lm = 31,
-	  .pmc = { { 0, 16, 1 } }, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
-	  .pss = { -1, PG(16), -1, -1 }, .shr = { [A] = 32 } },
+	{"i1 A maps it", .ops = {ADD(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,
+	 .pmc = {{0, 16, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1, .pss = {-1, PG(16), -1, -1},
+	 .priv = {[A] = 16}, .dvm = {DF(16)}},
+	{"i2 A maps it again", .ops = {ADD(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,
+	 .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
+	 .pss = {-1, PG(16), -1, -1}, .shr = {[A] = 32}},
 };
 
-#define EX(n, vers, k, o, rows) { n, vers, k, o, rows, sizeof(rows) / sizeof(rows[0]) }
+#define EX(n, vers, k, o, rows)                                     \
+	{                                                           \
+		n, vers, k, o, rows, sizeof(rows) / sizeof(rows[0]) \
+	}
 
 static const struct example examples[] = {
 	EX("(a) fork, remap, exit, COW", VBOTH, MC_KIND_ANON, 9, ex_a),
@@ -484,8 +479,8 @@ static void check_row(struct world *w, const struct row *r, const int64_t *vm_be
 	is_int(t->s->queued, v612 ? r->q612 : r->q66, "%s: deferred split queue", tag);
 	is_int(ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE], v612 ? r->ev612 : r->ev66,
 	       "%s: THP_DEFERRED_SPLIT_PAGE", tag);
-	is_int(en_check_invariants(&t->f, t->s, w->v) + en_check_invariants(&w->fo[G].f,
-									   w->fo[G].s, w->v),
+	is_int(en_check_invariants(&t->f, t->s, w->v) +
+		       en_check_invariants(&w->fo[G].f, w->fo[G].s, w->v),
 	       0, "%s: invariants I1-I4", tag);
 	is_int(ctx->violations, 0, "%s: no violations", tag);
 	is_int(ctx->overflows, 0, "%s: no overflows", tag);
@@ -502,7 +497,7 @@ static void run_example(const struct example *ex, enum en_version v)
 		int64_t vm_before[MC_NR_VMSTAT_ITEMS];
 
 		if (r->cow.mm) {
-			struct mc_query_ctx q = { .mm = r->cow.mm, .refcount = refcount(&w.fo[F]) };
+			struct mc_query_ctx q = {.mm = r->cow.mm, .refcount = refcount(&w.fo[F])};
 
 			is_int(w.m->cow_reuse(&w.ctx, &w.fo[F].f, w.fo[F].s, r->cow.page, PTE, &q),
 			       r->cow.reuse, "%s %s: COW reuse decision", vname[v], r->name);
@@ -523,10 +518,10 @@ struct cost {
 
 static struct cost measure(struct world *w, int folio, const struct mc_op *op)
 {
-	struct cost before = { w->ctx.atomics, w->ctx.cachelines };
+	struct cost before = {w->ctx.atomics, w->ctx.cachelines};
 
 	world_apply(w, folio, op);
-	return (struct cost){ w->ctx.atomics - before.atomics, w->ctx.cachelines - before.lines };
+	return (struct cost){w->ctx.atomics - before.atomics, w->ctx.cachelines - before.lines};
 }
 
 static struct cost cost_of(enum en_version v, unsigned int kind, unsigned int order,
@@ -549,47 +544,106 @@ struct cost_case {
 	unsigned int kind, order;
 	struct top setup[4];
 	struct top op;
-	struct cost want[2];	/* 6.6, 6.12 */
+	struct cost want[2]; /* 6.6, 6.12 */
 	bool diag;
 };
 
-static const struct top pmd_fork[] = { PMDOP(NEWA, F, A), DUP(F, B, A, PMD, 0, 512) };
+static const struct top pmd_fork[] = {PMDOP(NEWA, F, A), DUP(F, B, A, PMD, 0, 512)};
 
 static const struct cost_case cost_cases[] = {
-	{ "PTE map of 1 page (file)", MC_KIND_FILE, 9, {}, ADD(F, A, PTE, 100, 1),
-	  { { 2, 3 }, { 3, 3 } }, true },
-	{ "PTE map of 16 pages (file)", MC_KIND_FILE, 9, {}, ADD(F, A, PTE, 100, 16),
-	  { { 32, 18 }, { 18, 18 } }, true },
-	{ "PTE map of 16 pages from page 0", MC_KIND_FILE, 9, {}, ADD(F, A, PTE, 0, 16),
-	  { { 32, 16 }, { 18, 16 } } },
-	{ "PTE map of 16 already mapped pages", MC_KIND_FILE, 9, { ADD(F, A, PTE, 100, 16) },
-	  ADD(F, B, PTE, 100, 16), { { 16, 16 }, { 17, 18 } } },
-	{ "PMD map (file)", MC_KIND_FILE, 9, {}, PMDOP(ADD, F, A), { { 2, 2 }, { 3, 2 } }, true },
-	{ "second PMD map (file)", MC_KIND_FILE, 9, { PMDOP(ADD, F, A) }, PMDOP(ADD, F, B),
-	  { { 1, 2 }, { 2, 2 } } },
-	{ "new anon PMD THP", MC_KIND_ANON, 9, {}, PMDOP(NEWA, F, A), { { 1, 2 }, { 2, 3 } } },
-	{ "new anon order 0", MC_KIND_ANON, 0, {}, NEWA(F, A, PTE, 0, 1), { { 1, 1 }, { 1, 1 } } },
-	{ "new anon mTHP order 4 (6.6 extrapolated)", MC_KIND_ANON, 4, {}, NEWA(F, A, PTE, 0, 16),
-	  { { 48, 16 }, { 16, 16 } } },
-	{ "fork dup of a PMD THP", MC_KIND_ANON, 9, { PMDOP(NEWA, F, A) },
-	  DUP(F, B, A, PMD, 0, 512), { { 2, 2 }, { 3, 2 } }, true },
-	{ "fork dup of a PTE-mapped THP", MC_KIND_ANON, 9,
-	  { pmd_fork[0], pmd_fork[1], PMDOP(REM, F, B), REMAP(F, A) }, DUP(F, B, A, PTE, 0, 512),
-	  { { 512, 512 }, { 513, 512 } } },
-	{ "fork dup of 16 file PTEs", MC_KIND_FILE, 9, { ADD(F, A, PTE, 100, 16) },
-	  DUP(F, B, A, PTE, 100, 16), { { 16, 17 }, { 17, 18 } } },
-	{ "PMD remap (PAE set)", MC_KIND_ANON, 9, { PMDOP(NEWA, F, A) }, REMAP(F, A),
-	  { { 1538, 512 }, { 1029, 512 } }, true },
-	{ "PMD remap (no PAE, f = 512, last)", MC_KIND_ANON, 9,
-	  { pmd_fork[0], pmd_fork[1], PMDOP(REM, F, B) }, REMAP(F, A),
-	  { { 1026, 512 }, { 517, 512 } }, true },
-	{ "exit of a PTE-mapped THP", MC_KIND_ANON, 9, { PMDOP(NEWA, F, A), REMAP(F, A) },
-	  REM(F, A, PTE, 0, 512), { { 1025, 512 }, { 514, 512 } }, true },
-	{ "PTE unmap of 16 pages (file)", MC_KIND_FILE, 9, { ADD(F, A, PTE, 100, 16) },
-	  REM(F, A, PTE, 100, 16), { { 32, 18 }, { 18, 18 } } },
-	{ "last PMD unmap, pages still PTE-mapped (queues)", MC_KIND_ANON, 9,
-	  { pmd_fork[0], pmd_fork[1], REMAP(F, B), REM(F, B, PTE, 3, 509) }, PMDOP(REM, F, A),
-	  { { 3, 3 }, { 5, 3 } } },
+	{"PTE map of 1 page (file)",
+	 MC_KIND_FILE,
+	 9,
+	 {},
+	 ADD(F, A, PTE, 100, 1),
+	 {{2, 3}, {3, 3}},
+	 true},
+	{"PTE map of 16 pages (file)",
+	 MC_KIND_FILE,
+	 9,
+	 {},
+	 ADD(F, A, PTE, 100, 16),
+	 {{32, 18}, {18, 18}},
+	 true},
+	{"PTE map of 16 pages from page 0",
+	 MC_KIND_FILE,
+	 9,
+	 {},
+	 ADD(F, A, PTE, 0, 16),
+	 {{32, 16}, {18, 16}}},
+	{"PTE map of 16 already mapped pages",
+	 MC_KIND_FILE,
+	 9,
+	 {ADD(F, A, PTE, 100, 16)},
+	 ADD(F, B, PTE, 100, 16),
+	 {{16, 16}, {17, 18}}},
+	{"PMD map (file)", MC_KIND_FILE, 9, {}, PMDOP(ADD, F, A), {{2, 2}, {3, 2}}, true},
+	{"second PMD map (file)",
+	 MC_KIND_FILE,
+	 9,
+	 {PMDOP(ADD, F, A)},
+	 PMDOP(ADD, F, B),
+	 {{1, 2}, {2, 2}}},
+	{"new anon PMD THP", MC_KIND_ANON, 9, {}, PMDOP(NEWA, F, A), {{1, 2}, {2, 3}}},
+	{"new anon order 0", MC_KIND_ANON, 0, {}, NEWA(F, A, PTE, 0, 1), {{1, 1}, {1, 1}}},
+	{"new anon mTHP order 4 (6.6 extrapolated)",
+	 MC_KIND_ANON,
+	 4,
+	 {},
+	 NEWA(F, A, PTE, 0, 16),
+	 {{48, 16}, {16, 16}}},
+	{"fork dup of a PMD THP",
+	 MC_KIND_ANON,
+	 9,
+	 {PMDOP(NEWA, F, A)},
+	 DUP(F, B, A, PMD, 0, 512),
+	 {{2, 2}, {3, 2}},
+	 true},
+	{"fork dup of a PTE-mapped THP",
+	 MC_KIND_ANON,
+	 9,
+	 {pmd_fork[0], pmd_fork[1], PMDOP(REM, F, B), REMAP(F, A)},
+	 DUP(F, B, A, PTE, 0, 512),
+	 {{512, 512}, {513, 512}}},
+	{"fork dup of 16 file PTEs",
+	 MC_KIND_FILE,
+	 9,
+	 {ADD(F, A, PTE, 100, 16)},
+	 DUP(F, B, A, PTE, 100, 16),
+	 {{16, 17}, {17, 18}}},
+	{"PMD remap (PAE set)",
+	 MC_KIND_ANON,
+	 9,
+	 {PMDOP(NEWA, F, A)},
+	 REMAP(F, A),
+	 {{1538, 512}, {1029, 512}},
+	 true},
+	{"PMD remap (no PAE, f = 512, last)",
+	 MC_KIND_ANON,
+	 9,
+	 {pmd_fork[0], pmd_fork[1], PMDOP(REM, F, B)},
+	 REMAP(F, A),
+	 {{1026, 512}, {517, 512}},
+	 true},
+	{"exit of a PTE-mapped THP",
+	 MC_KIND_ANON,
+	 9,
+	 {PMDOP(NEWA, F, A), REMAP(F, A)},
+	 REM(F, A, PTE, 0, 512),
+	 {{1025, 512}, {514, 512}},
+	 true},
+	{"PTE unmap of 16 pages (file)",
+	 MC_KIND_FILE,
+	 9,
+	 {ADD(F, A, PTE, 100, 16)},
+	 REM(F, A, PTE, 100, 16),
+	 {{32, 18}, {18, 18}}},
+	{"last PMD unmap, pages still PTE-mapped (queues)",
+	 MC_KIND_ANON,
+	 9,
+	 {pmd_fork[0], pmd_fork[1], REMAP(F, B), REM(F, B, PTE, 3, 509)},
+	 PMDOP(REM, F, A),
+	 {{3, 3}, {5, 3}}},
 };
 
 static void test_costs(void)
@@ -622,7 +676,7 @@ static void test_costs(void)
 
 static void test_sizes(void)
 {
-	static const unsigned int orders[] = { 0, 1, 2, 4, 9, 18 };
+	static const unsigned int orders[] = {0, 1, 2, 4, 9, 18};
 
 	tap_diag("%-6s %16s %16s %16s", "order", "state_size", "metadata 6.6", "metadata 6.12");
 	for (unsigned int i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
@@ -647,7 +701,7 @@ static void test_overflow(void)
 {
 	for (int v = 0; v < 2; v++) {
 		struct world w;
-		struct mc_op add1 = { .type = MC_OP_ADD, .level = PTE, .first = 0, .nr = 1, .mm = A };
+		struct mc_op add1 = {.type = MC_OP_ADD, .level = PTE, .first = 0, .nr = 1, .mm = A};
 
 		world_init(&w, v, MC_KIND_FILE, 0);
 		w.fo[F].s->mapcount[0] = INT32_MAX - 1;
@@ -656,8 +710,8 @@ static void test_overflow(void)
 		       vname[v]);
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, 1, "%s: _mapcount wrap detected", vname[v]);
-		is_int(w.fo[F].s->mapcount[0], INT32_MIN, "%s: wraps like a two's-complement atomic",
-		       vname[v]);
+		is_int(w.fo[F].s->mapcount[0], INT32_MIN,
+		       "%s: wraps like a two's-complement atomic", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &w.fo[F].f, w.fo[F].s, 0), 0,
 		       "%s: kpagecount reads a wrapped word as a page type (0)", vname[v]);
 		world_fini(&w);
@@ -668,8 +722,8 @@ static void test_overflow(void)
 		w.fo[F].s->large_mapcount = v == EN_V6_12 ? INT32_MAX - 8 : -1;
 		add1.nr = 16;
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
-		is_int(w.ctx.overflows, v == EN_V6_12, "%s: _large_mapcount wrap detected (6.12 only)",
-		       vname[v]);
+		is_int(w.ctx.overflows, v == EN_V6_12,
+		       "%s: _large_mapcount wrap detected (6.12 only)", vname[v]);
 		world_fini(&w);
 	}
 }
@@ -681,27 +735,42 @@ static void test_split(void)
 	for (int v = 0; v < 2; v++) {
 		struct world w;
 		struct tfolio *t;
-		struct mc_op freeze = { .type = MC_OP_REMOVE, .level = PMD, .flags = MC_OPF_FREEZE,
-					.first = 0, .nr = 512, .mm = A };
-		struct mc_op restore = { .type = MC_OP_ADD, .level = PTE,
-					 .flags = MC_OPF_RESTORE | X, .first = 0, .nr = 1, .mm = A };
-		struct mc_folio small = { .pfn = 0x9000, .order = 0, .kind = MC_KIND_ANON };
+		struct mc_op freeze = {.type = MC_OP_REMOVE,
+				       .level = PMD,
+				       .flags = MC_OPF_FREEZE,
+				       .first = 0,
+				       .nr = 512,
+				       .mm = A};
+		struct mc_op restore = {.type = MC_OP_ADD,
+					.level = PTE,
+					.flags = MC_OPF_RESTORE | X,
+					.first = 0,
+					.nr = 1,
+					.mm = A};
+		struct mc_folio small = {.pfn = 0x9000, .order = 0, .kind = MC_KIND_ANON};
 		void *ss;
 		bool excl;
 
 		/* PMD-mapped exclusive THP split to order 0 */
 		world_init(&w, v, MC_KIND_ANON, 9);
 		t = &w.fo[F];
-		world_apply(&w, F, &(struct mc_op){ .type = MC_OP_NEW_ANON, .level = PMD, .flags = X,
-						    .first = 0, .nr = 512, .mm = A });
+		world_apply(&w, F,
+			    &(struct mc_op){.type = MC_OP_NEW_ANON,
+					    .level = PMD,
+					    .flags = X,
+					    .first = 0,
+					    .nr = 512,
+					    .mm = A});
 		excl = w.m->anon_exclusive(&w.ctx, &t->f, t->s, 0);
 		ok(excl, "%s split: head exclusive before the freeze", vname[v]);
 		world_apply(&w, F, &freeze);
 		ok(!en_pae(t->s, 9, 0), "%s split: freeze clears PAE", vname[v]);
-		is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 0, "%s split: AnonPages 0 while frozen", vname[v]);
+		is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 0, "%s split: AnonPages 0 while frozen",
+		       vname[v]);
 		is_int(w.ctx.vm[MC_NR_ANON_THPS], 0, "%s split: AnonHugePages 0", vname[v]);
 		w.m->fini(&w.ctx, &t->f, t->s);
-		is_int(w.ctx.violations, 0, "%s split: old folio back at its initial state", vname[v]);
+		is_int(w.ctx.violations, 0, "%s split: old folio back at its initial state",
+		       vname[v]);
 		ss = calloc(1, w.m->state_size(0));
 		for (uint32_t p = 0; p < 512; p++) {
 			small.pfn = 0x9000 + p;
@@ -725,10 +794,17 @@ static void test_split(void)
 		/* PTE-mapped THP: per-page freezes queue/flag the dying folio at page 0 */
 		world_init(&w, v, MC_KIND_ANON, 9);
 		t = &w.fo[F];
-		world_apply(&w, F, &(struct mc_op){ .type = MC_OP_NEW_ANON, .level = PMD, .flags = X,
-						    .first = 0, .nr = 512, .mm = A });
-		world_apply(&w, F, &(struct mc_op){ .type = MC_OP_REMAP, .level = PMD, .first = 0,
-						    .nr = 512, .mm = A });
+		world_apply(&w, F,
+			    &(struct mc_op){.type = MC_OP_NEW_ANON,
+					    .level = PMD,
+					    .flags = X,
+					    .first = 0,
+					    .nr = 512,
+					    .mm = A});
+		world_apply(
+			&w, F,
+			&(struct mc_op){
+				.type = MC_OP_REMAP, .level = PMD, .first = 0, .nr = 512, .mm = A});
 		freeze.level = PTE;
 		{
 			struct cost c = measure(&w, F, &freeze);
@@ -752,21 +828,29 @@ static void test_extensions(void)
 	for (int v = 0; v < 2; v++) {
 		struct world w;
 		struct tfolio *t;
-		struct mc_smaps acc = { 0 };
-		struct mc_query_ctx q = { .mm = A, .refcount = 100 };
+		struct mc_smaps acc = {0};
+		struct mc_query_ctx q = {.mm = A, .refcount = 100};
 
 		/* PUD of an order-18 file folio: entire path, no PMDMAPPED */
 		world_init(&w, v, MC_KIND_FILE, 18);
 		t = &w.fo[F];
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_ADD,
-			   .level = MC_LEVEL_PUD, .first = 0, .nr = MC_PUD_NR, .mm = A });
+		w.m->apply(&w.ctx, &t->f, t->s,
+			   &(struct mc_op){.type = MC_OP_ADD,
+					   .level = MC_LEVEL_PUD,
+					   .first = 0,
+					   .nr = MC_PUD_NR,
+					   .mm = A});
 		is_int(t->s->entire_mapcount, 0, "%s PUD: EM", vname[v]);
 		is_int(t->s->nr_pages_mapped, E, "%s PUD: NPM", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_MAPPED], MC_PUD_NR, "%s PUD: Mapped", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_PMDMAPPED], 0, "%s PUD: no FilePmdMapped", vname[v]);
 		/* a PMD of the same folio (K = 3) is counted per page */
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_ADD, .level = PMD,
-			   .first = 3 * 512, .nr = 512, .mm = B });
+		w.m->apply(&w.ctx, &t->f, t->s,
+			   &(struct mc_op){.type = MC_OP_ADD,
+					   .level = PMD,
+					   .first = 3 * 512,
+					   .nr = 512,
+					   .mm = B});
 		is_int(t->s->nr_pages_mapped, E + 512, "%s PMD of order 18: NPM", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 3 * 512), 2,
 		       "%s PMD of order 18: page mapcount exact", vname[v]);
@@ -777,10 +861,18 @@ static void test_extensions(void)
 		w.m->smaps_account(&w.ctx, &t->f, t->s, 3 * 512, 512, PMD, &q, &acc);
 		is_int(acc.pss, PG(256), "%s PMD of order 18: PSS", vname[v]);
 		is_int(acc.file_pmd, 2 << 20, "%s PMD of order 18: FilePmdMapped", vname[v]);
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_REMOVE, .level = PMD,
-			   .first = 3 * 512, .nr = 512, .mm = B });
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_REMOVE,
-			   .level = MC_LEVEL_PUD, .first = 0, .nr = MC_PUD_NR, .mm = A });
+		w.m->apply(&w.ctx, &t->f, t->s,
+			   &(struct mc_op){.type = MC_OP_REMOVE,
+					   .level = PMD,
+					   .first = 3 * 512,
+					   .nr = 512,
+					   .mm = B});
+		w.m->apply(&w.ctx, &t->f, t->s,
+			   &(struct mc_op){.type = MC_OP_REMOVE,
+					   .level = MC_LEVEL_PUD,
+					   .first = 0,
+					   .nr = MC_PUD_NR,
+					   .mm = A});
 		is_int(w.ctx.vm[MC_NR_FILE_MAPPED], 0, "%s PUD: Mapped back to 0", vname[v]);
 		w.m->fini(&w.ctx, &t->f, t->s);
 		is_int(w.ctx.violations, 0, "%s PUD: back at the initial state", vname[v]);
@@ -789,12 +881,16 @@ static void test_extensions(void)
 		/* refused: PMD on an order-4 folio; breach: unmap of an unmapped page */
 		world_init(&w, v, MC_KIND_FILE, 4);
 		t = &w.fo[F];
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_ADD, .level = PMD,
-			   .first = 0, .nr = 512, .mm = A });
+		w.m->apply(
+			&w.ctx, &t->f, t->s,
+			&(struct mc_op){
+				.type = MC_OP_ADD, .level = PMD, .first = 0, .nr = 512, .mm = A});
 		is_int(w.ctx.violations, 1, "%s: PMD map of an order-4 folio refused", vname[v]);
 		is_int(t->s->entire_mapcount, -1, "%s: refused op leaves the state", vname[v]);
-		w.m->apply(&w.ctx, &t->f, t->s, &(struct mc_op){ .type = MC_OP_REMOVE, .level = PTE,
-			   .first = 2, .nr = 1, .mm = A });
+		w.m->apply(
+			&w.ctx, &t->f, t->s,
+			&(struct mc_op){
+				.type = MC_OP_REMOVE, .level = PTE, .first = 2, .nr = 1, .mm = A});
 		ok(w.ctx.violations >= 2, "%s: unmap of an unmapped page counted, no abort",
 		   vname[v]);
 		world_fini(&w);
