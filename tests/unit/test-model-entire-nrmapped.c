@@ -200,18 +200,54 @@ struct example {
 #define DFP(x) [MC_NR_FILE_PMDMAPPED] = (x)
 #define INITIAL .em = -1, .npm = 0, .lm = -1
 
+/* Rows several examples share: the same step from the same state. */
+#define ROW_THP_FAULT(name)                                                                       \
+	{                                                                                         \
+		name, .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0, .pae = {{0, 1, 1}}, \
+		      .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},       \
+		      .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1                   \
+	}
+#define ROW_THP_FORK(name)                                                                      \
+	{                                                                                       \
+		name, .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2, \
+		      .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1}, \
+		      .shr = {[A] = 512, [B] = 512}, .q612 = 1                                  \
+	}
+#define ROW_THP_REMAP_SHARED(name)                                                                \
+	{                                                                                         \
+		name, .ops = {REMAP(F, A)}, .em = 0, .npm = E + 512, .lm = 512,                   \
+		      .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,    \
+		      .pss = {-1, PG(256), PG(256), -1}, .shr = {[A] = 512, [B] = 512}, .q612 = 1 \
+	}
+#define ROW_THP_REMAP_EXCL(name)                                                                   \
+	{                                                                                          \
+		name, .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511, .pmc = {{0, 512, 0}}, \
+		      .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,              \
+		      .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)},        \
+		      .q612 = 1                                                                    \
+	}
+#define ROW_MTHP_FAULT(name)                                                                   \
+	{                                                                                      \
+		name, .ops = {NEWA(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,          \
+		      .pmc = {{0, 16, 0}}, .pae = {{0, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 16, \
+		      .est = 1, .pss = {-1, PG(16), -1, -1}, .priv = {[A] = 16},               \
+		      .dvm = { DA(16) }                                                        \
+	}
+#define ROW_MTHP_FORK(name)                                                                  \
+	{                                                                                    \
+		name, .ops = {DUP(F, B, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,      \
+		      .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2, \
+		      .pss = {-1, PG(8), PG(8), -1},                                         \
+		      .shr = { [A] = 16,                                                     \
+			       [B] = 16 }                                                    \
+	}
+
 /* (a) anon PMD THP in A, fork B, A remaps, B exits, A writes page 5 */
 static const struct row ex_a[] = {
 	{"a0 allocated", .em = -1, .npm = 0, .lm = -1, .pss = NOPSS},
-	{"a1 A faults 2M", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"a2 fork B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
-	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
-	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
-	{"a3 A remaps", .ops = {REMAP(F, A)}, .em = 0, .npm = E + 512, .lm = 512,
-	 .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
-	 .pss = {-1, PG(256), PG(256), -1}, .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	ROW_THP_FAULT("a1 A faults 2M"),
+	ROW_THP_FORK("a2 fork B"),
+	ROW_THP_REMAP_SHARED("a3 A remaps"),
 	{"a4 B exits", .ops = {PMDOP(REM, F, B)}, .em = -1, .npm = 512, .lm = 511,
 	 .pmc = {{0, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
 	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
@@ -224,12 +260,8 @@ static const struct row ex_a[] = {
 
 /* (b) partial munmap of one page of a PMD-mapped anon THP */
 static const struct row ex_b[] = {
-	{"b1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"b2a munmap splits the PMD", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511,
-	 .pmc = {{0, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
-	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	ROW_THP_FAULT("b1 A faults THP"),
+	ROW_THP_REMAP_EXCL("b2a munmap splits the PMD"),
 	{"b2b zap page 1", .ops = {REM(F, A, PTE, 1, 1)}, .em = -1, .npm = 511, .lm = 510,
 	 .pmc = {{0, 1, 0}, {2, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 0, .fmc = 511,
 	 .est = 1, .pss = {-1, PG(511), -1, -1}, .priv = {[A] = 511}, .dvm = {DA(-1)}, .q66 = 1,
@@ -241,20 +273,14 @@ static const struct row ex_b[] = {
 
 /* (b) variants: whole munmap while PMD-mapped; remap then munmap of everything */
 static const struct row ex_b_whole[] = {
-	{"bw1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
+	ROW_THP_FAULT("bw1 A faults THP"),
 	{"bw2 munmap 2M", .ops = {PMDOP(REM, F, A)}, INITIAL, .pae = {{0, 1, 1}}, .pss = NOPSS,
 	 .dvm = {DA(-512), DT(-512)}, .q612 = 1},
 };
 
 static const struct row ex_b_remap_all[] = {
-	{"br1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"br2 remap", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511, .pmc = {{0, 512, 0}},
-	 .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
-	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	ROW_THP_FAULT("br1 A faults THP"),
+	ROW_THP_REMAP_EXCL("br2 remap"),
 	{"br3 munmap all PTEs", .ops = {REM(F, A, PTE, 0, 512)}, INITIAL, .pae = {{0, 512, 1}},
 	 .pss = NOPSS, .dvm = {DA(-512)}, .q66 = 1, .ev66 = 1, .q612 = 1},
 };
@@ -262,12 +288,8 @@ static const struct row ex_b_remap_all[] = {
 /* (c) order-4 anon mTHP in A, fork B, B COWs page 3, A unmaps half, B exits */
 static const struct row ex_c[] = {
 	{"c0 allocated", INITIAL, .pss = NOPSS},
-	{"c1 A faults 64K", .ops = {NEWA(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,
-	 .pmc = {{0, 16, 0}}, .pae = {{0, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1,
-	 .pss = {-1, PG(16), -1, -1}, .priv = {[A] = 16}, .dvm = {DA(16)}},
-	{"c2 fork B", .ops = {DUP(F, B, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,
-	 .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
-	 .pss = {-1, PG(8), PG(8), -1}, .shr = {[A] = 16, [B] = 16}},
+	ROW_MTHP_FAULT("c1 A faults 64K"),
+	ROW_MTHP_FORK("c2 fork B"),
 	{"c3 B writes page 3", .cow = {B, 3, 0},
 	 .ops = {NEWA(G, B, PTE, 0, 1), REM(F, B, PTE, 3, 1)}, .em = -1, .npm = 16, .lm = 30,
 	 .pmc = {{0, 3, 1}, {3, 4, 0}, {4, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 31, .sh = 1,
@@ -303,12 +325,8 @@ static const struct row ex_d[] = {
 
 /* (e) three mms, exit of all mappers */
 static const struct row ex_e[] = {
-	{"e1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"e2 A forks B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
-	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
-	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	ROW_THP_FAULT("e1 A faults THP"),
+	ROW_THP_FORK("e2 A forks B"),
 	{"e3 A forks C", .ops = {DUP(F, C, A, PMD, 0, 512)}, .em = 2, .npm = E, .lm = 2, .pm0 = 3,
 	 .pm1 = 3, .fmc = 3, .sh = 1, .est = 3, .pss = {-1, 512 * THIRD, 512 * THIRD, 512 * THIRD},
 	 .shr = {[A] = 512, [B] = 512, [C] = 512}, .q612 = 1},
@@ -328,12 +346,8 @@ static const struct row ex_e[] = {
 
 /* (f) order-4 mTHP: the 6.12 heuristic says "exclusive" while A and B map halves */
 static const struct row ex_f[] = {
-	{"f1 A faults mTHP", .ops = {NEWA(F, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 15,
-	 .pmc = {{0, 16, 0}}, .pae = {{0, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 16, .est = 1,
-	 .pss = {-1, PG(16), -1, -1}, .priv = {[A] = 16}, .dvm = {DA(16)}},
-	{"f2 fork B", .ops = {DUP(F, B, A, PTE, 0, 16)}, .em = -1, .npm = 16, .lm = 31,
-	 .pmc = {{0, 16, 1}}, .pm0 = 2, .pm1 = 2, .fmc = 32, .sh = 1, .est = 2,
-	 .pss = {-1, PG(8), PG(8), -1}, .shr = {[A] = 16, [B] = 16}},
+	ROW_MTHP_FAULT("f1 A faults mTHP"),
+	ROW_MTHP_FORK("f2 fork B"),
 	{"f3 A DONTNEEDs 0..7", .ops = {REM(F, A, PTE, 0, 8)}, .em = -1, .npm = 16, .lm = 23,
 	 .pmc = {{0, 8, 0}, {8, 16, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 24, .sh = 1, .est = 1,
 	 .pss = {-1, PG(4), PG(12), -1}, .priv = {[B] = 8}, .shr = {[A] = 8, [B] = 8}},
@@ -344,15 +358,9 @@ static const struct row ex_f[] = {
 
 /* (f) 6.6 estimate on a PMD THP: A keeps 256..511, B keeps 0..255, est = 1 */
 static const struct row ex_f_est[] = {
-	{"g1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"g2 fork B", .ops = {DUP(F, B, A, PMD, 0, 512)}, .em = 1, .npm = E, .lm = 1, .pm0 = 2,
-	 .pm1 = 2, .fmc = 2, .sh = 1, .est = 2, .pss = {-1, PG(256), PG(256), -1},
-	 .shr = {[A] = 512, [B] = 512}, .q612 = 1},
-	{"g3 A remaps", .ops = {REMAP(F, A)}, .em = 0, .npm = E + 512, .lm = 512,
-	 .pmc = {{0, 512, 0}}, .pm0 = 2, .pm1 = 2, .fmc = 513, .sh = 1, .est = 2,
-	 .pss = {-1, PG(256), PG(256), -1}, .shr = {[A] = 512, [B] = 512}, .q612 = 1},
+	ROW_THP_FAULT("g1 A faults THP"),
+	ROW_THP_FORK("g2 fork B"),
+	ROW_THP_REMAP_SHARED("g3 A remaps"),
 	{"g4 A unmaps 0..255", .ops = {REM(F, A, PTE, 0, 256)}, .em = 0, .npm = E + 256, .lm = 256,
 	 .pmc = {{256, 512, 0}}, .pm0 = 1, .pm1 = 1, .fmc = 257, .sh = 1, .est = 1,
 	 .pss = {-1, PG(128), PG(384), -1}, .priv = {[B] = 256}, .shr = {[A] = 256, [B] = 256},
@@ -368,12 +376,8 @@ static const struct row ex_f_est[] = {
 
 /* (f) one mm maps pages 1..511 only: est = 0, "shared" */
 static const struct row ex_f_est0[] = {
-	{"h1 A faults THP", .ops = {PMDOP(NEWA, F, A)}, .em = 0, .npm = E, .lm = 0,
-	 .pae = {{0, 1, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 1, .est = 1, .pss = {-1, PG(512), -1, -1},
-	 .priv = {[A] = 512}, .dvm = {DA(512), DT(512)}, .q612 = 1},
-	{"h2 remap", .ops = {REMAP(F, A)}, .em = -1, .npm = 512, .lm = 511, .pmc = {{0, 512, 0}},
-	 .pae = {{0, 512, 1}}, .pm0 = 1, .pm1 = 1, .fmc = 512, .est = 1,
-	 .pss = {-1, PG(512), -1, -1}, .priv = {[A] = 512}, .dvm = {DT(-512)}, .q612 = 1},
+	ROW_THP_FAULT("h1 A faults THP"),
+	ROW_THP_REMAP_EXCL("h2 remap"),
 	{"h3 unmap page 0", .ops = {REM(F, A, PTE, 0, 1)}, .em = -1, .npm = 511, .lm = 510,
 	 .pmc = {{1, 512, 0}}, .pae = {{0, 512, 1}}, .pm0 = 0, .pm1 = 1, .fmc = 511, .est = 0,
 	 .pss = {-1, PG(511), -1, -1}, .priv = {[A] = 511}, .dvm = {DA(-1)}, .q66 = 1, .ev66 = 1,
@@ -730,95 +734,72 @@ static void test_overflow(void)
 
 /* ---- split protocol: FREEZE removals, fini, init, RESTORE adds ---- */
 
-static void test_split(void)
+static const struct top thp_fault = PMDOP(NEWA, F, A);
+static const struct top thp_remap = REMAP(F, A);
+
+/* A PMD-mapped exclusive THP split to order 0: freeze, fini, 512 x (init, restore). */
+static void test_split_pmd(enum en_version v)
 {
-	for (int v = 0; v < 2; v++) {
-		struct world w;
-		struct tfolio *t;
-		struct mc_op freeze = {.type = MC_OP_REMOVE,
-				       .level = PMD,
-				       .flags = MC_OPF_FREEZE,
-				       .first = 0,
-				       .nr = 512,
-				       .mm = A};
-		struct mc_op restore = {.type = MC_OP_ADD,
-					.level = PTE,
-					.flags = MC_OPF_RESTORE | X,
-					.first = 0,
-					.nr = 1,
-					.mm = A};
-		struct mc_folio small = {.pfn = 0x9000, .order = 0, .kind = MC_KIND_ANON};
-		void *ss;
-		bool excl;
+	struct mc_op freeze = {
+		.type = MC_OP_REMOVE, .level = PMD, .flags = MC_OPF_FREEZE, .nr = 512, .mm = A};
+	struct mc_op restore = {.type = MC_OP_ADD, .level = PTE, .nr = 1, .mm = A};
+	struct mc_folio small = {.order = 0, .kind = MC_KIND_ANON};
+	struct world w;
+	struct tfolio *t = &w.fo[F];
+	void *ss;
+	bool excl;
 
-		/* PMD-mapped exclusive THP split to order 0 */
-		world_init(&w, v, MC_KIND_ANON, 9);
-		t = &w.fo[F];
-		world_apply(&w, F,
-			    &(struct mc_op){.type = MC_OP_NEW_ANON,
-					    .level = PMD,
-					    .flags = X,
-					    .first = 0,
-					    .nr = 512,
-					    .mm = A});
-		excl = w.m->anon_exclusive(&w.ctx, &t->f, t->s, 0);
-		ok(excl, "%s split: head exclusive before the freeze", vname[v]);
-		world_apply(&w, F, &freeze);
-		ok(!en_pae(t->s, 9, 0), "%s split: freeze clears PAE", vname[v]);
-		is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 0, "%s split: AnonPages 0 while frozen",
-		       vname[v]);
-		is_int(w.ctx.vm[MC_NR_ANON_THPS], 0, "%s split: AnonHugePages 0", vname[v]);
-		w.m->fini(&w.ctx, &t->f, t->s);
-		is_int(w.ctx.violations, 0, "%s split: old folio back at its initial state",
-		       vname[v]);
-		ss = calloc(1, w.m->state_size(0));
-		for (uint32_t p = 0; p < 512; p++) {
-			small.pfn = 0x9000 + p;
-			w.m->init(&w.ctx, &small, ss);
-			restore.flags = MC_OPF_RESTORE | (excl ? X : 0);
-			w.m->apply(&w.ctx, &small, ss, &restore);
-			if (p == 7) {
-				is_int(w.m->page_mapcount(&w.ctx, &small, ss, 0), 1,
-				       "%s split: new folio mapped once", vname[v]);
-				ok(w.m->anon_exclusive(&w.ctx, &small, ss, 0),
-				   "%s split: new folio exclusive", vname[v]);
-			}
+	world_init(&w, v, MC_KIND_ANON, 9);
+	world_apply(&w, F, &thp_fault.op);
+	excl = w.m->anon_exclusive(&w.ctx, &t->f, t->s, 0);
+	ok(excl, "%s split: head exclusive before the freeze", vname[v]);
+	world_apply(&w, F, &freeze);
+	ok(!en_pae(t->s, 9, 0), "%s split: freeze clears PAE", vname[v]);
+	is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 0, "%s split: AnonPages 0 while frozen", vname[v]);
+	is_int(w.ctx.vm[MC_NR_ANON_THPS], 0, "%s split: AnonHugePages 0", vname[v]);
+	w.m->fini(&w.ctx, &t->f, t->s);
+	is_int(w.ctx.violations, 0, "%s split: old folio back at its initial state", vname[v]);
+	ss = calloc(1, w.m->state_size(0));
+	restore.flags = MC_OPF_RESTORE | (excl ? X : 0);
+	for (uint32_t p = 0; p < 512; p++) {
+		small.pfn = 0x9000 + p;
+		w.m->init(&w.ctx, &small, ss);
+		w.m->apply(&w.ctx, &small, ss, &restore);
+		if (p == 7) {
+			is_int(w.m->page_mapcount(&w.ctx, &small, ss, 0), 1,
+			       "%s split: new folio mapped once", vname[v]);
+			ok(w.m->anon_exclusive(&w.ctx, &small, ss, 0),
+			   "%s split: new folio exclusive", vname[v]);
 		}
-		free(ss);
-		is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 512, "%s split: AnonPages restored", vname[v]);
-		is_int(w.ctx.events[MC_EV_THP_DEFERRED_SPLIT_PAGE], 0,
-		       "%s split: PMD freeze does not queue", vname[v]);
-		is_int(w.ctx.violations, 0, "%s split: no violations", vname[v]);
-		world_fini(&w);
-
-		/* PTE-mapped THP: per-page freezes queue/flag the dying folio at page 0 */
-		world_init(&w, v, MC_KIND_ANON, 9);
-		t = &w.fo[F];
-		world_apply(&w, F,
-			    &(struct mc_op){.type = MC_OP_NEW_ANON,
-					    .level = PMD,
-					    .flags = X,
-					    .first = 0,
-					    .nr = 512,
-					    .mm = A});
-		world_apply(
-			&w, F,
-			&(struct mc_op){
-				.type = MC_OP_REMAP, .level = PMD, .first = 0, .nr = 512, .mm = A});
-		freeze.level = PTE;
-		{
-			struct cost c = measure(&w, F, &freeze);
-
-			is_int(c.atomics, v == EN_V6_12 ? 2050 : 1537,
-			       "%s split: freeze of 512 PTEs (PAE clears + per-page removals)",
-			       vname[v]);
-		}
-		is_int(w.ctx.events[MC_EV_THP_DEFERRED_SPLIT_PAGE], 1,
-		       "%s split: the first per-page freeze counts a deferred split", vname[v]);
-		w.m->fini(&w.ctx, &t->f, t->s);
-		is_int(w.ctx.violations, 0, "%s split: PTE-mapped folio fully frozen", vname[v]);
-		world_fini(&w);
 	}
+	free(ss);
+	is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 512, "%s split: AnonPages restored", vname[v]);
+	is_int(w.ctx.events[MC_EV_THP_DEFERRED_SPLIT_PAGE], 0,
+	       "%s split: PMD freeze does not queue", vname[v]);
+	is_int(w.ctx.violations, 0, "%s split: no violations", vname[v]);
+	world_fini(&w);
+}
+
+/* A PTE-mapped THP: per-page freezes queue (6.6) / flag (6.12) the dying folio at page 0. */
+static void test_split_ptes(enum en_version v)
+{
+	struct mc_op freeze = {
+		.type = MC_OP_REMOVE, .level = PTE, .flags = MC_OPF_FREEZE, .nr = 512, .mm = A};
+	struct world w;
+	struct tfolio *t = &w.fo[F];
+	struct cost c;
+
+	world_init(&w, v, MC_KIND_ANON, 9);
+	world_apply(&w, F, &thp_fault.op);
+	world_apply(&w, F, &thp_remap.op);
+	c = measure(&w, F, &freeze);
+	is_int(c.atomics, v == EN_V6_12 ? 2050 : 1537,
+	       "%s split: freeze of 512 PTEs (PAE clears + per-page removals)", vname[v]);
+	is_int(w.ctx.events[MC_EV_THP_DEFERRED_SPLIT_PAGE], 1,
+	       "%s split: the first per-page freeze counts a deferred split", vname[v]);
+	w.m->fini(&w.ctx, &t->f, t->s);
+	is_int(w.ctx.violations, 0, "%s split: PTE-mapped folio fully frozen", vname[v]);
+	world_fini(&w);
 }
 
 /* ---- extension rules and refused operations ---- */
@@ -906,7 +887,10 @@ int main(void)
 	test_costs();
 	test_sizes();
 	test_overflow();
-	test_split();
+	for (int v = 0; v < 2; v++) {
+		test_split_pmd(v);
+		test_split_ptes(v);
+	}
 	test_extensions();
 	return tap_done();
 }
