@@ -33,9 +33,12 @@ static void defer_split_612(struct mc_model_ctx *ctx, const struct mc_folio *f, 
 	}
 }
 
-/* mm/rmap.c:__folio_add_rmap@v6.12, RMAP_LEVEL_PTE; returns pages newly mapped */
+/*
+ * mm/rmap.c:__folio_add_rmap@v6.12, RMAP_LEVEL_PTE; returns pages newly mapped.
+ * entries: n for PTEs; 1 for a PMD of a folio larger than a PMD (extension).
+ */
 static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-			uint32_t first_page, uint32_t n, struct en_cost *c)
+			uint32_t first_page, uint32_t n, uint32_t entries, struct en_cost *c)
 {
 	int first = 0;
 
@@ -49,7 +52,9 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	en_touch_fixed(c, 1);
 	if (first && en_rmw(ctx, c, &s->nr_pages_mapped, first) >= EN_ENTIRELY_MAPPED)
 		first = 0;
-	en_rmw(ctx, c, &s->large_mapcount, (int32_t)n);
+	en_rmw(ctx, c, &s->large_mapcount, (int32_t)entries);
+	if (entries != n)
+		en_ext_pmds(ctx, s, 1, c);
 	return first;
 }
 
@@ -87,7 +92,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	if (entire)
 		nr = add_entire_612(ctx, f, s, level == MC_LEVEL_PUD, &pmd, c);
 	else
-		nr = add_ptes_612(ctx, f, s, first_page, n, c);
+		nr = add_ptes_612(ctx, f, s, first_page, n, level == MC_LEVEL_PTE ? n : 1, c);
 	mod_stat_612(ctx, f, nr, pmd);
 	if (!en_anon(f))
 		return;
@@ -127,7 +132,9 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 		en_entire_mod(ctx, f, s, false, level == MC_LEVEL_PUD, &nr, &pmd, c);
 		partially = nr && nr < pmd;
 	} else {
-		en_rmw(ctx, c, &s->large_mapcount, -(int32_t)n);
+		en_rmw(ctx, c, &s->large_mapcount, level == MC_LEVEL_PTE ? -(int32_t)n : -1);
+		if (level != MC_LEVEL_PTE)
+			en_ext_pmds(ctx, s, -1, c);
 		for (uint32_t i = first_page; i < first_page + n; i++) {
 			int32_t v;
 
@@ -214,8 +221,10 @@ static void dup_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	en_dup_pages(ctx, f, s, op->first, op->nr, c);
 	if (mc_folio_large(f)) {
 		en_touch_fixed(c, 1);
-		en_rmw(ctx, c, &s->large_mapcount, (int32_t)op->nr);
+		en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
 	}
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, 1, c);
 }
 
 /*
@@ -227,14 +236,14 @@ static void remove_op_612(struct mc_model_ctx *ctx, const struct mc_folio *f, st
 			  const struct mc_op *op, struct en_cost *c)
 {
 	bool freeze = op->flags & MC_OPF_FREEZE;
-	bool entire = en_level_entire(f, op->level);
 
-	if (!freeze) {
-		remove_612(ctx, f, s, op->first, op->nr, op->level, c);
-		return;
-	}
-	if (entire) {
+	if (freeze && en_level_entire(f, op->level)) {
 		en_share_anon(c, f, s, 0);
+	} else if (freeze && op->level == MC_LEVEL_PMD) {
+		for (uint32_t i = op->first; i < op->first + op->nr; i++)
+			en_share_anon(c, f, s, i);
+	}
+	if (!freeze || op->level != MC_LEVEL_PTE) {
 		remove_612(ctx, f, s, op->first, op->nr, op->level, c);
 		return;
 	}
@@ -266,8 +275,12 @@ static void add_op_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 static void remap_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		      const struct mc_op *op, struct en_cost *c)
 {
-	if (!en_pmd_is_entire(f))
-		return; /* extension: a PMD of a larger folio is already per-page */
+	if (!en_pmd_is_entire(f)) {
+		/* extension: the pages are already counted; one entry becomes 512 */
+		en_rmw(ctx, c, &s->large_mapcount, MC_PMD_NR - 1);
+		en_ext_pmds(ctx, s, -1, c);
+		return;
+	}
 	if (!en_anon(f)) {
 		remove_612(ctx, f, s, 0, MC_PMD_NR, MC_LEVEL_PMD, c);
 		add_612(ctx, f, s, 0, MC_PMD_NR, MC_LEVEL_PTE, false, c);

@@ -158,9 +158,11 @@ static void add_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en
 {
 	bool entire = en_level_entire(f, op->level);
 
-	if (!entire)
+	if (!entire) {
 		add_ptes_66(ctx, f, s, op, c);
-	else if (en_anon(f))
+		if (op->level == MC_LEVEL_PMD)
+			en_ext_pmds(ctx, s, 1, c);
+	} else if (en_anon(f))
 		add_entire_anon_66(ctx, f, s, op->level == MC_LEVEL_PUD,
 				   op->flags & MC_OPF_EXCLUSIVE, c);
 	else
@@ -221,6 +223,8 @@ static void remove_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 			en_share_anon(c, f, s, i);
 		remove_page_66(ctx, f, s, i, c);
 	}
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, -1, c);
 }
 
 /*
@@ -237,10 +241,13 @@ static void dup_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en
 		add_66(ctx, f, s, op, c);
 		return;
 	}
-	if (entire)
+	if (entire) {
 		en_dup_entire(ctx, f, s, c);
-	else
-		en_dup_pages(ctx, f, s, op->first, op->nr, c);
+		return;
+	}
+	en_dup_pages(ctx, f, s, op->first, op->nr, c);
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, 1, c);
 }
 
 /*
@@ -254,8 +261,11 @@ static void remap_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 {
 	bool excl;
 
-	if (!en_pmd_is_entire(f))
-		return; /* extension: a PMD of a larger folio is already per-page */
+	if (!en_pmd_is_entire(f)) {
+		/* extension: the pages are already counted; one entry becomes 512 */
+		en_ext_pmds(ctx, s, -1, c);
+		return;
+	}
 	if (!en_anon(f)) {
 		remove_entire_66(ctx, f, s, false, c);
 		add_file_range_66(ctx, f, s, 0, MC_PMD_NR, c);

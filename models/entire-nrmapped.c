@@ -115,6 +115,18 @@ void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64
 }
 
 /*
+ * Extension: a PMD entry of a folio larger than a PMD is counted per page on
+ * its 512 pages' _mapcount; this page[1] count of such entries keeps
+ * folio_mapcount at one per entry.
+ */
+void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c)
+{
+	en_touch_fixed(c, 1);
+	if (en_rmw(ctx, c, &s->ext_pmds, delta) < 0)
+		ctx->violations++;
+}
+
+/*
  * The entire-mapping step both versions share (mm/rmap.c:page_add_anon_rmap,
  * folio_add_file_rmap_range, page_remove_rmap@v6.6; __folio_add_rmap,
  * __folio_remove_rmap@v6.12): EM +-1; when it crosses -1, NPM +-ENTIRELY_MAPPED
@@ -162,7 +174,8 @@ static size_t en_metadata_bytes(unsigned int order, enum en_version v)
 
 	if (!order)
 		return 4;
-	return 4 * n + (v == EN_V6_12 ? 12 : 8);
+	/* extension: the count of PMD entries of a folio larger than a PMD */
+	return 4 * n + (v == EN_V6_12 ? 12 : 8) + (order > MC_PMD_ORDER ? 4 : 0);
 }
 
 /* mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1 */
@@ -174,6 +187,7 @@ static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	s->entire_mapcount = -1;
 	s->nr_pages_mapped = 0;
 	s->large_mapcount = -1;
+	s->ext_pmds = 0;
 	s->queued = 0;
 	s->partially_mapped = 0;
 	s->reserved = 0;
@@ -186,7 +200,7 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 				 enum en_version v)
 {
 	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
-	int64_t entries = (int64_t)s->entire_mapcount + 1;
+	int64_t entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
 	unsigned int bad = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -196,8 +210,8 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 	}
 	if (!mc_folio_large(f)) /* I4 */
 		return bad + (s->entire_mapcount != -1) + (s->nr_pages_mapped != 0) +
-		       (s->large_mapcount != -1);
-	bad += s->entire_mapcount < -1;
+		       (s->large_mapcount != -1) + (s->ext_pmds != 0);
+	bad += s->entire_mapcount < -1 || s->ext_pmds < 0;
 	bad += (uint32_t)(s->nr_pages_mapped & EN_PAGES_MAPPED) != mapped; /* I1 */
 	bad += (s->nr_pages_mapped >= EN_ENTIRELY_MAPPED) != (s->entire_mapcount >= 0); /* I2 */
 	bad += s->nr_pages_mapped < 0 || s->nr_pages_mapped >= 2 * EN_ENTIRELY_MAPPED;
@@ -236,7 +250,8 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	uint32_t n = mc_folio_nr_pages(f);
 
 	ctx->violations += en_check_invariants(f, s, v);
-	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1) {
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1 ||
+	    s->ext_pmds) {
 		ctx->violations++;
 		return;
 	}
@@ -322,7 +337,8 @@ static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state
 		return (int32_t)m;
 	for (uint32_t i = 0; i < n; i++)
 		m += (uint32_t)s->mapcount[i];
-	return (int32_t)(m + n);
+	/* extension: a PMD of a larger folio counts once, not once per page */
+	return (int32_t)(m + n - (MC_PMD_NR - 1) * (uint32_t)s->ext_pmds);
 }
 
 /* include/linux/mm.h:folio_mapped / folio_large_is_mapped@v6.6 */
@@ -458,20 +474,23 @@ static void en_smaps_account(const struct mc_folio *f, const struct en_state *s,
 
 /* ---- the two model tables ---- */
 
-#define EN_EXT_RULES                                                                              \
-	"Anon adds, all removals and all dups are applied one page per call in the 6.6 model "    \
-	"(6.6 has no batching there; file PTE adds stay one range call); the 6.12 model makes "   \
-	"one call per batch. A file PMD/PUD dup is the child's refault: an add. A file/shmem "    \
-	"remap is the PMD removal followed by one PTE add of the 512 pages. Split follows the "   \
-	"replayer protocol: FREEZE removals clear PAE and go one PTE per call, RESTORE adds go "  \
-	"one page per call. A first map that the kernel of the model could not issue at once "    \
-	"(6.6: any anon folio other than order 0 by PTE or order 9 by PMD; 6.12: part of a "      \
-	"folio, or a PTE map of an order >= 9 folio) is replayed as ordinary exclusive adds "     \
-	"(extrapolated). A PMD entry of a folio larger than a PMD is accounted as 512 PTE "       \
-	"mappings (per-page _mapcount, no _entire_mapcount, no PMDMAPPED; folio_mapcount counts " \
-	"512 for it), and remapping it changes nothing. A PUD entry of an order-18 folio takes "  \
-	"the PMD path on _entire_mapcount/_nr_pages_mapped (and _large_mapcount) with no "        \
-	"PMDMAPPED pages, so it is never partial (posted 2025 PUD rmap series)."
+#define EN_EXT_RULES                                                                            \
+	"Anon adds, all removals and all dups are applied one page per call in the 6.6 model "  \
+	"(6.6 has no batching there; file PTE adds stay one range call); the 6.12 model makes " \
+	"one call per batch. A file PMD/PUD dup is the child's refault: an add. A file/shmem "  \
+	"remap is the PMD removal followed by one PTE add of the 512 pages. Split follows the " \
+	"replayer protocol: FREEZE removals clear PAE and go one PTE per call, RESTORE adds "   \
+	"go one page per call. A first map that the kernel of the model could not issue at "    \
+	"once (6.6: any anon folio other than order 0 by PTE or order 9 by PMD; 6.12: part of " \
+	"a folio, or a PTE map of an order >= 9 folio) is replayed as ordinary exclusive adds " \
+	"(extrapolated). A PMD entry of a folio larger than a PMD is counted on its 512 "       \
+	"pages' _mapcount (and _nr_pages_mapped) as a PTE batch would be, plus one count of "   \
+	"such entries in page[1] so that folio_mapcount (6.6 walk, 6.12 _large_mapcount) "      \
+	"counts it once; no _entire_mapcount, no PMDMAPPED; an exclusive anon one sets PAE on " \
+	"all 512 pages; remapping it only turns the one entry into 512. A PUD entry of an "     \
+	"order-18 folio takes the PMD path on _entire_mapcount/_nr_pages_mapped (and "          \
+	"_large_mapcount) with no PMDMAPPED pages, so it is never partial (posted 2025 PUD "    \
+	"rmap series)."
 
 #define EN_MODEL_FUNCS(sfx, ver)                                                                \
 	static size_t en_meta_##sfx(unsigned int order)                                         \

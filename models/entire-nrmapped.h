@@ -26,6 +26,7 @@ struct en_state {
 	int32_t entire_mapcount; /* EM, page[1] */
 	int32_t nr_pages_mapped; /* NPM, page[1]; not biased */
 	int32_t large_mapcount; /* LM, page[1], 6.12 only (stays -1 in 6.6) */
+	int32_t ext_pmds; /* extension: PMD entries of a folio larger than a PMD */
 	uint8_t queued; /* Q: on the deferred split queue (page[2]) */
 	uint8_t partially_mapped; /* PM: PG_partially_mapped, 6.12 only */
 	uint16_t reserved;
@@ -58,6 +59,7 @@ void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint3
 void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
 void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
+void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c);
 bool en_entire_mod(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s, bool add,
 		   bool pud, int *nr, int *pmd, struct en_cost *c);
 

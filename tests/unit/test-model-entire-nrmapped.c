@@ -804,6 +804,76 @@ static void test_split_ptes(enum en_version v)
 
 /* ---- extension rules and refused operations ---- */
 
+static void ext_op(struct world *w, uint8_t type, uint32_t k, uint32_t mm, uint32_t src)
+{
+	struct mc_op op = {.type = type,
+			   .level = PMD,
+			   .flags = type == MC_OP_NEW_ANON ? X : 0,
+			   .first = k * MC_PMD_NR,
+			   .nr = MC_PMD_NR,
+			   .mm = mm,
+			   .src_mm = src};
+
+	w->m->apply(&w->ctx, &w->fo[F].f, w->fo[F].s, &op);
+}
+
+/* PSS of one mm holding the PMDs ks[0..n-1] of the order-10 folio */
+static uint64_t ext_pss(struct world *w, const uint32_t *ks, unsigned int n, uint32_t ref)
+{
+	struct mc_query_ctx q = {.refcount = ref};
+	struct mc_smaps acc = {0};
+
+	for (unsigned int i = 0; i < n; i++)
+		w->m->smaps_account(&w->ctx, &w->fo[F].f, w->fo[F].s, ks[i] * MC_PMD_NR, MC_PMD_NR,
+				    PMD, &q, &acc);
+	return acc.pss;
+}
+
+/* traces/scenarios/order10-order18.scn: an order-10 anon folio mapped by two PMDs */
+static void test_order10(enum en_version v)
+{
+	static const uint32_t both[] = {0, 1}, first[] = {0};
+	struct world w;
+	struct tfolio *t = &w.fo[F];
+
+	world_init(&w, v, MC_KIND_ANON, 10);
+	ext_op(&w, MC_OP_NEW_ANON, 0, A, 0);
+	ext_op(&w, MC_OP_ADD, 1, A, 0);
+	ok(w.m->anon_exclusive(&w.ctx, &t->f, t->s, 300),
+	   "%s order 10: an exclusive PMD sets PAE on its pages", vname[v]);
+	ext_op(&w, MC_OP_DUP, 0, B, A);
+	ext_op(&w, MC_OP_DUP, 1, B, A);
+	is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 4, "%s order 10 forked: 4 entries",
+	       vname[v]);
+	is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 700), 2, "%s order 10 forked: page 700",
+	       vname[v]);
+	is_int(ext_pss(&w, both, 2, 4), PG(512), "%s order 10 forked: PSS of A", vname[v]);
+	is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 1024, "%s order 10: AnonPages", vname[v]);
+	ext_op(&w, MC_OP_REMOVE, 1, A, 0);
+	is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 3, "%s order 10 a-cut: 3 entries",
+	       vname[v]);
+	is_int(ext_pss(&w, first, 1, 3), PG(256), "%s order 10 a-cut: PSS of A", vname[v]);
+	is_int(ext_pss(&w, both, 2, 3), PG(768), "%s order 10 a-cut: PSS of B", vname[v]);
+	ok(!w.m->partially_mapped(&w.ctx, &t->f, t->s), "%s order 10 a-cut: not partial", vname[v]);
+	ext_op(&w, MC_OP_REMOVE, 0, B, 0);
+	ext_op(&w, MC_OP_REMOVE, 1, B, 0);
+	is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 1, "%s order 10 b-exit: 1 entry",
+	       vname[v]);
+	is_int(w.ctx.vm[MC_NR_ANON_MAPPED], 512, "%s order 10 b-exit: AnonPages", vname[v]);
+	ok(w.m->partially_mapped(&w.ctx, &t->f, t->s), "%s order 10 b-exit: partial detected",
+	   vname[v]);
+	ext_op(&w, MC_OP_REMAP, 0, A, 0);
+	is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 512, "%s order 10 remap: 512 PTEs",
+	       vname[v]);
+	ok(!w.m->anon_exclusive(&w.ctx, &t->f, t->s, 300),
+	   "%s order 10 remap: fork cleared PAE for good", vname[v]);
+	w.m->apply(&w.ctx, &t->f, t->s,
+		   &(struct mc_op){.type = MC_OP_REMOVE, .level = PTE, .nr = 512, .mm = A});
+	w.m->fini(&w.ctx, &t->f, t->s);
+	is_int(w.ctx.violations, 0, "%s order 10: consistent to the end", vname[v]);
+	world_fini(&w);
+}
+
 static void test_extensions(void)
 {
 	for (int v = 0; v < 2; v++) {
@@ -837,8 +907,10 @@ static void test_extensions(void)
 		       "%s PMD of order 18: page mapcount exact", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 0), 1,
 		       "%s PMD of order 18: other pages untouched", vname[v]);
-		is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 513,
-		       "%s PMD of order 18: folio_mapcount counts 512 for it", vname[v]);
+		is_int(w.m->folio_mapcount(&w.ctx, &t->f, t->s), 2,
+		       "%s PMD of order 18: folio_mapcount counts it once", vname[v]);
+		is_int(en_check_invariants(&t->f, t->s, v), 0, "%s PMD of order 18: invariants",
+		       vname[v]);
 		w.m->smaps_account(&w.ctx, &t->f, t->s, 3 * 512, 512, PMD, &q, &acc);
 		is_int(acc.pss, PG(256), "%s PMD of order 18: PSS", vname[v]);
 		is_int(acc.file_pmd, 2 << 20, "%s PMD of order 18: FilePmdMapped", vname[v]);
@@ -890,6 +962,7 @@ int main(void)
 	for (int v = 0; v < 2; v++) {
 		test_split_pmd(v);
 		test_split_ptes(v);
+		test_order10(v);
 	}
 	test_extensions();
 	return tap_done();
