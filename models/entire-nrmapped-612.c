@@ -35,10 +35,10 @@ static void defer_split_612(struct mc_model_ctx *ctx, const struct mc_folio *f, 
 
 /*
  * mm/rmap.c:__folio_add_rmap@v6.12, RMAP_LEVEL_PTE; returns pages newly mapped.
- * entries: n for PTEs; 1 for a PMD of a folio larger than a PMD (extension).
+ * ext_pmd: the n = 512 pages are one PMD of a folio larger than a PMD (extension).
  */
 static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-			uint32_t first_page, uint32_t n, uint32_t entries, struct en_cost *c)
+			uint32_t first_page, uint32_t n, bool ext_pmd, struct en_cost *c)
 {
 	int first = 0;
 
@@ -52,8 +52,8 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	en_touch_fixed(c, 1);
 	if (first && en_rmw(ctx, c, &s->nr_pages_mapped, first) >= EN_ENTIRELY_MAPPED)
 		first = 0;
-	en_rmw(ctx, c, &s->large_mapcount, (int32_t)entries);
-	if (entries != n)
+	en_rmw(ctx, c, &s->large_mapcount, ext_pmd ? 1 : (int32_t)n);
+	if (ext_pmd)
 		en_ext_pmds(ctx, s, 1, c);
 	return first;
 }
@@ -92,7 +92,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	if (entire)
 		nr = add_entire_612(ctx, f, s, level == MC_LEVEL_PUD, &pmd, c);
 	else
-		nr = add_ptes_612(ctx, f, s, first_page, n, level == MC_LEVEL_PTE ? n : 1, c);
+		nr = add_ptes_612(ctx, f, s, first_page, n, level == MC_LEVEL_PMD, c);
 	mod_stat_612(ctx, f, nr, pmd);
 	if (!en_anon(f))
 		return;
