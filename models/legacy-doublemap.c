@@ -142,6 +142,8 @@ static void lines_range(struct mc_lines *l, uint32_t lo, uint32_t hi)
 
 static void lines_page(struct mc_lines *l, uint32_t page)
 {
+	if (page >= l->lo && page < l->hi)
+		return;
 	for (unsigned int i = 0; i < l->nr_extra; i++)
 		if (l->extra[i] == page)
 			return;
@@ -333,14 +335,14 @@ static void new_anon(struct call *c, const struct mc_op *op)
 		nr = nr_pages(c);
 	}
 	if (*counter != -1) {
-		/* not a new folio: account it as an ordinary exclusive add */
+		/* not a new folio: one violation, then account an ordinary add */
 		c->ctx->violations++;
 		if (op->level == MC_LEVEL_PTE)
-			anon_add_pte(c, 0, true);
+			anon_add_pte(c, 0, false);
 		else if (op->level == MC_LEVEL_PMD)
-			anon_add_pmd(c, region_of(c->f, op->first), true);
+			anon_add_pmd(c, region_of(c->f, op->first), false);
 		else
-			anon_add_pud(c, true);
+			anon_add_pud(c, false);
 		return;
 	}
 	*counter = 0;

@@ -69,8 +69,8 @@ struct call {
 	struct mc_model_ctx *ctx;
 	const struct mc_folio *f;
 	struct mmid_state *st;
-	bool pmc;		/* CONFIG_PAGE_MAPCOUNT */
-	uint32_t nr_pages;	/* folio_large_nr_pages */
+	bool pmc; /* CONFIG_PAGE_MAPCOUNT */
+	uint32_t nr_pages; /* folio_large_nr_pages */
 	struct touched lines;
 };
 
@@ -281,8 +281,8 @@ static void deferred_split(struct call *c)
 }
 
 /* mm/rmap.c:__folio_add_rmap + __folio_add_{anon,file}_rmap@v6.18 */
-static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n,
-		     uint32_t mm, bool exclusive)
+static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n, uint32_t mm,
+		     bool exclusive)
 {
 	int32_t nr, pmdmapped = 0;
 
@@ -429,7 +429,8 @@ static bool new_anon_fits(const struct mc_folio *f, const struct mc_op *op)
 	if (f->kind != MC_KIND_ANON)
 		return false;
 	if (f->order < MC_PMD_ORDER)
-		return op->level == MC_LEVEL_PTE && op->first == 0 && op->nr == mc_folio_nr_pages(f);
+		return op->level == MC_LEVEL_PTE && op->first == 0 &&
+		       op->nr == mc_folio_nr_pages(f);
 	return f->order == MC_PMD_ORDER && op->level == MC_LEVEL_PMD;
 }
 
@@ -500,7 +501,7 @@ static void remap(struct call *c, const struct mc_op *op)
 		return;
 	}
 	exclusive = mmid_pae(c->st, op->first);
-	atomics(c, 1);	/* folio_ref_add */
+	atomics(c, 1); /* folio_ref_add */
 	add_rmap(c, MC_LEVEL_PTE, op->first, MC_PMD_NR, op->mm, exclusive);
 	remove_rmap(c, MC_LEVEL_PMD, op->first, MC_PMD_NR, op->mm);
 }
@@ -694,8 +695,8 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-#define MMID_EXTENSION_RULES                                                                     \
-	"mm ids are the trace's mm ids (unique per mm_struct lifetime, a new one on exec), "       \
+#define MMID_EXTENSION_RULES                                                                      \
+	"mm ids are the trace's mm ids (unique per mm_struct lifetime, a new one on exec), "      \
 	"used as the 31-bit mm_id. A first map of an anon folio is folio_add_new_anon_rmap when " \
 	"it maps what that function assumes (the page, every PTE of an mTHP, the PMD of an "      \
 	"order-9 folio), otherwise an add with the op's RMAP_EXCLUSIVE. Folios above order 9 "    \
@@ -707,48 +708,32 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	"of a file PMD zaps it and re-maps its 512 pages with one PTE batch. Split/migration: "   \
 	"FREEZE removals clear the page's exclusive bit first; RESTORE adds are ordinary adds."
 
+/* What both configurations share; they differ in config, state and metadata sizes. */
+#define MMID_COMMON_OPS                                                                       \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = MMID_EXTENSION_RULES,         \
+	.ctx_fini = mmid_ctx_fini, .init = mmid_init, .fini = mmid_fini, .apply = mmid_apply, \
+	.folio_mapcount = mmid_folio_mapcount, .folio_mapped = mmid_folio_mapped,             \
+	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
+	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
+	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
+	.smaps_account = mmid_smaps_account
+
 const struct mc_model mc_model_mm_id_slots = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots",
-	.description = "_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
+	.description =
+		"_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
 	.ctx_init = mmid_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };
 
 const struct mc_model mc_model_mm_id_slots_pagemapcount = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots-pagemapcount",
-	.description = "mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
+	.description =
+		"mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
 	.ctx_init = mmid_pmc_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_pmc_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_pmc_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };

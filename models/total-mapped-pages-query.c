@@ -84,15 +84,14 @@ static bool can_reuse_large(const struct tmpages_large *s, uint32_t refcount)
 	return m == refcount;
 }
 
-bool tmpages_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-		       const void *state, uint32_t page, enum mc_level level,
-		       const struct mc_query_ctx *q)
+bool tmpages_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
+		       uint32_t page, enum mc_level level, const struct mc_query_ctx *q)
 {
 	uint32_t head;
 
 	if (f->kind != MC_KIND_ANON)
 		return false;
-	if (!mc_folio_large(f))	/* mm/memory.c:wp_can_reuse_anon_folio@v6.18 */
+	if (!mc_folio_large(f)) /* mm/memory.c:wp_can_reuse_anon_folio@v6.18 */
 		return small(state)->anon_exclusive || (!f->ksm && q->refcount == 1);
 	if (level != MC_LEVEL_PTE) {
 		/* mm/huge_memory.c:do_huge_pmd_wp_page@v6.18: PAE or sole reference */
@@ -140,7 +139,7 @@ void tmpages_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio
 	acc->rss += size;
 	if (f->kind == MC_KIND_ANON)
 		acc->anonymous += size;
-	if (level == MC_LEVEL_PMD) {	/* smaps_pmd_entry@v6.18: the walker's THP counters */
+	if (level == MC_LEVEL_PMD) { /* smaps_pmd_entry@v6.18: the walker's THP counters */
 		if (f->kind == MC_KIND_ANON)
 			acc->anon_huge += size;
 		else if (f->kind == MC_KIND_SHMEM)
@@ -149,7 +148,7 @@ void tmpages_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio
 			acc->file_pmd += size;
 	}
 	if (q->refcount == 1) {
-		private_ = true;	/* a single mapping, no mapcount needed */
+		private_ = true; /* a single mapping, no mapcount needed */
 	} else {
 		pss = mc_pss_share(size, tmpages_average_page_mapcount(f, state));
 		private_ = !tmpages_maybe_shared(ctx, f, state);

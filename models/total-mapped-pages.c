@@ -116,8 +116,8 @@ static void cnt_init(struct tmpages_large *s, uint32_t u, uint32_t n, uint32_t m
 }
 
 /* include/linux/rmap.h:folio_add_return_large_mapcount [P13]; returns LM + 1 */
-static int32_t cnt_add(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32_t u,
-		       uint32_t n, uint32_t mm, int64_t *t)
+static int32_t cnt_add(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32_t u, uint32_t n,
+		       uint32_t mm, int64_t *t)
 {
 	int32_t lm;
 
@@ -146,8 +146,8 @@ static int32_t cnt_add(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32
 }
 
 /* include/linux/rmap.h:folio_sub_return_large_mapcount [P13]; returns LM + 1 */
-static int32_t cnt_sub(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32_t u,
-		       uint32_t n, uint32_t mm, int64_t *t)
+static int32_t cnt_sub(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32_t u, uint32_t n,
+		       uint32_t mm, int64_t *t)
 {
 	int32_t lm;
 	unsigned int i;
@@ -160,7 +160,7 @@ static int32_t cnt_sub(struct mc_model_ctx *ctx, struct tmpages_large *s, uint32
 		if (tmpages_slot_id(s, i) != mm)
 			continue;
 		if (mc_atomic_add32(ctx, &s->mm_id_mapcount[i], -(int32_t)u) >= 0)
-			goto out;	/* mm still owns mappings: no exclusivity re-check */
+			goto out; /* mm still owns mappings: no exclusivity re-check */
 		s->mm_id_mapcount[i] = MM_ID_MAPCOUNT_INIT;
 		set_slot_id(s, i, 0);
 		break;
@@ -182,31 +182,31 @@ static bool large_state_ok(const struct mc_folio *f, const struct tmpages_large 
 	unsigned int i;
 
 	if (m < 0 || t < 0 || (t == 0) != (m == 0) || t < m || t > m * mc_folio_nr_pages(f))
-		return false;				/* J3 */
+		return false; /* J3 */
 	if (mc_folio_nr_pages(f) < PMD_NR ? t != m : (t - m) % (PMD_NR - 1))
-		return false;				/* J4: only PTEs, or 511 per PMD */
+		return false; /* J4: only PTEs, or 511 per PMD */
 	if (s->mm_ids & TMPAGES_LOCK_BIT)
 		return false;
 	for (i = 0; i < 2; i++) {
 		if (!tmpages_slot_id(s, i)) {
 			if (s->mm_id_mapcount[i] != MM_ID_MAPCOUNT_INIT)
-				return false;		/* I2: empty slot holds -1 */
+				return false; /* I2: empty slot holds -1 */
 			continue;
 		}
 		if (s->mm_id_mapcount[i] < 0)
-			return false;			/* I2: cnt >= 1 */
+			return false; /* I2: cnt >= 1 */
 		cnt += (int64_t)s->mm_id_mapcount[i] + 1;
 	}
 	if (cnt > m)
-		return false;				/* I2: slots count at most all entries */
+		return false; /* I2: slots count at most all entries */
 	if (tmpages_slot_id(s, 0) && tmpages_slot_id(s, 1) && !tmpages_shared_bit(s))
-		return false;				/* I4 */
+		return false; /* I4 */
 	if (m == 0 && s->mm_ids)
-		return false;				/* I5 */
+		return false; /* I5 */
 	if (m > 0 && !tmpages_shared_bit(s) &&
 	    !(tmpages_slot_id(s, 0) && s->mm_id_mapcount[0] == m - 1) &&
 	    !(tmpages_slot_id(s, 1) && s->mm_id_mapcount[1] == m - 1))
-		return false;				/* I3: SH clear => one slot owns all */
+		return false; /* I3: SH clear => one slot owns all */
 	return true;
 }
 
@@ -220,8 +220,8 @@ static void check_state(struct mc_model_ctx *ctx, const struct mc_folio *f, cons
 
 /* ---- rmap operations --------------------------------------------------------- */
 
-static void add_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-		      struct tmpages_small *sm, bool excl)
+static void add_small(struct mc_model_ctx *ctx, const struct mc_folio *f, struct tmpages_small *sm,
+		      bool excl)
 {
 	/* atomic_inc_and_test on _mapcount; PAE by set_bit */
 	if (mc_atomic_add32(ctx, &sm->mapcount, 1) == 0)
@@ -246,9 +246,8 @@ static void remove_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
  * mm/rmap.c:__folio_add_rmap [P13] then the PAE part of __folio_add_anon_rmap
  * [P13]. Counts atomics; the caller counts the lines.
  */
-static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f,
-		      struct tmpages_large *s, uint32_t first, uint32_t n, unsigned int level,
-		      uint32_t mm, bool excl)
+static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct tmpages_large *s,
+		      uint32_t first, uint32_t n, unsigned int level, uint32_t mm, bool excl)
 {
 	const uint32_t stride = 1u << level_order(level), u = n / stride;
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
@@ -258,7 +257,7 @@ static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f,
 
 	m = cnt_add(ctx, s, u, n, mm, &t);
 	if ((uint32_t)m == u)
-		nr = nr_pages;		/* first entry of the folio: count it whole [P1] */
+		nr = nr_pages; /* first entry of the folio: count it whole [P1] */
 	/* a 512-page folio whose only PMD is this one: T - mapcount == 511 */
 	if (level == MC_LEVEL_PMD && nr_pages == PMD_NR && t - m == (int64_t)(n - u))
 		nr_pmdmapped = PMD_NR;
@@ -278,7 +277,7 @@ static bool deferred_split_partial(struct mc_model_ctx *ctx, const struct mc_fol
 	if (f->order <= 1)
 		return false;
 	s->partially_mapped = 1;
-	ctx->atomics += 2;		/* queue spinlock + folio_set_partially_mapped */
+	ctx->atomics += 2; /* queue spinlock + folio_set_partially_mapped */
 	if (f->order >= MC_PMD_ORDER)
 		ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
 	ctx->events[MC_EV_DEFERRED_SPLIT_QUEUED]++;
@@ -339,8 +338,8 @@ static void rmap_remove(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 	ctx->cachelines += lines_touched(first, 0, 1, queued);
 }
 
-void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-		      uint32_t mm, bool exclusive)
+void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state, uint32_t mm,
+		      bool exclusive)
 {
 	/* mm/rmap.c:folio_add_new_anon_rmap [P1, P7, P13] */
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
@@ -351,7 +350,7 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	if (!mc_folio_large(f)) {
 		struct tmpages_small *sm = state;
 
-		sm->mapcount = 0;		/* atomic_set: a plain store */
+		sm->mapcount = 0; /* atomic_set: a plain store */
 		sm->anon_exclusive = exclusive;
 		ctx->atomics += exclusive;
 		ctx->cachelines++;
@@ -432,7 +431,7 @@ static void rmap_remap(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 		return;
 	}
 	excl = tmpages_pae(s, first);
-	ctx->atomics++;			/* folio_ref_add */
+	ctx->atomics++; /* folio_ref_add */
 	add_large(ctx, f, s, first, PMD_NR, MC_LEVEL_PTE, mm, excl);
 	queued = remove_large(ctx, f, s, PMD_NR, MC_LEVEL_PMD, mm);
 	/* the PMD's first page is read for PAE; all 512 written when exclusive */
@@ -485,8 +484,9 @@ static bool op_ok(const struct mc_folio *f, const void *state, const struct mc_o
 static bool is_kernel_new_anon(const struct mc_folio *f, const struct mc_op *op)
 {
 	/* spec 2.9: the op maps exactly what folio_add_new_anon_rmap assumes */
-	unsigned int level = f->order >= MC_PUD_ORDER ? MC_LEVEL_PUD :
-			     f->order >= MC_PMD_ORDER ? MC_LEVEL_PMD : MC_LEVEL_PTE;
+	unsigned int level = f->order >= MC_PUD_ORDER	? MC_LEVEL_PUD
+			     : f->order >= MC_PMD_ORDER ? MC_LEVEL_PMD
+							: MC_LEVEL_PTE;
 
 	return op->level == level && op->first == 0 && op->nr == mc_folio_nr_pages(f);
 }

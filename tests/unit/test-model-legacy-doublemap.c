@@ -144,6 +144,14 @@ static void test_doublemap_example(void)
 		is_int(M->maybe_shared(&x.ctx, &x.f, x.s), t->shared, "maybe_shared");
 		is_int(M->anon_exclusive(&x.ctx, &x.f, x.s, 0), t->pae0, "PageAnonExclusive(0)");
 		is_int(M->partially_mapped(&x.ctx, &x.f, x.s), t->queued, "deferred split queue");
+		is_int(M->pagemap_exclusive(&x.ctx, &x.f, x.s, 9, MC_LEVEL_PTE), t->pm0 == 1,
+		       "pagemap PM_MMAP_EXCLUSIVE(9)");
+		is_int(M->page_mapcount(&x.ctx, &x.f, x.s, 9) == t->pm0, 1, "page_mapcount(9)");
+		/* refcount = entries: only the fresh, exclusive THP is reused */
+		is_int(t->mapped && cow(&x, 9, t->fmc <= 3 ? MC_LEVEL_PMD : MC_LEVEL_PTE, t->fmc),
+		       i == 0, "cow_reuse with refcount = entries");
+		is_int(x.ctx.vm[MC_NR_SHMEM_PMDMAPPED] + x.ctx.vm[MC_NR_FILE_PMDMAPPED], 0,
+		       "no file PMD stats");
 		is_int(M->folio_mapped(&x.ctx, &x.f, x.s), t->mapped, "folio_mapped");
 		is_int(x.ctx.vm[MC_NR_ANON_THPS], t->thps, "NR_ANON_THPS");
 		is_int(x.ctx.vm[MC_NR_ANON_MAPPED], t->anon, "NR_ANON_MAPPED");
@@ -330,6 +338,15 @@ static void test_remap(void)
 	is_int(x.ctx.violations, 2, "misaligned PMD rejected");
 	fx_op(&x, MC_OP_ADD, MC_LEVEL_PTE, 0, 510, 5, 1);
 	is_int(x.ctx.violations, 3, "PTE range past the folio rejected");
+	fx_op(&x, MC_OP_ADD, MC_LEVEL_PUD, 0, 0, 512, 1);
+	is_int(x.ctx.violations, 4, "PUD on an order-9 folio rejected");
+	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 1);
+	fx_op(&x, MC_OP_NEW_ANON, MC_LEVEL_PMD, EX, 0, 512, 2);
+	is_int(x.ctx.violations, 5, "second NEW_ANON of a mapped folio: one violation");
+	is_int(fmc(&x), 2, "... accounted as an add: 2 entries");
+	is_int(x.ctx.vm[MC_NR_ANON_MAPPED], 512, "AnonPages not double counted");
+	fx_op(&x, MC_OP_REMOVE, MC_LEVEL_PMD, 0, 0, 512, 1);
+	fx_op(&x, MC_OP_REMOVE, MC_LEVEL_PMD, 0, 0, 512, 2);
 	fx_fini(&x);
 }
 
@@ -446,6 +463,8 @@ static const struct cost_case cost_cases[] = {
 	  OP(ADD, PTE, 0, 5, 1, 1), 2, 3 },
 	{ "file PTE map, 16 pages of a THP", 9, MC_KIND_FILE, { { 0 } },
 	  OP(ADD, PTE, 0, 16, 16, 1), 32, 18 },
+	{ "file PTE map, 101 pages over 2 regions (order 10)", 10, MC_KIND_FILE, { { 0 } },
+	  OP(ADD, PTE, 0, 500, 101, 1), 202, 103 },
 	{ "anon PMD map (new THP fault)", 9, MC_KIND_ANON, { { 0 } },
 	  OP(NEW_ANON, PMD, EX, 0, 512, 1), 1, 2 },
 	{ "file PMD map", 9, MC_KIND_FILE, { { 0 } },
