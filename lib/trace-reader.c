@@ -108,9 +108,9 @@ static uint32_t mc_le32(const uint8_t *p)
 static int mc_reader_load_frame(struct mc_reader *r)
 {
 	for (;;) {
-		const uint8_t *src = r->in + r->in_start;
 		size_t avail = r->in_end - r->in_start, csize;
 		unsigned long long content;
+		const uint8_t *src;
 
 		if (r->frame_len || r->frame_off != r->in_off) {
 			/* moving on from a frame (or skippable frame) to the next */
@@ -118,11 +118,17 @@ static int mc_reader_load_frame(struct mc_reader *r)
 			r->frame_off = r->in_off;
 			r->frame_len = r->pos = 0;
 		}
-		if (!avail && r->eof)
-			return 0;
-		csize = avail ? ZSTD_findFrameCompressedSize(src, avail) : (size_t)-1;
+		if (!avail) {
+			if (r->eof)
+				return 0;
+			if (mc_reader_fill(r) < 0)
+				return -1;
+			continue;
+		}
+		src = r->in + r->in_start;
+		csize = ZSTD_findFrameCompressedSize(src, avail);
 		if (ZSTD_isError(csize) || csize > avail) {
-			if (avail && ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong)
+			if (ZSTD_isError(csize) && ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong)
 				return mc_reader_fail(r, "not a zstd frame (%s)",
 						      ZSTD_getErrorName(csize));
 			if (r->eof)
