@@ -17,6 +17,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "lib/trace-decode.h"
 #include "lib/trace.h"
 
 #define MC_READ_CHUNK (1u << 20)
@@ -186,15 +187,15 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 				return ret;
 		}
 		const char *why;
-		long n = mc_decode_record_why(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
-					      &why);
+		long n = mc_decode_inline(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
+					  &why);
 
-		if (n < 0)
+		if (unlikely(n < 0))
 			return mc_reader_fail(r, "%s record at byte %zu: %s",
 					      mc_record_name(r->frame[r->pos]) ?: "unknown",
 					      r->pos, why);
 		r->pos += (size_t)n;
-		if (mc_record_info(rec->type))
+		if (likely(mc_type_known[rec->type]))
 			return 1;
 		/* unknown record types are skipped */
 	}
