@@ -36,14 +36,12 @@ static void read_trace(const uint8_t *p, size_t len)
 	struct mc_record rec;
 	struct mc_reader *r;
 	char path[64], err[512], text[4096];
-	int fd = memfd_create("fuzz-trace", 0);
+	static int fd = -1;
 
 	if (fd < 0)
+		fd = memfd_create("fuzz-trace", 0);
+	if (fd < 0 || ftruncate(fd, 0) || pwrite(fd, p, len, 0) != (ssize_t)len)
 		return;
-	if (write(fd, p, len) != (ssize_t)len) {
-		close(fd);
-		return;
-	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	r = mc_reader_open(path, err, sizeof(err));
 	if (r) {
@@ -51,7 +49,6 @@ static void read_trace(const uint8_t *p, size_t len)
 			mc_record_format(text, sizeof(text), &rec);
 		mc_reader_close(r);
 	}
-	close(fd);
 }
 
 static void read_behind_header(const uint8_t *p, size_t len)
