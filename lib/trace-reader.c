@@ -20,7 +20,7 @@
 #include "lib/trace-decode.h"
 #include "lib/trace.h"
 
-#define MC_READ_CHUNK (1u << 20)
+#define MC_READ_CHUNK (128u << 10)
 #define MC_SKIPPABLE_MAGIC 0x184D2A50u
 #define MC_SKIPPABLE_MASK 0xFFFFFFF0u
 
