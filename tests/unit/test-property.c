@@ -23,7 +23,12 @@
 #define MAX_MMS 6
 #define MAX_FOLIOS 64
 #define MAX_SPLIT_PIECES 32
-#define MAX_DIAGS 3
+#define MAX_FAIL_KINDS 12
+
+struct fail_kind {
+	const char *what;
+	uint64_t n;
+};
 
 /* ---- random numbers (xorshift64*) ---- */
 
@@ -80,6 +85,7 @@ struct model_run {
 	int precise_mapped;		/* NR_*_MAPPED = distinct mapped pages */
 	int whole_mapped;		/* NR_*_MAPPED counts the whole folio from first map */
 	uint64_t checks, failures;
+	struct fail_kind kinds[MAX_FAIL_KINDS];
 };
 
 static struct model_run runs[MAX_MODELS];
@@ -90,6 +96,7 @@ static uint32_t next_mm_id = 1;
 static uint64_t next_pfn = 0x100000, seed, ops_sent, op_budget;
 static int64_t whole_mapped[2];	/* sum of nr_pages of mapped folios: anon, file+shmem */
 static unsigned int odd_huge;	/* mapped folios of order != 9 with a PMD/PUD entry */
+static struct fail_kind harness_kinds[MAX_FAIL_KINDS];
 static uint64_t harness_failures, splits, forks, remaps, exits, frees, order18_ops;
 static const struct mc_model_ctx *octx;	/* the oracle's context (runs[0]) */
 
@@ -112,14 +119,23 @@ static int prefix(const char *name, const char *p)
 	return !strncmp(name, p, strlen(p));
 }
 
+/* Count a failed check; print the first two of each kind with the full op. */
 static void fail(struct model_run *r, const struct sim_folio *sf, const struct mc_op *op,
 		 const char *what, int64_t want, int64_t got)
 {
+	struct fail_kind *kinds = r ? r->kinds : harness_kinds;
+	unsigned int k;
+
 	if (r)
 		r->failures++;
 	else
 		harness_failures++;
-	if ((r ? r->failures : harness_failures) > MAX_DIAGS)
+	for (k = 0; k < MAX_FAIL_KINDS && kinds[k].what && kinds[k].what != what; k++)
+		;
+	if (k == MAX_FAIL_KINDS)
+		k--;
+	kinds[k].what = what;
+	if (++kinds[k].n > 2)
 		return;
 	tap_diag("%s: %s: seed %llu op %llu: %s %s first %u nr %u mm %u src %u flags %#x on "
 		 "folio slot %u (%s order %u): want %lld, got %lld",
@@ -129,6 +145,12 @@ static void fail(struct model_run *r, const struct sim_folio *sf, const struct m
 		 op ? op->mm : 0, op ? op->src_mm : 0, op ? op->flags : 0, sf->f.slot,
 		 sf->f.kind == MC_KIND_ANON ? "anon" : sf->f.kind == MC_KIND_FILE ? "file" : "shmem",
 		 sf->f.order, (long long)want, (long long)got);
+}
+
+static void print_fail_kinds(const char *name, const struct fail_kind *kinds)
+{
+	for (unsigned int k = 0; k < MAX_FAIL_KINDS && kinds[k].what; k++)
+		tap_diag("%s: %llu x %s", name, (unsigned long long)kinds[k].n, kinds[k].what);
 }
 
 static int mm_index(uint32_t id)
@@ -179,7 +201,7 @@ static int fresh_state(struct model_run *r, const struct sim_folio *sf, unsigned
 	while (at < n && fresh[at] == st[at])
 		at++;
 	if (at < n)
-		fail(r, sf, NULL, "state of an unmapped folio differs from init() at byte",
+		fail(r, sf, NULL, "unmapped state != init() (want: init byte, got: offset)",
 		     fresh[at], (int64_t)at);
 	free(fresh);
 	return at == n;
@@ -856,6 +878,7 @@ int main(void)
 			 (unsigned long long)op_hist[t][2]);
 	ok(ops_sent >= op_budget && splits && forks && remaps && order18_ops,
 	   "the stream had every kind of operation");
+	print_fail_kinds("harness/oracle", harness_kinds);
 	is_int(harness_failures, 0, "oracle agrees with the naive simulator after every op");
 	for (unsigned int i = 0; i < nr_runs; i++) {
 		struct model_run *r = &runs[i];
@@ -863,6 +886,7 @@ int main(void)
 
 		for (int k = 0; k < MC_NR_VMSTAT_ITEMS; k++)
 			zero &= !r->ctx.vm[k];
+		print_fail_kinds(r->m->name, r->kinds);
 		ok(!r->failures, "%s: %llu checks over %llu ops, no failure (%llu)", r->m->name,
 		   (unsigned long long)r->checks, (unsigned long long)ops_sent,
 		   (unsigned long long)r->failures);
