@@ -58,6 +58,34 @@ struct mc_record {
 /* "MAP", "UNMAP", ... or NULL for an unknown id */
 const char *mc_record_name(unsigned int type);
 
+/* The record table as data: for `dump --format-doc`, info and tests. */
+struct mc_field_info {
+	const char *name;
+	enum mc_field_coding coding;
+	const char *doc;
+};
+
+struct mc_record_info {
+	const char *name;		/* "MAP" */
+	unsigned int id;
+	unsigned int nr_fields;
+	const struct mc_field_info *fields;
+	const char *doc;
+};
+
+/* NULL for an unknown id */
+const struct mc_record_info *mc_record_info(unsigned int type);
+/* Number of a type by name ("MAP", case-insensitive), or -1. */
+int mc_record_type_by_name(const char *name);
+const char *mc_coding_name(enum mc_field_coding coding);	/* "U", "MM", ... */
+
+/* Largest raw (decompressed) frame a reader accepts, and a writer produces. */
+#define MC_TRACE_MAX_FRAME (64u << 20)
+#define MC_TRACE_MAGIC "mapcount"
+
+/* Fill hdr with this build's defaults: magic, version, page shift and orders. */
+void mc_header_init(struct mc_rec_header *hdr, const char *source);
+
 /* ---- writing ---- */
 
 struct mc_writer;
@@ -82,12 +110,18 @@ int mc_writer_put(struct mc_writer *w, const struct mc_record *rec);
 int mc_writer_flush(struct mc_writer *w);
 /* Flush, fsync, close. Returns 0 or -1; frees w either way. */
 int mc_writer_close(struct mc_writer *w);
+/* The same, and on -1 the error message is copied to err. */
+int mc_writer_close_err(struct mc_writer *w, char *err, size_t errlen);
 const char *mc_writer_error(const struct mc_writer *w);
 uint64_t mc_writer_records(const struct mc_writer *w);
 uint64_t mc_writer_bytes(const struct mc_writer *w);	/* compressed bytes written */
 /* Frame size in raw bytes before it is compressed (default 256 KiB). */
 void mc_writer_set_frame_size(struct mc_writer *w, size_t bytes);
 void mc_writer_set_level(struct mc_writer *w, int zstd_level);
+/* Advance the trace's time to now_ns (absolute, from the start of the
+ * trace): puts a TIME record when time moves forward. 0 or -1. */
+int mc_writer_set_time(struct mc_writer *w, uint64_t now_ns);
+uint64_t mc_writer_time(const struct mc_writer *w);
 
 /* ---- reading ---- */
 
@@ -118,6 +152,9 @@ struct mc_decode_state {
 };
 long mc_decode_record(const uint8_t *buf, size_t len, struct mc_decode_state *st,
 		      struct mc_record *rec);
+/* The same; on -1 *why says what is wrong (a static string). */
+long mc_decode_record_why(const uint8_t *buf, size_t len, struct mc_decode_state *st,
+			  struct mc_record *rec, const char **why);
 /* Encode one record into out (capacity cap). Returns bytes written, or -1 if
  * it does not fit. */
 long mc_encode_record(uint8_t *out, size_t cap, struct mc_decode_state *st,

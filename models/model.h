@@ -43,11 +43,14 @@
 #define MC_PUD_NR (1u << MC_PUD_ORDER)
 #define MC_MAX_ORDER 18u
 
+#ifndef MC_KIND_DEFINED	/* also in schemas/records.h */
+#define MC_KIND_DEFINED
 enum mc_kind {
 	MC_KIND_ANON = 0,
 	MC_KIND_FILE = 1,	/* page cache, not swap-backed */
 	MC_KIND_SHMEM = 2,	/* shmem/tmpfs/memfd/MAP_SHARED|MAP_ANON: file + swapbacked */
 };
+#endif
 
 enum mc_level {
 	MC_LEVEL_PTE = 0,

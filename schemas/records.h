@@ -24,6 +24,9 @@
 
 /* lf field of MAP/UNMAP/REMAP/DUP: level in bits 0-1, then flags. */
 #define MC_LF_LEVEL_MASK 0x3u
+#define MC_LF_PTE 0u			/* levels: as enum mc_level in models/model.h */
+#define MC_LF_PMD 1u
+#define MC_LF_PUD 2u
 #define MC_LF_NEW_ANON (1u << 2)	/* MAP: folio_add_new_anon_rmap */
 #define MC_LF_EXCLUSIVE (1u << 3)	/* MAP: RMAP_EXCLUSIVE */
 #define MC_LF_CONF_SHIFT 4		/* 2 bits: how the record was known */
@@ -35,6 +38,17 @@ enum mc_confidence {
 	MC_CONF_SEMANTIC = 2,	/* derived from a syscall's semantics (munmap, exit, exec) */
 	MC_CONF_INFERRED = 3,	/* a guess for something too short-lived to observe */
 };
+
+/* FOLIO kind */
+#ifndef MC_KIND_DEFINED	/* also in models/model.h, which stands alone for plugins */
+#define MC_KIND_DEFINED
+enum mc_kind {
+	MC_KIND_ANON = 0,
+	MC_KIND_FILE = 1,	/* page cache, not swap-backed */
+	MC_KIND_SHMEM = 2,	/* shmem/tmpfs/memfd/MAP_SHARED|MAP_ANON: file + swapbacked */
+};
+#endif
+#define MC_KIND_KSM 16u		/* added to MC_KIND_ANON */
 
 /* FORK flags */
 #define MC_FORK_COPY_ALL 1u	/* the child gets a duplicate of every mapping of the parent */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * LEB128 varints as the trace uses them: 7 bits a byte, low bits first, the
+ * top bit set on every byte but the last; at most 10 bytes for 64 bits.
+ * Signed values are zigzag-coded first so that small deltas of either sign
+ * take one byte.
+ */
+#ifndef MAPCOUNT_VARINT_H
+#define MAPCOUNT_VARINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MC_VARINT_MAX 10
+
+static inline uint64_t mc_zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t mc_unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static inline unsigned int mc_varint_len(uint64_t v)
+{
+	unsigned int n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Writes v at p (room for MC_VARINT_MAX bytes needed); returns bytes written. */
+static inline unsigned int mc_put_varint(uint8_t *p, uint64_t v)
+{
+	unsigned int n = 0;
+
+	if (v < 0x80) {
+		p[0] = (uint8_t)v;
+		return 1;
+	}
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* The careful path: every byte bounds-checked, overlong encodings refused. */
+static inline const uint8_t *mc_get_varint_slow(const uint8_t *p, const uint8_t *end,
+						uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (unsigned int shift = 0; shift < 64; shift += 7) {
+		if (p >= end)
+			return NULL;
+		uint64_t b = *p++;
+
+		if (shift == 63 && b > 1)
+			return NULL;
+		v |= (b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Reads a varint from p (not beyond end). Returns the byte after it, or NULL
+ * if it is truncated or longer than 64 bits. One-byte values and values far
+ * from the end of the buffer take the fast paths.
+ */
+static inline const uint8_t *mc_get_varint(const uint8_t *p, const uint8_t *end, uint64_t *out)
+{
+	if (p < end && !(p[0] & 0x80)) {
+		*out = p[0];
+		return p + 1;
+	}
+	if (end - p >= 2 && !(p[1] & 0x80)) {
+		*out = (p[0] & 0x7fu) | (uint64_t)p[1] << 7;
+		return p + 2;
+	}
+	if (end - p >= 3 && !(p[2] & 0x80)) {
+		*out = (p[0] & 0x7fu) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
+		return p + 3;
+	}
+	return mc_get_varint_slow(p, end, out);
+}
+
+#endif /* MAPCOUNT_VARINT_H */
