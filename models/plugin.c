@@ -19,7 +19,7 @@ static unsigned int nr_loaded;
 
 bool mc_model_implemented(const struct mc_model *m)
 {
-	return m->state_size && m->init && m->apply && m->metadata_bytes && m->folio_mapcount &&
+	return m->state_size && m->init && m->fini && m->apply && m->metadata_bytes && m->folio_mapcount &&
 	       m->folio_mapped && m->page_mapcount && m->maybe_shared && m->cow_reuse &&
 	       m->partially_mapped && m->anon_exclusive && m->pagemap_exclusive &&
 	       m->smaps_account;
