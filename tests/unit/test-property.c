@@ -13,8 +13,11 @@
  * entry: kernels before the RFC cannot make those mappings and each model
  * replays them by its own extension rules.
  *
+ * The models of $BUILD/example-plugin.so are driven too when it exists.
  * MAPCOUNT_SEED (default: time) and MAPCOUNT_OPS (default 1000000 model
- * ops) control the run; the seed is printed so that a failure reproduces.
+ * ops) control the run; the seed is printed so that a failure reproduces
+ * (the first ops of a run do not depend on MAPCOUNT_OPS; MAPCOUNT_VERBOSE=1
+ * prints every op).
  */
 #include <time.h>
 
@@ -104,6 +107,7 @@ static int64_t whole_mapped[2];	/* sum of nr_pages of mapped folios: anon, file+
  * each model replays by its extension rules, so precise-scheme checks pause */
 static unsigned int odd_live;
 static struct fail_kind harness_kinds[MAX_FAIL_KINDS];
+static int verbose;		/* MAPCOUNT_VERBOSE=1: print every op */
 static uint64_t harness_failures, splits, forks, remaps, exits, frees, order18_ops;
 static const struct mc_model_ctx *octx;	/* the oracle's context (runs[0]) */
 
@@ -297,6 +301,12 @@ static void send(struct sim_folio *sf, const struct mc_op *op)
 	int was_mapped = sf->entries > 0;
 	int cls = sf->f.kind == MC_KIND_ANON ? 0 : 1;
 
+	if (verbose)
+		tap_diag("op %llu: %s %s first %u nr %u mm %u src %u flags %#x folio slot %u "
+			 "pfn %#llx kind %u order %u", (unsigned long long)ops_sent + 1,
+			 op_names[op->type], level_names[op->level], op->first, op->nr, op->mm,
+			 op->src_mm, op->flags, sf->f.slot, (unsigned long long)sf->f.pfn,
+			 sf->f.kind, sf->f.order);
 	for (unsigned int i = 0; i < nr_runs; i++)
 		runs[i].m->apply(&runs[i].ctx, &sf->f, sf->state[i], op);
 	naive_apply(sf, op);
@@ -831,6 +841,26 @@ static void setup_models(void)
 	}
 }
 
+/* The example plugin's models too, when it is built: no promises but the
+ * universal ones (exact folio mapcount, clean reset, counters back to 0). */
+static void setup_plugin_models(void)
+{
+	const char *build = getenv("BUILD");
+	const struct mc_model *const *models;
+	char path[4096], err[512];
+	unsigned int count;
+
+	snprintf(path, sizeof(path), "%s/example-plugin.so", build ? build : "build");
+	if (mc_plugin_load(path, &models, &count, err, sizeof(err))) {
+		tap_diag("plugin models not driven: %s", err);
+		return;
+	}
+	for (unsigned int i = 0; i < count && nr_runs < MAX_MODELS; i++) {
+		runs[nr_runs].m = models[i];
+		rig_ctx_init(&runs[nr_runs++].ctx, models[i]);
+	}
+}
+
 static uint64_t env_u64(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -853,10 +883,12 @@ int main(void)
 
 	seed = env_u64("MAPCOUNT_SEED", (uint64_t)time(NULL));
 	op_budget = env_u64("MAPCOUNT_OPS", 1000000);
+	verbose = (int)env_u64("MAPCOUNT_VERBOSE", 0);
 	rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
 	tap_diag("seed %llu (MAPCOUNT_SEED=%llu reproduces), %llu ops", (unsigned long long)seed,
 		 (unsigned long long)seed, (unsigned long long)op_budget);
 	setup_models();
+	setup_plugin_models();
 	if (nr_runs < 1 || strcmp(runs[0].m->name, "oracle")) {
 		ok(0, "the oracle is the first built-in model and implemented");
 		return tap_done();
