@@ -94,7 +94,12 @@ int mc_plugin_load(const char *path, const struct mc_model *const **models, unsi
 	if (!p) {
 		handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		if (!handle) {
-			snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+			const char *why = dlerror();
+			size_t n = strlen(path);
+
+			if (!strncmp(why, path, n) && !strncmp(why + n, ": ", 2))
+				why += n + 2;	/* dlerror names the path too */
+			snprintf(err, errlen, "%s: cannot load: %s", path, why);
 			return -1;
 		}
 		*(void **)&fn = dlsym(handle, MC_PLUGIN_SYMBOL);
