@@ -497,9 +497,11 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 							  : (int64_t)mc_folio_nr_pages(f);
 
 	/* RMAP_EXCLUSIVE on a page someone else maps is a kernel bug (the
-	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream. */
-	if ((op->flags & MC_OPF_EXCLUSIVE) && op->type != MC_OP_REMOVE &&
-	    !range_exclusive(f, state, op->first, op->nr))
+	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream.
+	 * Not on RESTORE: the exclusive bit was read when that entry was frozen,
+	 * possibly after the other mappers' entries were frozen too. */
+	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
+	    op->type != MC_OP_REMOVE && !range_exclusive(f, state, op->first, op->nr))
 		ctx->violations++;
 }
 

@@ -19,7 +19,7 @@ static unsigned int nr_loaded;
 
 bool mc_model_implemented(const struct mc_model *m)
 {
-	return m->state_size && m->init && m->apply && m->metadata_bytes && m->folio_mapcount &&
+	return m->state_size && m->init && m->fini && m->apply && m->metadata_bytes && m->folio_mapcount &&
 	       m->folio_mapped && m->page_mapcount && m->maybe_shared && m->cow_reuse &&
 	       m->partially_mapped && m->anon_exclusive && m->pagemap_exclusive &&
 	       m->smaps_account;
@@ -94,7 +94,12 @@ int mc_plugin_load(const char *path, const struct mc_model *const **models, unsi
 	if (!p) {
 		handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		if (!handle) {
-			snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+			const char *why = dlerror();
+			size_t n = strlen(path);
+
+			if (!strncmp(why, path, n) && !strncmp(why + n, ": ", 2))
+				why += n + 2;	/* dlerror names the path too */
+			snprintf(err, errlen, "%s: cannot load: %s", path, why);
 			return -1;
 		}
 		*(void **)&fn = dlsym(handle, MC_PLUGIN_SYMBOL);

@@ -25,6 +25,15 @@ CREATE TABLE IF NOT EXISTS runs (
 	mapcount_version TEXT
 );
 
+-- Records replayed per run and record type ('MAP', 'FORK', ...): the
+-- denominators of per-operation questions.
+CREATE TABLE IF NOT EXISTS run_records (
+	run_id INTEGER NOT NULL REFERENCES runs(run_id),
+	type TEXT NOT NULL,
+	count INTEGER NOT NULL,
+	PRIMARY KEY (run_id, type)
+) WITHOUT ROWID;
+
 -- Checkpoints, numbered 1, 2, ... in trace order per run; 'end' is the last.
 CREATE TABLE IF NOT EXISTS checkpoints (
 	run_id INTEGER NOT NULL REFERENCES runs(run_id),

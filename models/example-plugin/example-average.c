@@ -32,6 +32,15 @@ static void average_init(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	s->pages = 0;
 }
 
+/* Freed with mappings left: the stream was inconsistent. */
+static void average_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	const struct average_state *s = state;
+
+	if (s->entries || s->pages)
+		ctx->violations++;
+}
+
 static size_t average_metadata_bytes(unsigned int order)
 {
 	return order ? sizeof(struct average_state) : sizeof(int32_t);
@@ -209,6 +218,7 @@ static const struct mc_model average_models[] = { {
 		"while pages exceed entries (some PMD or PUD entry exists).",
 	.state_size = average_state_size,
 	.init = average_init,
+	.fini = average_fini,
 	.metadata_bytes = average_metadata_bytes,
 	.apply = average_apply,
 	.folio_mapcount = average_folio_mapcount,
