@@ -523,19 +523,19 @@ static void decode_folio(const struct kev *e, struct kfolio *kf, bool anon)
 static struct folio *folio_for(const struct kfolio *kf, bool fresh)
 {
 	struct folio *f = folio_cached(kf->head);
+	bool same = f && f->head == kf->head && f->order == kf->order && f->kind == kf->kind;
 
-	if (!f || f->head != kf->head || f->order != kf->order)
-		f = folio_of(kf->head, true);
-	if (!f || f->head != kf->head || f->order != kf->order) {
-		/* gone or changed by now: describe it from the event */
+	f = folio_note(kf->head, kf->order, kf->kind, fresh);
+	if (!f) {
+		/* overlaps a folio still mapped: describe it from the event alone */
 		f = &K.scratch;
 		memset(f, 0, sizeof(*f));
 		f->head = kf->head;
 		f->order = (uint8_t)kf->order;
+		f->kind = (uint8_t)kf->kind;
 	}
-	if (fresh || f->kind != kf->kind)
+	if (fresh || !same)
 		f->announced = false;
-	f->kind = (uint8_t)kf->kind;
 	f->fresh = false;
 	return f;
 }
