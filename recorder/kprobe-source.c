@@ -30,6 +30,24 @@ enum { ET_NEWTASK = KH_NR, ET_EXEC, ET_SIGNAL, ET_LOST, ET_NR };
 #define RMAP_COMPOUND_ 2u		/* include/linux/rmap.h@6.1 */
 #define WIN_MASK ((1ull << WIN_SHIFT) - 1)
 
+/* Events that do not fit the shadow (counted, reported, never guessed at). */
+enum odd {
+	ODD_MAP_SHAPE,		/* a map outside its folio, or a misaligned PMD */
+	ODD_MAP_OVER_PMD,	/* a PMD map where PTEs are */
+	ODD_UNMAP_PMD,		/* a PMD unmap where the shadow has no such PMD */
+	ODD_UNMAP_OTHER,	/* a PTE unmap of a page the shadow has another PFN at */
+	ODD_UNMAP_UNSEEN,	/* a PTE unmap of a page mapped before the recording began */
+	ODD_MOVE,		/* a moved page whose folio is unknown */
+	ODD_PAGEMAP,		/* at a checkpoint, pagemap disagrees with the shadow */
+	ODD_NR
+};
+
+static const char *const odd_names[ODD_NR] = {
+	"maps outside their folio", "PMD maps over PTEs", "PMD unmaps of no PMD",
+	"unmaps of another PFN", "unmaps of pages mapped before the recording",
+	"moves of unknown folios", "pages pagemap disagrees on",
+};
+
 struct kev {
 	uint64_t ts;
 	uint64_t v[KF_NR_FIELDS];
@@ -67,7 +85,8 @@ static struct {
 	struct u64map cands;		/* tgid -> the mm its exec is building */
 	struct u64map switched;		/* tgid: its exec's mm took over at the old mm's exit */
 	struct folio scratch;
-	uint64_t raw, missed, anomalies, unknown_mm, overrun_seen;
+	uint64_t raw, overrun_seen;
+	uint64_t odd[ODD_NR];		/* events the shadow did not expect, by kind */
 	bool reading_failed;
 } K;
 
@@ -403,10 +422,8 @@ static struct mm *mm_of(uint64_t ptr, pid_t tid, bool create)
 	if (mm || !ptr)
 		return mm;
 	p = proc_get(tid_to_tgid(tid));
-	if (!p || !create) {
-		K.unknown_mm++;
+	if (!p || !create)
 		return NULL;
-	}
 	if (!p->mm->mm_ptr)
 		return mm_bind(p->mm, ptr);
 	mm = mm_new(p->pid, p->comm, 0);
@@ -571,7 +588,7 @@ static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t
 	struct folio *f;
 
 	if (kf->order > PMD_ORDER || kf->first + nr > 1u << kf->order || !nr) {
-		K.anomalies++;
+		K.odd[ODD_MAP_SHAPE]++;
 		return;
 	}
 	f = folio_for(kf, fresh);
@@ -579,11 +596,11 @@ static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t
 		struct swin *w = shadow_win(mm, vpn >> 9, true);
 
 		if (!w || (vpn & 511) || kf->order != PMD_ORDER) {
-			K.anomalies++;
+			K.odd[ODD_MAP_SHAPE]++;
 			return;
 		}
 		if (w->count) {
-			K.anomalies++;
+			K.odd[ODD_MAP_OVER_PMD]++;
 			clear_pages(mm, w, 0, WIN_PAGES, MC_CONF_SEMANTIC);
 		}
 		put_map(mm, vpn, f, 0, WIN_PAGES, LVL_PMD, lf);
@@ -622,7 +639,7 @@ static void do_unmap(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32
 		if (u64map_del(&K.remapped, key))
 			return;	/* the REMAP already turned this PMD into PTEs */
 		if (!w || !w->pmd || w->pfn[0] != kf->head) {
-			K.anomalies++;
+			K.odd[ODD_UNMAP_PMD]++;
 			return;
 		}
 		emit_unmap(mm, vpn, &head, WIN_PAGES, LVL_PMD, MC_CONF_EXACT);
@@ -639,7 +656,7 @@ static void do_unmap(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32
 		while (w && j < WIN_PAGES && k + (j - i) < nr && w->pfn[j] == pfn + k + (j - i))
 			j++;
 		if (j == i) {
-			K.anomalies++;	/* not what the shadow holds there: already replaced */
+			K.odd[w && w->pfn[i] ? ODD_UNMAP_OTHER : ODD_UNMAP_UNSEEN]++;
 			k++;
 			continue;
 		}
@@ -875,7 +892,7 @@ static void do_move(struct mm *mm, uint64_t old, uint64_t dst, uint64_t len)
 		if (!f)
 			f = folio_of(w->pfn[ov & 511], false);
 		if (!f) {
-			K.anomalies++;
+			K.odd[ODD_MOVE]++;
 			continue;
 		}
 		kf = (struct kfolio){ .head = f->head, .order = f->order, .kind = f->kind,
@@ -1052,7 +1069,7 @@ static void checkpoint(struct recorder *r, const char *label, unsigned flags)
 		if (r->verbose)
 			fprintf(stderr, "mapcount record: %s: %llu shadow pages differ from "
 					"pagemap\n", label, (unsigned long long)bad);
-		K.anomalies += bad;
+		K.odd[ODD_PAGEMAP] += bad;
 	}
 	truth_checkpoint(r, label, flags);
 }
@@ -1129,9 +1146,9 @@ int kprobe_loop(struct recorder *r, uint64_t start)
 	tracefs_trace_off(K.inst);
 	read_all(r);
 	kpage_emit_all(r);
-	if (K.anomalies || K.unknown_mm)
-		fprintf(stderr, "mapcount record: kprobe: %llu events the shadow did not expect, "
-				"%llu for untracked mms\n", (unsigned long long)K.anomalies,
-			(unsigned long long)K.unknown_mm);
+	for (int i = 0; i < ODD_NR; i++)
+		if (K.odd[i])
+			fprintf(stderr, "mapcount record: kprobe: %llu %s\n",
+				(unsigned long long)K.odd[i], odd_names[i]);
 	return 0;
 }
