@@ -83,6 +83,7 @@ static struct {
 	struct u64map forking;		/* parent tid -> child struct mm * */
 	struct u64map remapped;		/* mm id << 40 ^ head: PMD remove the REMAP replaced */
 	struct u64map cands;		/* tgid -> the mm its exec is building */
+	struct u64map replaced;		/* mm id << 40 ^ vpn -> pfn + 1 a map replaced there */
 	struct u64map switched;		/* tgid: its exec's mm took over at the old mm's exit */
 	struct folio scratch;
 	uint64_t raw, overrun_seen;
@@ -279,6 +280,17 @@ void kprobe_close(void)
 	if (K.tep)
 		tep_free(K.tep);
 	K.tep = NULL;
+	u64map_for_each(&K.exiting, i)
+		free(K.exiting.vals[i]);
+	u64map_for_each(&K.moving, i)
+		free(K.moving.vals[i]);
+	u64map_free(&K.exiting);
+	u64map_free(&K.moving);
+	u64map_free(&K.forking);
+	u64map_free(&K.remapped);
+	u64map_free(&K.cands);
+	u64map_free(&K.switched);
+	u64map_free(&K.replaced);
 	free(K.evs);
 	K.evs = NULL;
 	K.nevs = K.cap = 0;
@@ -609,13 +621,20 @@ static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t
 		w->pmd = true;
 		return;
 	}
-	/* a COW or a pinned copy at fork maps over the old page: that one goes first */
+	/*
+	 * A COW or a pinned copy at fork maps the new page before it removes the
+	 * old one (wp_page_copy@6.12): the old one goes first here, and its
+	 * remove, when it comes, is expected.
+	 */
 	for (uint32_t k = 0; k < nr; k++) {
 		struct swin *w = shadow_win(mm, (vpn + k) >> 9, false);
 		unsigned i = (vpn + k) & 511;
 
-		if (w && w->pfn[i])
+		if (w && w->pfn[i]) {
+			u64map_put(&K.replaced, (uint64_t)mm->id << 40 ^ (vpn + k),
+				   (void *)(uintptr_t)(w->pfn[i] + 1));
 			clear_pages(mm, w, i, i + 1, MC_CONF_SEMANTIC);
+		}
 	}
 	put_map(mm, vpn, f, kf->first, nr, LVL_PTE, lf);
 	for (uint32_t k = 0; k < nr; k++) {
@@ -656,7 +675,12 @@ static void do_unmap(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32
 		while (w && j < WIN_PAGES && k + (j - i) < nr && w->pfn[j] == pfn + k + (j - i))
 			j++;
 		if (j == i) {
-			K.odd[w && w->pfn[i] ? ODD_UNMAP_OTHER : ODD_UNMAP_UNSEEN]++;
+			uint64_t key = (uint64_t)mm->id << 40 ^ (vpn + k);
+
+			if ((uintptr_t)u64map_get(&K.replaced, key) == pfn + k + 1)
+				u64map_del(&K.replaced, key);
+			else
+				K.odd[w && w->pfn[i] ? ODD_UNMAP_OTHER : ODD_UNMAP_UNSEEN]++;
 			k++;
 			continue;
 		}

@@ -49,9 +49,11 @@ for k in $KERNELS; do
 	echo "# $k: $(cat "$out/kernel" 2>/dev/null); per workload (s): $(tr '\n' ' ' <"$out/times" 2>/dev/null)"
 	grep -q '^mapcount record: source kprobe' "$out/auto.err" 2>/dev/null
 	ok $? "$k: --source auto picks kprobe in the guest"
+	killed=$(cat "$out/killed.left" 2>/dev/null)
+	ok $(test "${killed:-0}" -gt 0; echo $?) "$k: a SIGKILLed recorder leaves its kprobes ($killed)"
 	left=$(grep -c mapcount_ "$out/dynamic_events.left" "$out/instances.left" 2>/dev/null |
 		awk -F: '{s += $2} END {print s + 0}')
-	ok $(test "$left" = 0; echo $?) "$k: no mapcount_* dynamic event or instance left behind ($left)"
+	ok $(test "$left" = 0; echo $?) "$k: the next recorder swept them: no mapcount_* dynamic event or instance left ($left)"
 	for w in ${WORKLOADS[$k]}; do
 		tr=$out/$w.trace db=$T/$k-$w.db
 		if [ ! -s "$tr" ]; then
