@@ -317,33 +317,24 @@ static struct kev *push(void)
 	return &K.evs[K.nevs++];
 }
 
-static void copy_basename(const struct tep_format_field *f, const uint8_t *data, char *out,
-			  size_t len)
+/* The last path component of a string field (exec's filename, a comm). */
+static void copy_basename(struct kevdef *d, struct tep_record *rec, char *out, size_t len)
 {
-	const char *s, *slash;
-	size_t n;
+	int n = 0;
+	const char *s = tep_get_field_raw(NULL, d->ev, d->str->name, rec, &n, 0);
+	const char *slash;
+	size_t l;
 
-	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-		unsigned v = (unsigned)tep_read_number(K.tep, data + f->offset, 4);
-
-		s = (const char *)data + (v & 0xffff);
-		if (f->flags & TEP_FIELD_IS_RELATIVE)
-			s += f->offset + f->size;
-		n = v >> 16;
-	} else {
-		s = (const char *)data + f->offset;
-		n = f->size;
-	}
-	n = strnlen(s, n);
-	slash = memrchr(s, '/', n);
+	out[0] = 0;
+	if (!s || n <= 0)
+		return;
+	l = strnlen(s, (size_t)n);
+	slash = memrchr(s, '/', l);
 	if (slash) {
-		n -= (size_t)(slash + 1 - s);
+		l -= (size_t)(slash + 1 - s);
 		s = slash + 1;
 	}
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, s, n);
-	out[n] = 0;
+	snprintf(out, len, "%.*s", (int)l, s);
 }
 
 static int on_record(struct tep_event *event, struct tep_record *rec, int cpu, void *ctx)
@@ -371,7 +362,7 @@ static int on_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 		e->v[f] = v;
 	}
 	if (d->str)
-		copy_basename(d->str, rec->data, e->str, sizeof(e->str));
+		copy_basename(d, rec, e->str, sizeof(e->str));
 	return 0;
 }
 
