@@ -679,7 +679,7 @@ static void summary(struct recorder *r)
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
 		(unsigned long long)r->events,
-		(unsigned long long)(r->tr ? tracing_raw_bytes(r->tr) : kprobe_raw_events()),
+		(unsigned long long)(r->tr ? tracing_raw_bytes(r->tr) : kprobe_raw_bytes()),
 		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
 		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);

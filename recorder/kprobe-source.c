@@ -296,7 +296,7 @@ void kprobe_close(void)
 	K.nevs = K.cap = 0;
 }
 
-uint64_t kprobe_raw_events(void)
+uint64_t kprobe_raw_bytes(void)
 {
 	return K.raw;
 }
@@ -343,7 +343,7 @@ static int on_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 	struct kev *e;
 
 	(void)ctx;
-	K.raw++;
+	K.raw += (uint64_t)rec->size;
 	if (!d || !(e = push()))
 		return 0;
 	memset(e, 0, sizeof(*e));

@@ -72,7 +72,8 @@ int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen);
 int kprobe_start(void);
 /* The recording loop of Source A (record_loop's counterpart). */
 int kprobe_loop(struct recorder *r, uint64_t start);
-uint64_t kprobe_raw_events(void);
+/* Bytes of ring-buffer records read so far. */
+uint64_t kprobe_raw_bytes(void);
 /* Disable and destroy the events and the instance; safe to call twice. */
 void kprobe_close(void);
 
