@@ -13,13 +13,13 @@
 #include "recorder/kprobe.h"
 
 static const char *const field_names[KF_NR_FIELDS] = {
-	[KF_FOLIO] = "folio", [KF_PAGE] = "page", [KF_NR] = "nr", [KF_MM] = "mm",
-	[KF_ADDR] = "addr", [KF_RFLAGS] = "rf", [KF_FLAGS] = "pf", [KF_ORDER] = "ord",
-	[KF_MAPPING] = "map", [KF_INDEX] = "idx", [KF_VSTART] = "vs", [KF_VEND] = "ve",
-	[KF_PGOFF] = "pgo", [KF_COMPOUND] = "cp", [KF_CHEAD] = "ch", [KF_HFLAGS] = "hpf",
+	[KF_FOLIO] = "folio", [KF_PAGE] = "page",     [KF_NR] = "nr",	    [KF_MM] = "mm",
+	[KF_ADDR] = "addr",   [KF_RFLAGS] = "rf",     [KF_FLAGS] = "pf",    [KF_ORDER] = "ord",
+	[KF_MAPPING] = "map", [KF_INDEX] = "idx",     [KF_VSTART] = "vs",   [KF_VEND] = "ve",
+	[KF_PGOFF] = "pgo",   [KF_COMPOUND] = "cp",   [KF_CHEAD] = "ch",    [KF_HFLAGS] = "hpf",
 	[KF_HORDER] = "hord", [KF_HMAPPING] = "hmap", [KF_HINDEX] = "hidx", [KF_SMM] = "smm",
-	[KF_VFLAGS] = "vf", [KF_ANON_VMA] = "av", [KF_FREEZE] = "fr", [KF_NEW] = "dst",
-	[KF_LEN] = "len", [KF_RET] = "ret", [KF_PID] = "pid", [KF_TGID] = "tgid",
+	[KF_VFLAGS] = "vf",   [KF_ANON_VMA] = "av",   [KF_FREEZE] = "fr",   [KF_NEW] = "dst",
+	[KF_LEN] = "len",     [KF_RET] = "ret",	      [KF_PID] = "pid",	    [KF_TGID] = "tgid",
 	[KF_VMB] = "vmb",
 };
 
@@ -38,11 +38,23 @@ struct offs {
 static bool want_symbol(const char *name)
 {
 	static const char *const names[] = {
-		"folio_add_new_anon_rmap", "folio_add_anon_rmap_ptes", "folio_add_anon_rmap_pmd",
-		"folio_add_file_rmap_ptes", "folio_add_file_rmap_pmd", "folio_remove_rmap_ptes",
-		"folio_remove_rmap_pmd", "page_add_new_anon_rmap", "page_add_anon_rmap",
-		"page_add_file_rmap", "page_remove_rmap", "__split_huge_pmd", "copy_page_range",
-		"exit_mmap", "move_page_tables", "mm_access", "vmemmap_base",
+		"folio_add_new_anon_rmap",
+		"folio_add_anon_rmap_ptes",
+		"folio_add_anon_rmap_pmd",
+		"folio_add_file_rmap_ptes",
+		"folio_add_file_rmap_pmd",
+		"folio_remove_rmap_ptes",
+		"folio_remove_rmap_pmd",
+		"page_add_new_anon_rmap",
+		"page_add_anon_rmap",
+		"page_add_file_rmap",
+		"page_remove_rmap",
+		"__split_huge_pmd",
+		"copy_page_range",
+		"exit_mmap",
+		"move_page_tables",
+		"mm_access",
+		"vmemmap_base",
 		"folio_add_file_rmap_range",
 	};
 
@@ -65,7 +77,7 @@ static int read_kallsyms(char *out, size_t len)
 	out[1] = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%*s %c %255s", &type, sym) != 2 || strchr(line, '['))
-			continue;	/* module symbols are not rmap functions */
+			continue; /* module symbols are not rmap functions */
 		if (!want_symbol(sym) || used + strlen(sym) + 2 >= len)
 			continue;
 		used += (size_t)snprintf(out + used, len - used, "%s\n", sym);
@@ -96,8 +108,7 @@ static void add(struct khook *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void hook(struct kplan *p, enum khook_id id, const char *event, const char *symbol,
-		 bool ret)
+static void hook(struct kplan *p, enum khook_id id, const char *event, const char *symbol, bool ret)
 {
 	p->hook[id].event = event;
 	p->hook[id].symbol = symbol;
@@ -128,12 +139,12 @@ static void folio_args(struct khook *h, const struct offs *o, const char *folio)
  */
 static void page_args(struct khook *h, const struct offs *o, const char *page)
 {
-	add(h, "page=%s:x64 pf=+0(%s):x64 ord=+%ld(%s):u8 map=+%ld(%s):x64 idx=+%ld(%s):x64",
-	    page, page, o->order, page, o->mapping, page, o->index, page);
+	add(h, "page=%s:x64 pf=+0(%s):x64 ord=+%ld(%s):u8 map=+%ld(%s):x64 idx=+%ld(%s):x64", page,
+	    page, o->order, page, o->mapping, page, o->index, page);
 	add(h, "ch=+%ld(%s):x64 hpf=-1(+%ld(%s)):x64 hord=+%ld(+%ld(%s)):u8", o->compound_head,
 	    page, o->compound_head, page, o->order - 1, o->compound_head, page);
-	add(h, "hmap=+%ld(+%ld(%s)):x64 hidx=+%ld(+%ld(%s)):x64", o->mapping - 1,
-	    o->compound_head, page, o->index - 1, o->compound_head, page);
+	add(h, "hmap=+%ld(+%ld(%s)):x64 hidx=+%ld(+%ld(%s)):x64", o->mapping - 1, o->compound_head,
+	    page, o->index - 1, o->compound_head, page);
 }
 
 static int offsets(const struct btf *b, struct offs *o, char *err, size_t errlen)
@@ -142,19 +153,19 @@ static int offsets(const struct btf *b, struct offs *o, char *err, size_t errlen
 		long *dst;
 		const char *s, *m;
 	} need[] = {
-		{ &o->vm_mm, "vm_area_struct", "vm_mm" },
-		{ &o->vm_start, "vm_area_struct", "vm_start" },
-		{ &o->vm_end, "vm_area_struct", "vm_end" },
-		{ &o->vm_pgoff, "vm_area_struct", "vm_pgoff" },
-		{ &o->vm_flags, "vm_area_struct", "vm_flags" },
-		{ &o->anon_vma, "vm_area_struct", "anon_vma" },
-		{ &o->flags, "page", "flags" },
-		{ &o->mapping, "page", "mapping" },
-		{ &o->index, "page", "index" },
-		{ &o->compound_head, "page", "compound_head" },
-		{ &o->pid, "task_struct", "pid" },
-		{ &o->tgid, "task_struct", "tgid" },
-		{ &o->task_mm, "task_struct", "mm" },
+		{&o->vm_mm, "vm_area_struct", "vm_mm"},
+		{&o->vm_start, "vm_area_struct", "vm_start"},
+		{&o->vm_end, "vm_area_struct", "vm_end"},
+		{&o->vm_pgoff, "vm_area_struct", "vm_pgoff"},
+		{&o->vm_flags, "vm_area_struct", "vm_flags"},
+		{&o->anon_vma, "vm_area_struct", "anon_vma"},
+		{&o->flags, "page", "flags"},
+		{&o->mapping, "page", "mapping"},
+		{&o->index, "page", "index"},
+		{&o->compound_head, "page", "compound_head"},
+		{&o->pid, "task_struct", "pid"},
+		{&o->tgid, "task_struct", "tgid"},
+		{&o->task_mm, "task_struct", "mm"},
 	};
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
@@ -200,8 +211,9 @@ int kplan_make(struct kplan *p, char *err, size_t errlen)
 	p->pg_head = (unsigned)head;
 	p->pg_swapbacked = (unsigned)swapbacked;
 	if ((int)p->page_size <= 0 || head < 0 || swapbacked < 0) {
-		snprintf(err, errlen, "BTF: struct page or enum pageflags (PG_head, PG_swapbacked) "
-				      "missing");
+		snprintf(err, errlen,
+			 "BTF: struct page or enum pageflags (PG_head, PG_swapbacked) "
+			 "missing");
 		goto fail;
 	}
 	/* x86-64 4-level default when the layout is not randomised */
@@ -264,14 +276,16 @@ int kplan_make(struct kplan *p, char *err, size_t errlen)
 		vma_args(&p->hook[KH_SPLIT_PMD], &o, "$arg1", false);
 		add(&p->hook[KH_SPLIT_PMD], "addr=$arg3:x64 fr=$arg4:u8");
 	} else {
-		snprintf(err, errlen, "kallsyms: no known rmap hook table (neither the folio_*_rmap_ptes "
-				      "family of v6.8+ nor the page_*_rmap family of v5.19-v6.1)");
+		snprintf(err, errlen,
+			 "kallsyms: no known rmap hook table (neither the folio_*_rmap_ptes "
+			 "family of v6.8+ nor the page_*_rmap family of v5.19-v6.1)");
 		goto fail;
 	}
 	hook(p, KH_FORK, "fork", "copy_page_range", false);
-	add(&p->hook[KH_FORK], "dst=+%ld($arg1):x64 smm=+%ld($arg2):x64 vs=+%ld($arg2):x64 "
-	    "ve=+%ld($arg2):x64 vf=+%ld($arg2):x64 av=+%ld($arg2):x64", o.vm_mm, o.vm_mm,
-	    o.vm_start, o.vm_end, o.vm_flags, o.anon_vma);
+	add(&p->hook[KH_FORK],
+	    "dst=+%ld($arg1):x64 smm=+%ld($arg2):x64 vs=+%ld($arg2):x64 "
+	    "ve=+%ld($arg2):x64 vf=+%ld($arg2):x64 av=+%ld($arg2):x64",
+	    o.vm_mm, o.vm_mm, o.vm_start, o.vm_end, o.vm_flags, o.anon_vma);
 	hook(p, KH_EXIT_MMAP, "exit_mmap", "exit_mmap", false);
 	add(&p->hook[KH_EXIT_MMAP], "mm=$arg1:x64");
 	hook(p, KH_EXIT_MMAP_RET, "exit_mmap_ret", "exit_mmap", true);
@@ -289,8 +303,10 @@ int kplan_make(struct kplan *p, char *err, size_t errlen)
 		const char *s = p->hook[i].symbol;
 
 		if (s && !has(syms, s)) {
-			snprintf(err, errlen, "kallsyms: %s is missing (inlined or renamed): cannot "
-					      "hook it", s);
+			snprintf(err, errlen,
+				 "kallsyms: %s is missing (inlined or renamed): cannot "
+				 "hook it",
+				 s);
 			goto fail;
 		}
 	}

@@ -18,7 +18,7 @@ static uint64_t window_kpages(struct mm *mm, int fd, const struct swin *w)
 {
 	uint64_t pm[WIN_PAGES], kpc[WIN_PAGES], bad = 0;
 	ssize_t got = pread(fd, pm, sizeof(pm), (off_t)(w->idx << 9) * 8);
-	struct mc_record rec = { .type = MC_REC_KPAGE };
+	struct mc_record rec = {.type = MC_REC_KPAGE};
 
 	if (got != (ssize_t)sizeof(pm))
 		return 0;
@@ -53,10 +53,11 @@ static uint64_t window_kpages(struct mm *mm, int fd, const struct swin *w)
 
 uint64_t kpage_emit_all(struct recorder *r)
 {
-	struct u64map seen = { 0 };
+	struct u64map seen = {0};
 	uint64_t bad = 0;
 
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 		struct swin **v;
 		size_t n;

@@ -22,30 +22,34 @@
 enum { ET_NEWTASK = KH_NR, ET_EXEC, ET_SIGNAL, ET_LOST, ET_NR };
 
 #define WATERMARK_NS 2000000ull
-#define VM_PFNMAP_ 0x00000400ull	/* include/linux/mm.h@6.12 */
+#define VM_PFNMAP_ 0x00000400ull /* include/linux/mm.h@6.12 */
 #define VM_MIXEDMAP_ 0x10000000ull
 #define CLONE_VM_ 0x100ull
 #define CLONE_THREAD_ 0x10000ull
-#define RMAP_EXCLUSIVE_ 1u		/* include/linux/rmap.h@6.1, @6.12 */
-#define RMAP_COMPOUND_ 2u		/* include/linux/rmap.h@6.1 */
+#define RMAP_EXCLUSIVE_ 1u /* include/linux/rmap.h@6.1, @6.12 */
+#define RMAP_COMPOUND_ 2u /* include/linux/rmap.h@6.1 */
 #define WIN_MASK ((1ull << WIN_SHIFT) - 1)
 
 /* Events that do not fit the shadow (counted, reported, never guessed at). */
 enum odd {
-	ODD_MAP_SHAPE,		/* a map outside its folio, or a misaligned PMD */
-	ODD_MAP_OVER_PMD,	/* a PMD map where PTEs are */
-	ODD_UNMAP_PMD,		/* a PMD unmap where the shadow has no such PMD */
-	ODD_UNMAP_OTHER,	/* a PTE unmap of a page the shadow has another PFN at */
-	ODD_UNMAP_UNSEEN,	/* a PTE unmap of a page mapped before the recording began */
-	ODD_MOVE,		/* a moved page whose folio is unknown */
-	ODD_PAGEMAP,		/* at a checkpoint, pagemap disagrees with the shadow */
+	ODD_MAP_SHAPE, /* a map outside its folio, or a misaligned PMD */
+	ODD_MAP_OVER_PMD, /* a PMD map where PTEs are */
+	ODD_UNMAP_PMD, /* a PMD unmap where the shadow has no such PMD */
+	ODD_UNMAP_OTHER, /* a PTE unmap of a page the shadow has another PFN at */
+	ODD_UNMAP_UNSEEN, /* a PTE unmap of a page mapped before the recording began */
+	ODD_MOVE, /* a moved page whose folio is unknown */
+	ODD_PAGEMAP, /* at a checkpoint, pagemap disagrees with the shadow */
 	ODD_NR
 };
 
 static const char *const odd_names[ODD_NR] = {
-	"maps outside their folio", "PMD maps over PTEs", "PMD unmaps of no PMD",
-	"unmaps of another PFN", "unmaps of pages mapped before the recording",
-	"moves of unknown folios", "pages pagemap disagrees on",
+	"maps outside their folio",
+	"PMD maps over PTEs",
+	"PMD unmaps of no PMD",
+	"unmaps of another PFN",
+	"unmaps of pages mapped before the recording",
+	"moves of unknown folios",
+	"pages pagemap disagrees on",
 };
 
 struct kev {
@@ -79,15 +83,15 @@ static struct {
 	struct kev *evs;
 	size_t nevs, cap;
 	uint64_t vmb;
-	struct u64map exiting, moving;	/* tid -> struct kpair * */
-	struct u64map forking;		/* parent tid -> child struct mm * */
-	struct u64map remapped;		/* mm id << 40 ^ head: PMD remove the REMAP replaced */
-	struct u64map cands;		/* tgid -> the mm its exec is building */
-	struct u64map replaced;		/* mm id << 40 ^ vpn -> pfn + 1 a map replaced there */
-	struct u64map switched;		/* tgid: its exec's mm took over at the old mm's exit */
+	struct u64map exiting, moving; /* tid -> struct kpair * */
+	struct u64map forking; /* parent tid -> child struct mm * */
+	struct u64map remapped; /* mm id << 40 ^ head: PMD remove the REMAP replaced */
+	struct u64map cands; /* tgid -> the mm its exec is building */
+	struct u64map replaced; /* mm id << 40 ^ vpn -> pfn + 1 a map replaced there */
+	struct u64map switched; /* tgid: its exec's mm took over at the old mm's exit */
 	struct folio scratch;
 	uint64_t raw, overrun_seen;
-	uint64_t odd[ODD_NR];		/* events the shadow did not expect, by kind */
+	uint64_t odd[ODD_NR]; /* events the shadow did not expect, by kind */
 	bool reading_failed;
 } K;
 
@@ -95,8 +99,8 @@ static struct {
 
 static void sweep_groups(void)
 {
-	struct tracefs_dynevent **all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
-								 TRACEFS_DYNEVENT_KRETPROBE, NULL);
+	struct tracefs_dynevent **all = tracefs_dynevent_get_all(
+		TRACEFS_DYNEVENT_KPROBE | TRACEFS_DYNEVENT_KRETPROBE, NULL);
 
 	for (size_t i = 0; all && all[i]; i++) {
 		char *sys = NULL, *end;
@@ -124,7 +128,8 @@ static int resolve(struct kevdef *d, const char *sys, const char *name, const ch
 	for (int i = 0; fields[i]; i++) {
 		d->f[slots[i]] = tep_find_field(d->ev, fields[i]);
 		if (!d->f[slots[i]]) {
-			snprintf(err, errlen, "tracefs: %s:%s has no field %s", sys, name, fields[i]);
+			snprintf(err, errlen, "tracefs: %s:%s has no field %s", sys, name,
+				 fields[i]);
 			return -1;
 		}
 	}
@@ -138,18 +143,20 @@ static int resolve(struct kevdef *d, const char *sys, const char *name, const ch
 
 static int enable_tracepoints(char *err, size_t errlen)
 {
-	static const char *const newtask[] = { "pid", "clone_flags", NULL };
-	static const int newtask_slot[] = { KF_PID, KF_RFLAGS };
-	static const char *const exec[] = { "pid", "old_pid", NULL };
-	static const int exec_slot[] = { KF_PID, KF_TGID };
-	static const char *const sig[] = { "sig", NULL };
-	static const int sig_slot[] = { KF_NR };
+	static const char *const newtask[] = {"pid", "clone_flags", NULL};
+	static const int newtask_slot[] = {KF_PID, KF_RFLAGS};
+	static const char *const exec[] = {"pid", "old_pid", NULL};
+	static const int exec_slot[] = {KF_PID, KF_TGID};
+	static const char *const sig[] = {"sig", NULL};
+	static const int sig_slot[] = {KF_NR};
 
 	if (tracefs_event_enable(K.inst, "task", "task_newtask") < 0 ||
 	    tracefs_event_enable(K.inst, "sched", "sched_process_exec") < 0 ||
 	    tracefs_event_enable(K.inst, "signal", "signal_deliver") < 0) {
-		snprintf(err, errlen, "tracefs: cannot enable task_newtask, sched_process_exec or "
-				      "signal_deliver: %s", strerror(errno));
+		snprintf(err, errlen,
+			 "tracefs: cannot enable task_newtask, sched_process_exec or "
+			 "signal_deliver: %s",
+			 strerror(errno));
 		return -1;
 	}
 	if (resolve(&K.def[ET_NEWTASK], "task", "task_newtask", newtask, newtask_slot, "comm", err,
@@ -215,7 +222,7 @@ static int resolve_kprobes(char *err, size_t errlen)
 
 int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen)
 {
-	const char *systems[] = { K.group, "task", "sched", "signal", NULL };
+	const char *systems[] = {K.group, "task", "sched", "signal", NULL};
 
 	snprintf(K.group, sizeof(K.group), "mapcount_%d", getpid());
 	sweep_groups();
@@ -247,7 +254,6 @@ int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen)
 	}
 	if (resolve_kprobes(err, errlen) || enable_tracepoints(err, errlen))
 		goto fail;
-	(void)r;
 	return 0;
 fail:
 	kprobe_close();
@@ -280,10 +286,8 @@ void kprobe_close(void)
 	if (K.tep)
 		tep_free(K.tep);
 	K.tep = NULL;
-	u64map_for_each(&K.exiting, i)
-		free(K.exiting.vals[i]);
-	u64map_for_each(&K.moving, i)
-		free(K.moving.vals[i]);
+	u64map_for_each(&K.exiting, i) free(K.exiting.vals[i]);
+	u64map_for_each(&K.moving, i) free(K.moving.vals[i]);
 	u64map_free(&K.exiting);
 	u64map_free(&K.moving);
 	u64map_free(&K.forking);
@@ -405,7 +409,7 @@ static int read_events(void)
 static struct mm *mm_bind(struct mm *mm, uint64_t ptr)
 {
 	if (!mm->mm_ptr)
-		mm->users++;	/* the kernel's mm lives until its exit_mmap */
+		mm->users++; /* the kernel's mm lives until its exit_mmap */
 	mm->mm_ptr = ptr;
 	u64map_put(&g_rec->procs.by_mmptr, ptr, mm);
 	return mm;
@@ -461,14 +465,15 @@ static void mm_exit(struct mm *mm)
 
 	emit_exit(mm);
 	shadow_clear(mm, false);
-	u64map_for_each(&K.cands, i)
-		if (K.cands.vals[i] == mm) {
-			u64map_del(&K.cands, K.cands.keys[i]);
-			break;
-		}
+	u64map_for_each(&K.cands, i) if (K.cands.vals[i] == mm)
+	{
+		u64map_del(&K.cands, K.cands.keys[i]);
+		break;
+	}
 	while (again) {
 		again = false;
-		u64map_for_each(&g_rec->procs.by_pid, i) {
+		u64map_for_each(&g_rec->procs.by_pid, i)
+		{
 			struct proc *p = g_rec->procs.by_pid.vals[i];
 
 			if (p->mm != mm)
@@ -495,10 +500,10 @@ static uint64_t pfn_of(uint64_t ptr)
 }
 
 struct kfolio {
-	uint64_t head;		/* head pfn */
+	uint64_t head; /* head pfn */
 	unsigned order, kind;
-	uint64_t index;		/* folio->index (file offset or anon linear index) */
-	uint32_t first;		/* the page of the call */
+	uint64_t index; /* folio->index (file offset or anon linear index) */
+	uint32_t first; /* the page of the call */
 };
 
 /* Decode the folio of an event (hook table: folio or page family). */
@@ -528,7 +533,7 @@ static void decode_folio(const struct kev *e, struct kfolio *kf, bool anon)
 	if (!page)
 		page = head;
 	if (order > PMD_ORDER)
-		order = PMD_ORDER + 1;	/* not modelled; the map refuses it */
+		order = PMD_ORDER + 1; /* not modelled; the map refuses it */
 	kf->head = pfn_of(head);
 	kf->first = (uint32_t)((page - head) / K.plan.page_size);
 	kf->order = order;
@@ -565,7 +570,7 @@ static struct folio *folio_for(const struct kfolio *kf, bool fresh)
 static void put_map(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t first, uint32_t nr,
 		    unsigned level, unsigned lf)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 
 	if (!f->announced)
 		emit_folio(f);
@@ -578,14 +583,8 @@ static void put_map(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t first
 	emit(&rec);
 }
 
-/* Unmap whatever mm maps at pages [i0, i1) of w (a replaced or moved mapping). */
-static void clear_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, unsigned conf)
-{
-	shadow_unmap_pages(mm, w, i0, i1, conf);
-}
-
-static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t nr,
-		   unsigned level, unsigned lf, bool fresh)
+static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t nr, unsigned level,
+		   unsigned lf, bool fresh)
 {
 	uint64_t vpn = va >> 12;
 	struct folio *f;
@@ -604,7 +603,7 @@ static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t
 		}
 		if (w->count) {
 			K.odd[ODD_MAP_OVER_PMD]++;
-			clear_pages(mm, w, 0, WIN_PAGES, MC_CONF_SEMANTIC);
+			shadow_unmap_pages(mm, w, 0, WIN_PAGES, MC_CONF_SEMANTIC);
 		}
 		put_map(mm, vpn, f, 0, WIN_PAGES, LVL_PMD, lf);
 		for (unsigned i = 0; i < WIN_PAGES; i++)
@@ -624,7 +623,7 @@ static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t
 		if (w && w->pfn[i]) {
 			u64map_put(&K.replaced, (uint64_t)mm->id << 40 ^ (vpn + k),
 				   (void *)(uintptr_t)(w->pfn[i] + 1));
-			clear_pages(mm, w, i, i + 1, MC_CONF_SEMANTIC);
+			shadow_unmap_pages(mm, w, i, i + 1, MC_CONF_SEMANTIC);
 		}
 	}
 	put_map(mm, vpn, f, kf->first, nr, LVL_PTE, lf);
@@ -640,14 +639,14 @@ static void do_unmap(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32
 		     unsigned level)
 {
 	uint64_t vpn = va >> 12, pfn = kf->head + kf->first;
-	struct folio head = { .head = kf->head };
+	struct folio head = {.head = kf->head};
 
 	if (level == LVL_PMD) {
 		struct swin *w = shadow_win(mm, vpn >> 9, false);
 		uint64_t key = (uint64_t)mm->id << 40 ^ kf->head;
 
 		if (u64map_del(&K.remapped, key))
-			return;	/* the REMAP already turned this PMD into PTEs */
+			return; /* the REMAP already turned this PMD into PTEs */
 		if (!w || !w->pmd || w->pfn[0] != kf->head) {
 			K.odd[ODD_UNMAP_PMD]++;
 			return;
@@ -689,25 +688,20 @@ static void do_unmap(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32
 static bool do_remap(struct mm *mm, uint64_t va, uint64_t head)
 {
 	struct swin *w = shadow_win(mm, va >> WIN_SHIFT, false);
-	struct folio *f;
+	struct folio *f, tmp = {.order = PMD_ORDER};
 
 	if (!w || !w->pmd || (head && w->pfn[0] != head))
 		return false;
 	f = folio_cached(w->pfn[0]);
 	if (f && (f->kind & ~FK_KSM) != FK_ANON)
-		return false;	/* file PMDs are zapped, and the remove says so */
-	if (!f) {
-		struct folio tmp = { .head = w->pfn[0], .order = PMD_ORDER };
-
-		emit_remap(mm, va >> 12, &tmp, MC_CONF_EXACT);
-	} else {
-		emit_remap(mm, va >> 12, f, MC_CONF_EXACT);
-	}
+		return false; /* file PMDs are zapped, and the remove says so */
+	tmp.head = w->pfn[0];
+	emit_remap(mm, va >> 12, f ? f : &tmp, MC_CONF_EXACT);
 	w->pmd = false;
 	return true;
 }
 
-/* VA of page kf->first + k of a folio mapped by a VMA (linear_page_index inverse). */
+/* VA of page kf->first of a folio mapped by a VMA (linear_page_index inverted). */
 static uint64_t va_of(const struct kev *e, const struct kfolio *kf)
 {
 	return e->v[KF_VSTART] + ((kf->index + kf->first - e->v[KF_PGOFF]) << 12);
@@ -844,7 +838,8 @@ static void on_rmap(const struct kev *e)
 	decode_folio(e, &kf, anon);
 	switch (e->type) {
 	case KH_NEW_ANON:
-		/* the whole folio: one PMD at PMD order, else PTEs (folio_add_new_anon_rmap@6.12) */
+		/* the whole folio: one PMD at PMD order, else PTEs (folio_add_new_anon_rmap@6.12)
+		 */
 		pmd = kf.order == PMD_ORDER;
 		nr = 1u << kf.order;
 		kf.first = 0;
@@ -910,8 +905,10 @@ static void do_move(struct mm *mm, uint64_t old, uint64_t dst, uint64_t len)
 			K.odd[ODD_MOVE]++;
 			continue;
 		}
-		kf = (struct kfolio){ .head = f->head, .order = f->order, .kind = f->kind,
-				      .first = (uint32_t)(w->pfn[ov & 511] - f->head) };
+		kf = (struct kfolio){.head = f->head,
+				     .order = f->order,
+				     .kind = f->kind,
+				     .first = (uint32_t)(w->pfn[ov & 511] - f->head)};
 		if (w->pmd && !(ov & 511) && !(nv & 511) && i + WIN_PAGES <= n) {
 			do_map(mm, nv << 12, &kf, WIN_PAGES, LVL_PMD,
 			       MC_CONF_SEMANTIC << MC_LF_CONF_SHIFT, false);
@@ -924,7 +921,7 @@ static void do_move(struct mm *mm, uint64_t old, uint64_t dst, uint64_t len)
 		do_map(mm, nv << 12, &kf, 1, LVL_PTE, MC_CONF_SEMANTIC << MC_LF_CONF_SHIFT, false);
 		w = shadow_win(mm, ov >> 9, false);
 		if (w) {
-			clear_pages(mm, w, ov & 511, (ov & 511) + 1, MC_CONF_SEMANTIC);
+			shadow_unmap_pages(mm, w, ov & 511, (ov & 511) + 1, MC_CONF_SEMANTIC);
 			shadow_drop_if_empty(mm, w);
 		}
 	}
@@ -960,7 +957,7 @@ static void on_pair(const struct kev *e)
 	case KH_MOVE:
 		mm = mm_of(e->v[KF_MM], e->pid, false);
 		if (mm && (kp = calloc(1, sizeof(*kp)))) {
-			*kp = (struct kpair){ mm, e->v[KF_ADDR], e->v[KF_NEW], e->v[KF_LEN] };
+			*kp = (struct kpair){mm, e->v[KF_ADDR], e->v[KF_NEW], e->v[KF_LEN]};
 			free(u64map_del(&K.moving, (uint64_t)e->pid));
 			u64map_put(&K.moving, (uint64_t)e->pid, kp);
 		}
@@ -981,8 +978,7 @@ static void on_mm_access(const struct kev *e)
 
 	if (e->v[KF_VMB])
 		K.vmb = e->v[KF_VMB];
-	if (p && e->v[KF_MM] && !p->mm->mm_ptr &&
-	    !u64map_get(&g_rec->procs.by_mmptr, e->v[KF_MM]))
+	if (p && e->v[KF_MM] && !p->mm->mm_ptr && !u64map_get(&g_rec->procs.by_mmptr, e->v[KF_MM]))
 		mm_bind(p->mm, e->v[KF_MM]);
 }
 
@@ -993,8 +989,13 @@ static void handle(struct recorder *r, const struct kev *e)
 	if (e->ts > r->now)
 		r->now = e->ts;
 	switch (e->type) {
-	case KH_NEW_ANON: case KH_ADD_ANON: case KH_ADD_ANON_PMD: case KH_ADD_FILE:
-	case KH_ADD_FILE_PMD: case KH_REMOVE: case KH_REMOVE_PMD:
+	case KH_NEW_ANON:
+	case KH_ADD_ANON:
+	case KH_ADD_ANON_PMD:
+	case KH_ADD_FILE:
+	case KH_ADD_FILE_PMD:
+	case KH_REMOVE:
+	case KH_REMOVE_PMD:
 		on_rmap(e);
 		break;
 	case KH_SPLIT_PMD: {
@@ -1008,7 +1009,10 @@ static void handle(struct recorder *r, const struct kev *e)
 	case KH_FORK:
 		on_fork(e);
 		break;
-	case KH_EXIT_MMAP: case KH_EXIT_MMAP_RET: case KH_MOVE: case KH_MOVE_RET:
+	case KH_EXIT_MMAP:
+	case KH_EXIT_MMAP_RET:
+	case KH_MOVE:
+	case KH_MOVE_RET:
 		on_pair(e);
 		break;
 	case KH_MM_ACCESS:
@@ -1055,7 +1059,7 @@ static void check_overruns(struct recorder *r)
 	uint64_t o = overruns();
 
 	if (o > K.overrun_seen) {
-		struct kev e = { .type = ET_LOST, .ts = mono_ns() };
+		struct kev e = {.type = ET_LOST, .ts = mono_ns()};
 
 		e.v[KF_NR] = o - K.overrun_seen;
 		K.overrun_seen = o;
@@ -1082,8 +1086,10 @@ static void checkpoint(struct recorder *r, const char *label, unsigned flags)
 		emit_note("kprobe: %llu pages differ between the shadow and pagemap at %s",
 			  (unsigned long long)bad, label);
 		if (r->verbose)
-			fprintf(stderr, "mapcount record: %s: %llu shadow pages differ from "
-					"pagemap\n", label, (unsigned long long)bad);
+			fprintf(stderr,
+				"mapcount record: %s: %llu shadow pages differ from "
+				"pagemap\n",
+				label, (unsigned long long)bad);
 		K.odd[ODD_PAGEMAP] += bad;
 	}
 	truth_checkpoint(r, label, flags);
@@ -1093,7 +1099,8 @@ static void quiet_points(struct recorder *r)
 {
 	char label[64];
 
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 
 		if (!p->stop_pending)
@@ -1109,7 +1116,7 @@ static void quiet_points(struct recorder *r)
 		checkpoint(r, label, MC_CKPT_QUIET);
 		p->stop_pending = false;
 		kill(p->pid, SIGCONT);
-		return;	/* the table may have changed */
+		return; /* the table may have changed */
 	}
 }
 

@@ -20,19 +20,20 @@
 
 struct page_cmp {
 	uint64_t checkpoints, pages;
-	uint64_t pfn_diff;		/* the replay maps another PFN (or nothing) there */
-	uint64_t count_diff[2];		/* [0] oracle, [1] model: kpagecount differs */
-	uint64_t excl_diff[2];		/* PM_MMAP_EXCLUSIVE differs */
-	int64_t worst_count[2];		/* largest |model - kernel| page mapcount */
-	uint64_t kernel_vs_oracle_excl;	/* pages where the kernel's exclusivity is not the oracle's */
+	uint64_t pfn_diff; /* the replay maps another PFN (or nothing) there */
+	uint64_t count_diff[2]; /* [0] oracle, [1] model: kpagecount differs */
+	uint64_t excl_diff[2]; /* PM_MMAP_EXCLUSIVE differs */
+	int64_t worst_count[2]; /* largest |model - kernel| page mapcount */
+	uint64_t kernel_vs_oracle_excl; /* pages where the kernel's exclusivity is not the oracle's
+					 */
 	int shown;
 };
 
 static void show(struct page_cmp *c, const char *what, const struct mc_rec_kpage *k, int64_t got)
 {
 	if (c->shown++ < 5)
-		tap_diag("  %s: mm %u vpn %#llx pfn %#llx: kernel count %llu excl %llu, got %lld", what,
-			 k->mm, (unsigned long long)k->vpn, (unsigned long long)k->pfn,
+		tap_diag("  %s: mm %u vpn %#llx pfn %#llx: kernel count %llu excl %llu, got %lld",
+			 what, k->mm, (unsigned long long)k->vpn, (unsigned long long)k->pfn,
 			 (unsigned long long)k->kpagecount, (unsigned long long)(k->flags & 1),
 			 (long long)got);
 }
@@ -64,8 +65,7 @@ static void compare_page(struct replay *rp, const struct mc_rec_kpage *k, struct
 		int64_t count = md->page_mapcount(&rp->ctx[m], &s->f, st, page);
 		int64_t d = count - (int64_t)k->kpagecount;
 
-		excl[m] = md->pagemap_exclusive(&rp->ctx[m], &s->f, st, page,
-						sh_leaf_level(leaf));
+		excl[m] = md->pagemap_exclusive(&rp->ctx[m], &s->f, st, page, sh_leaf_level(leaf));
 		if (d) {
 			c->count_diff[m]++;
 			if (m)
@@ -89,7 +89,7 @@ static int compare_trace(const char *path, const char *model, struct page_cmp *c
 	struct mc_kpages {
 		struct mc_rec_kpage *v;
 		size_t n, cap;
-	} kp = { 0 };
+	} kp = {0};
 	struct model_set *ms;
 	struct mc_reader *r;
 	struct mc_record rec;
@@ -157,21 +157,24 @@ static int compare_trace(const char *path, const char *model, struct page_cmp *c
 static int lab_mode(const char *model, int n, char **traces)
 {
 	for (int i = 0; i < n; i++) {
-		const char *name = strrchr(traces[i], '/') ? strrchr(traces[i], '/') + 1 : traces[i];
+		const char *name =
+			strrchr(traces[i], '/') ? strrchr(traces[i], '/') + 1 : traces[i];
 		struct page_cmp c;
 
 		if (!ok(compare_trace(traces[i], model, &c) == 0, "%s: replays", name))
 			continue;
-		ok(c.checkpoints > 0 && c.pages > 0, "%s: %llu pages at %llu quiet checkpoints", name,
-		   (unsigned long long)c.pages, (unsigned long long)c.checkpoints);
+		ok(c.checkpoints > 0 && c.pages > 0, "%s: %llu pages at %llu quiet checkpoints",
+		   name, (unsigned long long)c.pages, (unsigned long long)c.checkpoints);
 		is_int(c.pfn_diff, 0, "%s: the replay maps the kernel's PFN at every page", name);
-		is_int(c.count_diff[1], 0, "%s: %s page_mapcount == kpagecount (oracle differs on %llu, "
-		       "worst |d| model %lld, oracle %lld)", name, model,
-		       (unsigned long long)c.count_diff[0], (long long)c.worst_count[1],
-		       (long long)c.worst_count[0]);
-		is_int(c.excl_diff[1], 0, "%s: %s pagemap_exclusive == PM_MMAP_EXCLUSIVE (oracle's "
-		       "exclusivity differs from the kernel's on %llu)", name, model,
-		       (unsigned long long)c.kernel_vs_oracle_excl);
+		is_int(c.count_diff[1], 0,
+		       "%s: %s page_mapcount == kpagecount (oracle differs on %llu, "
+		       "worst |d| model %lld, oracle %lld)",
+		       name, model, (unsigned long long)c.count_diff[0],
+		       (long long)c.worst_count[1], (long long)c.worst_count[0]);
+		is_int(c.excl_diff[1], 0,
+		       "%s: %s pagemap_exclusive == PM_MMAP_EXCLUSIVE (oracle's "
+		       "exclusivity differs from the kernel's on %llu)",
+		       name, model, (unsigned long long)c.kernel_vs_oracle_excl);
 	}
 	return tap_done();
 }
@@ -188,41 +191,53 @@ static void put(struct mc_writer *w, struct mc_record *rec)
  * kcount and exclusive for the small page; a quiet checkpoint follows. */
 static int write_trace(const char *path, unsigned kcount, unsigned kvpn_off)
 {
-	struct mc_rec_header h = { .magic = { "mapcount", 8 }, .version = MC_TRACE_VERSION,
-				   .page_shift = 12, .pmd_order = 9, .pud_order = 18,
-				   .source = { "scenario", 8 } };
+	struct mc_rec_header h = {.magic = {"mapcount", 8},
+				  .version = MC_TRACE_VERSION,
+				  .page_shift = 12,
+				  .pmd_order = 9,
+				  .pud_order = 18,
+				  .source = {"scenario", 8}};
 	char err[256];
 	struct mc_writer *w = mc_writer_open(path, &h, MC_W_FORCE, err, sizeof(err));
 	struct mc_record rec;
 
 	if (!w)
 		return -1;
-	rec = (struct mc_record){ .type = MC_REC_MM, .u.mm = { .mm = 1, .pid = 7,
-							  .name = { "7/t", 3 } } };
+	rec = (struct mc_record){.type = MC_REC_MM,
+				 .u.mm = {.mm = 1, .pid = 7, .name = {"7/t", 3}}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_FOLIO, .u.folio = { .pfn = 0x1000 } };
+	rec = (struct mc_record){.type = MC_REC_FOLIO, .u.folio = {.pfn = 0x1000}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_MAP, .u.map = { .mm = 1, .vpn = 0x400, .pfn = 0x1000,
-								.nr = 1, .lf = MC_LF_NEW_ANON |
-								MC_LF_EXCLUSIVE } };
+	rec = (struct mc_record){.type = MC_REC_MAP,
+				 .u.map = {.mm = 1,
+					   .vpn = 0x400,
+					   .pfn = 0x1000,
+					   .nr = 1,
+					   .lf = MC_LF_NEW_ANON | MC_LF_EXCLUSIVE}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_FOLIO, .u.folio = { .pfn = 0x2000, .order = 9 } };
+	rec = (struct mc_record){.type = MC_REC_FOLIO, .u.folio = {.pfn = 0x2000, .order = 9}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_MAP, .u.map = { .mm = 1, .vpn = 0x600, .pfn = 0x2000,
-								.nr = 512, .lf = 1 | MC_LF_NEW_ANON |
-								MC_LF_EXCLUSIVE } };
+	rec = (struct mc_record){.type = MC_REC_MAP,
+				 .u.map = {.mm = 1,
+					   .vpn = 0x600,
+					   .pfn = 0x2000,
+					   .nr = 512,
+					   .lf = 1 | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_KPAGE, .u.kpage = { .mm = 1, .vpn = 0x400 + kvpn_off,
-								    .pfn = 0x1000, .kpagecount = kcount,
-								    .flags = kcount == 1 } };
+	rec = (struct mc_record){.type = MC_REC_KPAGE,
+				 .u.kpage = {.mm = 1,
+					     .vpn = 0x400 + kvpn_off,
+					     .pfn = 0x1000,
+					     .kpagecount = kcount,
+					     .flags = kcount == 1}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_KPAGE, .u.kpage = { .mm = 1, .vpn = 0x605,
-								    .pfn = 0x2005, .kpagecount = 1,
-								    .flags = 1 } };
+	rec = (struct mc_record){
+		.type = MC_REC_KPAGE,
+		.u.kpage = {.mm = 1, .vpn = 0x605, .pfn = 0x2005, .kpagecount = 1, .flags = 1}};
 	put(w, &rec);
-	rec = (struct mc_record){ .type = MC_REC_CHECKPOINT,
-				  .u.checkpoint = { .label = { "quiet-7-1", 9 },
-						    .flags = MC_CKPT_QUIET } };
+	rec = (struct mc_record){
+		.type = MC_REC_CHECKPOINT,
+		.u.checkpoint = {.label = {"quiet-7-1", 9}, .flags = MC_CKPT_QUIET}};
 	put(w, &rec);
 	return mc_writer_close(w);
 }
