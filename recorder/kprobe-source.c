@@ -91,11 +91,14 @@ static struct {
 	struct u64map switched; /* tgid: its exec's mm took over at the old mm's exit */
 	struct folio scratch;
 	uint64_t raw, overrun_seen;
+	bool marked; /* a MISSED mark came since the last look at the stats */
 	uint64_t odd[ODD_NR]; /* events the shadow did not expect, by kind */
 	bool reading_failed;
 } K;
 
 /* ---- set-up and teardown ---- */
+
+static int on_missed(struct tep_event *event, struct tep_record *rec, int cpu, void *ctx);
 
 static void sweep_groups(void)
 {
@@ -254,6 +257,7 @@ int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen)
 	}
 	if (resolve_kprobes(err, errlen) || enable_tracepoints(err, errlen))
 		goto fail;
+	tracefs_follow_missed_events(K.inst, on_missed, NULL);
 	return 0;
 fail:
 	kprobe_close();
@@ -367,6 +371,22 @@ static int on_record(struct tep_event *event, struct tep_record *rec, int cpu, v
 	}
 	if (d->str)
 		copy_basename(d, rec, e->str, sizeof(e->str));
+	return 0;
+}
+
+/* A MISSED mark in the stream (overwrite mode): a LOST record at that place. */
+static int on_missed(struct tep_event *event, struct tep_record *rec, int cpu, void *ctx)
+{
+	struct kev *e = push();
+
+	if (!e)
+		return 0;
+	memset(e, 0, sizeof(*e));
+	e->ts = rec->ts;
+	e->type = ET_LOST;
+	e->cpu = (uint16_t)cpu;
+	e->v[KF_NR] = rec->missed_events > 0 ? (uint64_t)rec->missed_events : 0;
+	K.marked = true;
 	return 0;
 }
 
@@ -1058,13 +1078,15 @@ static void check_overruns(struct recorder *r)
 {
 	uint64_t o = overruns();
 
-	if (o > K.overrun_seen) {
+	/* the stats catch losses the stream did not mark */
+	if (o > K.overrun_seen && !K.marked) {
 		struct kev e = {.type = ET_LOST, .ts = mono_ns()};
 
 		e.v[KF_NR] = o - K.overrun_seen;
-		K.overrun_seen = o;
 		handle(r, &e);
 	}
+	K.overrun_seen = o;
+	K.marked = false;
 }
 
 static int read_all(struct recorder *r)
