@@ -198,9 +198,13 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 		*pos = 1;
 		for (unsigned int o = 1; o <= ft->max_order; o++) {
 			uint64_t head = pfn & ~((1ull << o) - 1);
-			struct ft_slot *s = head != pfn ? ft_lookup(ft, head) : NULL;
+			struct ft_slot *s;
 
-			if (s && head + (1ull << s->f.order) > pfn)
+			/* only orders some live folio has can cover pfn */
+			if (!ft->live_by_order[o] || head == pfn)
+				continue;
+			s = ft_lookup(ft, head);
+			if (s && s->f.order == o)
 				return s;
 		}
 	}
