@@ -10,6 +10,7 @@
 #include "replayer/replay.h"
 
 /* M(ENUM, "name", "what it counts"): interfaces.md section 3, then extras. */
+/* clang-format off */
 #define RP_METRIC_TABLE(M) \
 	M(FOLIOS_MAPPED, "folios_mapped", "folios with at least one mapping") \
 	M(FOLIO_MAPCOUNT_MISMATCHES, "folio_mapcount_mismatches", \
@@ -51,6 +52,7 @@ enum rp_metric {
 #undef RP_METRIC_ENUM
 	RP_NR_METRICS
 };
+/* clang-format on */
 
 extern const char *const rp_metric_names[RP_NR_METRICS];
 
