@@ -17,6 +17,10 @@
 
 #define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
 #define FT_NO_SLOT UINT32_MAX
+/* a radix cell: order << FT_SLOT_BITS | (slot + 1); 0 = no folio here */
+#define FT_SLOT_BITS 27
+#define FT_SLOT_MASK ((1u << FT_SLOT_BITS) - 1)
+#define FT_CHUNK_SHIFT 12
 
 struct ft_slot {
 	struct mc_folio f;	/* f.slot is this slot's index */
@@ -34,7 +38,7 @@ struct ft_pool {
 };
 
 struct folio_table {
-	uint32_t **top;		/* FT_PFN_BITS - FT_CHUNK_SHIFT entries, reserved with mmap */
+	uint32_t **top;		/* 2^(FT_PFN_BITS - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved */
 	struct ft_slot *slots;
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
@@ -61,11 +65,11 @@ static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t p
 
 	if (pfn >> FT_PFN_BITS)
 		return NULL;
-	chunk = ft->top[pfn >> 12];
+	chunk = ft->top[pfn >> FT_CHUNK_SHIFT];
 	if (!chunk)
 		return NULL;
-	v = chunk[pfn & 4095];
-	return v ? &ft->slots[v - 1] : NULL;
+	v = chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+	return v ? &ft->slots[(v & FT_SLOT_MASK) - 1] : NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
