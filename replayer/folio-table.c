@@ -9,6 +9,8 @@
 #define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
+_Static_assert(sizeof(struct ft_slot) == 32, "two folio slots a cache line");
+
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
 	memset(ft, 0, sizeof(*ft));

@@ -25,10 +25,20 @@
 struct ft_slot {
 	struct mc_folio f;	/* f.slot is this slot's index */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
-	uint32_t pad;
-	uint64_t hint_vpn;	/* VPN of page 0 in the latest mapping: where rmap walks look first */
+	uint32_t hint;		/* where rmap walks look first: ft_hint() */
 	void *state;		/* every model's state; NULL while the slot is free */
-};
+};	/* 32 bytes: two slots a cache line */
+
+/* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
+static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
+{
+	s->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
+}
+
+static inline uint64_t ft_hint(const struct ft_slot *s)
+{
+	return (uint64_t)s->hint << 4;
+}
 
 struct ft_pool {
 	size_t block;		/* bytes per state block of this order (0: not set up) */

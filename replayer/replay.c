@@ -415,7 +415,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		return 0;
 	}
 	slot = s->f.slot;
-	s->hint_vpn = r->vpn - r->first;
+	ft_set_hint(s, r->vpn, r->first);
 	op.type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
 	op.level = (uint8_t)level;
 	op.flags = (r->lf & MC_LF_EXCLUSIVE) ? MC_OPF_EXCLUSIVE : 0;
