@@ -78,7 +78,7 @@ int cmd_models(int argc, char **argv)
 		while (q < p && firsts[q] != models[0])
 			q++;
 		for (unsigned int i = 0; q == p && i < count; i++)
-			print_model(models[i], verbose);	/* a plugin given twice: once */
+			print_model(models[i], verbose); /* a plugin given twice: once */
 	}
 	return fflush(stdout) ? 1 : 0;
 }

@@ -49,12 +49,15 @@ checkpoint c4
 SCN
 "$MAPCOUNT" gen "$TMP/s.scn" -o "$TMP/s.trace" >/dev/null
 check "gen the scenario" test $? -eq 0
-"$MAPCOUNT" replay "$TMP/s.trace" --db "$TMP/r.db" --models "oracle,$PLUGIN" >"$TMP/out" 2>"$TMP/err"
+"$MAPCOUNT" replay "$TMP/s.trace" --db "$TMP/r.db" --models "oracle,$PLUGIN" \
+	>"$TMP/out" 2>"$TMP/err"
 check "replay with the plugin exits 0 and prints the run id" \
 	sh -c "test $? -eq 0 && grep -qx '[0-9][0-9]*' '$TMP/out'"
 check "the plugin's model has metrics rows" \
-	test "$(sqlite3 "$TMP/r.db" "SELECT COUNT(*) FROM metrics WHERE model = 'example-average'")" -gt 0
-check "AnonPages at c2: plugin counts the whole folio (16)" test "$(metric example-average c2 anon_mapped_pages)" = 16
+	test "$(sqlite3 "$TMP/r.db" \
+		"SELECT COUNT(*) FROM metrics WHERE model = 'example-average'")" -gt 0
+check "AnonPages at c2: plugin counts the whole folio (16)" \
+	test "$(metric example-average c2 anon_mapped_pages)" = 16
 check "AnonPages at c2: oracle counts 3" test "$(metric oracle c2 anon_mapped_pages)" = 3
 check "c2: the plugin calls A's folio shared (false_shared_folios 1)" \
 	test "$(metric example-average c2 false_shared_folios)" = 1
@@ -62,10 +65,12 @@ for label in c1 c2 c3 c4; do
 	check "$label: plugin folio mapcount exact" \
 		test "$(metric example-average $label folio_mapcount_mismatches)" = 0
 done
-check "c4: everything unmapped, AnonPages 0" test "$(metric example-average c4 anon_mapped_pages)" = 0
+check "c4: everything unmapped, AnonPages 0" \
+	test "$(metric example-average c4 anon_mapped_pages)" = 0
 
 printf 'int x;\n' >"$TMP/x.c"
-if command -v "${CC:-cc}" >/dev/null 2>&1 && "${CC:-cc}" -shared -fPIC -o "$TMP/x.so" "$TMP/x.c"; then
+if command -v "${CC:-cc}" >/dev/null 2>&1 &&
+	"${CC:-cc}" -shared -fPIC -o "$TMP/x.so" "$TMP/x.c"; then
 	"$MAPCOUNT" replay "$TMP/s.trace" --db "$TMP/r2.db" --models "oracle,$TMP/x.so" \
 		>/dev/null 2>"$TMP/err"
 	check "replay refuses a .so that is not a plugin (exit 1)" test $? -eq 1

@@ -416,12 +416,12 @@ static void test_violations(void)
 	struct mc_model_ctx ctx;
 	struct mc_folio f = rig_folio(1, MC_KIND_ANON, 4), h = rig_folio(2, MC_KIND_FILE, 9);
 	struct mc_op bad[] = {
-		rig_pte(MC_OP_REMOVE, 0, 1, A),			/* nothing mapped */
-		rig_pmd(MC_OP_ADD, 0, A),				/* PMD on an order-4 folio */
-		rig_pte(MC_OP_ADD, 10, 7, A),			/* past the end */
-		rig_pte(MC_OP_ADD, 0, 1, 0),			/* mm 0 */
-		rig_pmd(MC_OP_REMAP, 0, A),			/* no PMD */
-		rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), C),		/* parent maps nothing */
+		rig_pte(MC_OP_REMOVE, 0, 1, A),		/* nothing mapped */
+		rig_pmd(MC_OP_ADD, 0, A),		/* PMD on an order-4 folio */
+		rig_pte(MC_OP_ADD, 10, 7, A),		/* past the end */
+		rig_pte(MC_OP_ADD, 0, 1, 0),		/* mm 0 */
+		rig_pmd(MC_OP_REMAP, 0, A),		/* no PMD */
+		rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), C), /* parent maps nothing */
 		rig_op(9, MC_LEVEL_PTE, 0, 1, A, 0, 0), /* unknown type */
 	};
 	struct mc_op op;
