@@ -52,15 +52,8 @@ static int wvec_add(struct wvec *wv, uint64_t idx, bool present, bool huge)
 		wv->v[wv->n - 1].huge = wv->v[wv->n - 1].huge && huge;
 		return 0;
 	}
-	if (wv->n == wv->cap) {
-		size_t cap = wv->cap ? wv->cap * 2 : 256;
-		struct wscan *v = realloc(wv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		wv->v = v;
-		wv->cap = cap;
-	}
+	if (array_reserve((void **)&wv->v, &wv->cap, wv->n + 1, sizeof(*wv->v), 256))
+		return -1;
 	wv->v[wv->n++] = (struct wscan){ idx, present, huge };
 	return 0;
 }

@@ -386,15 +386,8 @@ static void copy_str(struct tracing *t, const struct evdef *d, const uint8_t *da
 
 static int push(struct rec_event **evs, size_t *n, size_t *cap, const struct rec_event *e)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 4096;
-		struct rec_event *v = realloc(*evs, nc * sizeof(*v));
-
-		if (!v)
-			return -1;
-		*evs = v;
-		*cap = nc;
-	}
+	if (array_reserve((void **)evs, cap, *n + 1, sizeof(**evs), 4096))
+		return -1;
 	(*evs)[(*n)++] = *e;
 	return 0;
 }
