@@ -454,22 +454,41 @@ static uint64_t vmstat_splits(void)
 static struct rec_event *evs;
 static size_t nevs, cap_evs;
 
-static void process_events(struct recorder *r)
+/* Events newer than now minus this may still have older company on another
+ * CPU that the next read brings: they wait for the next round. */
+#define WATERMARK_NS 2000000ull
+
+/* Hand the events up to limit (trace time) to the source, keep the rest. */
+static void process_events(struct recorder *r, uint64_t limit)
 {
-	for (size_t i = 0; i < nevs; i++) {
+	size_t i;
+
+	for (i = 0; i < nevs && evs[i].ts <= limit; i++) {
 		if (evs[i].ts > r->now)
 			r->now = evs[i].ts;
 		pagemap_handle(r, &evs[i], evs, nevs, i);
 	}
-	r->events += nevs;
-	nevs = 0;
+	r->events += i;
+	memmove(evs, evs + i, (nevs - i) * sizeof(*evs));
+	nevs -= i;
+}
+
+/* Append what the buffers hold to the events kept back; 0 or -1. */
+static int read_events(struct recorder *r, bool drain)
+{
+	size_t held = nevs;
+	int rc = drain ? tracing_drain(r->tr, &evs, &nevs, &cap_evs)
+		       : tracing_read(r->tr, &evs, &nevs, &cap_evs);
+
+	if ((held || drain) && nevs > held)
+		events_sort(evs, nevs);
+	return rc;
 }
 
 static void read_and_process(struct recorder *r)
 {
-	nevs = 0;
-	if (tracing_read(r->tr, &evs, &nevs, &cap_evs) == 0)
-		process_events(r);
+	if (read_events(r, false) == 0)
+		process_events(r, UINT64_MAX);
 }
 
 static void quiet_checkpoints(struct recorder *r)
@@ -562,11 +581,12 @@ static int record_loop(struct recorder *r, uint64_t start)
 		uint64_t now;
 		size_t got;
 
-		nevs = 0;
-		if (tracing_read(r->tr, &evs, &nevs, &cap_evs))
-			return -1;
+		now = mono_ns();
 		got = nevs;
-		process_events(r);
+		if (read_events(r, false))
+			return -1;
+		got = nevs - got;
+		process_events(r, now - WATERMARK_NS);
 		if (r->adopt_pending)
 			adopt_untracked(r);
 		pagemap_reconcile_all(r);
@@ -611,9 +631,8 @@ static int record_loop(struct recorder *r, uint64_t start)
 		if (!got)
 			usleep(5000);
 	}
-	nevs = 0;
-	if (tracing_drain(r->tr, &evs, &nevs, &cap_evs) == 0)
-		process_events(r);
+	if (read_events(r, true) == 0)
+		process_events(r, UINT64_MAX);
 	pagemap_reconcile_all(r);
 	return 0;
 }

@@ -82,6 +82,7 @@ int tracing_read(struct tracing *t, struct rec_event **evs, size_t *n, size_t *c
 int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *cap);
 /* Bytes of raw ring-buffer data read so far (for the raw-ftrace comparison). */
 uint64_t tracing_raw_bytes(const struct tracing *t);
+void events_sort(struct rec_event *evs, size_t n);	/* by time, then CPU */
 uint64_t tracing_overruns(const struct tracing *t);
 void tracing_close(struct tracing *t);
 struct kp_plan;
@@ -139,6 +140,8 @@ struct mm {
 	int64_t kern_rss[4];	/* last rss_stat sizes in pages, -1 unknown */
 	uint64_t rss_checked_at;	/* ts of the last mismatch-driven rescan */
 	int64_t rss_mismatch;	/* mismatch left after that rescan */
+	uint64_t rss_seen;	/* when the current mismatch was first seen, 0 none */
+	int64_t rss_seen_diff;
 	char name[40];
 };
 

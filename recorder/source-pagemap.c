@@ -867,6 +867,16 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	}
 }
 
+#define RSS_SETTLE_NS 50000000ull
+
+/* rss_stat members: 0 file, 1 anon, 3 shmem (include/linux/mm_types_task.h) */
+static int64_t rss_diff(const struct mm *mm)
+{
+	return (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
+	       (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
+	       (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
+}
+
 /*
  * The kernel's own counters (rss_stat) against the shadow: a difference
  * that is new means something changed that no event explained (GUP,
@@ -884,17 +894,25 @@ void pagemap_check_rss(struct recorder *r)
 		if (mm->kern_rss[0] < 0 || mm->kern_rss[1] < 0 || mm->kern_rss[3] < 0 ||
 		    p->full_rescan || p->ndirty)
 			continue;
-		diff = (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
-		       (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
-		       (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
-		if (diff == mm->rss_mismatch || r->now - mm->rss_checked_at < 200000000ull)
+		diff = rss_diff(mm);
+		if (diff == mm->rss_mismatch || r->now - mm->rss_checked_at < 200000000ull) {
+			mm->rss_seen = 0;
 			continue;
+		}
+		/* an exec or exit whose event is still on its way looks the same:
+		 * only a difference that stays for RSS_SETTLE_NS is acted on */
+		if (!mm->rss_seen || diff != mm->rss_seen_diff) {
+			mm->rss_seen = r->now;
+			mm->rss_seen_diff = diff;
+			continue;
+		}
+		if (r->now - mm->rss_seen < RSS_SETTLE_NS)
+			continue;
+		mm->rss_seen = 0;
 		mm->rss_checked_at = r->now;
 		p->full_rescan = true;
 		p->rescan_reason = 2;
 		reconcile_proc(r, p);
-		mm->rss_mismatch = (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
-				   (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
-				   (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
+		mm->rss_mismatch = rss_diff(mm);
 	}
 }

@@ -401,6 +401,11 @@ static int cmp_ts(const void *x, const void *y)
 	return a->cpu < b->cpu ? -1 : a->cpu > b->cpu;
 }
 
+void events_sort(struct rec_event *evs, size_t n)
+{
+	qsort(evs, n, sizeof(*evs), cmp_ts);
+}
+
 static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t *n,
 		      size_t *cap)
 {
