@@ -610,6 +610,7 @@ static int record_loop(struct recorder *r, uint64_t start)
 			snprintf(label, sizeof(label), "tick-%u", r->nckpt + 1);
 			periodic_checkpoint(r, label);
 			r->last_ckpt = now;
+			r->last_flush = 0;	/* a checkpoint goes to disk at once */
 		}
 		if (r->rescan_interval_ms &&
 		    now - r->last_rescan >= r->rescan_interval_ms * 1000000ull) {

@@ -35,7 +35,7 @@ enum ev_type {
 	EV_NEWTASK,	/* a[0] new pid, a[1] clone_flags, str comm */
 	EV_EXEC,	/* a[0] pid, a[1] old_pid, str basename of the file */
 	EV_EXIT,	/* a[0] pid, a[1] group_dead (UINT64_MAX: the kernel does not say) */
-	EV_SIGNAL,	/* a[0] signal delivered to pid */
+	EV_SIGNAL,	/* a[0] signal delivered to pid, a[1] its si_code */
 	EV_SYS_ENTER,	/* sys = enum sysc, a[0..5] arguments */
 	EV_SYS_EXIT,	/* sys = enum sysc, a[0] return value */
 	EV_MM_LOCK,	/* a[0] mm pointer (write lock taken by pid) */

@@ -511,10 +511,10 @@ static void fork_child(struct recorder *r, struct proc *pp, pid_t cpid, const ch
 		}
 	}
 	if (!cws) {
+		/* the exec or exit on its way says what happened next; a child that
+		 * did neither is caught by the rss_stat comparison */
 		cws = guess_child(pp->mm);
 		conf = MC_CONF_INFERRED;
-		c->full_rescan = true;
-		c->rescan_reason = 2;
 		if (!cws)
 			return;
 	}
@@ -776,7 +776,10 @@ static void on_signal(struct recorder *r, const struct rec_event *ev)
 {
 	struct proc *p;
 
-	if (ev->a[0] != SIGSTOP || (ev->ts >= r->freeze_start && ev->ts <= r->freeze_end))
+	/* only a SIGSTOP the process raised itself (tgkill: SI_TKILL) is the
+	 * quiescence protocol; kill -STOP by anyone else is left alone */
+	if (ev->a[0] != SIGSTOP || (int64_t)ev->a[1] != SI_TKILL ||
+	    (ev->ts >= r->freeze_start && ev->ts <= r->freeze_end))
 		return;
 	p = proc_get(tid_to_tgid(ev->pid));
 	if (p) {

@@ -51,7 +51,7 @@ static struct evdef pagemap_events[] = {
 	{ "task", "task_newtask", EV_NEWTASK, 0, { "pid", "clone_flags" }, "comm" },
 	{ "sched", "sched_process_exec", EV_EXEC, 0, { "pid", "old_pid" }, "filename" },
 	{ "sched", "sched_process_exit", EV_EXIT, 0, { "pid", "?group_dead" } },
-	{ "signal", "signal_deliver", EV_SIGNAL, 0, { "sig" }, NULL, "sig == 19" },
+	{ "signal", "signal_deliver", EV_SIGNAL, 0, { "sig", "code" }, NULL, "sig == 19" },
 	{ "huge_memory", "mm_collapse_huge_page", EV_COLLAPSE, 0, { "mm" }, NULL, NULL, true },
 	{ "mmap_lock", "mmap_lock_acquire_returned", EV_MM_LOCK, 0, { "mm" }, NULL,
 	  "write == 1", true },
