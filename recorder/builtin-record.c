@@ -694,13 +694,14 @@ static void summary(struct recorder *r)
 	fprintf(stderr,
 		"mapcount record: %s: %llu records (%llu rmap), %llu bytes; %llu events, "
 		"%llu raw ftrace bytes, %llu lost; %u checkpoints; %llu entries repaired by "
-		"rescans; recorder cpu %.2f s\n",
+		"rescans; recorder cpu %.2f s, %ld page faults\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
 		(unsigned long long)r->events, (unsigned long long)tracing_raw_bytes(r->tr),
 		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
 		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		ru.ru_minflt);
 	fprintf(stderr,
 		"mapcount record: shadow vs kernel, worst per process: rss %llu kB, pss %llu kB, "
 		"uss %llu kB\n",

@@ -141,6 +141,30 @@ void folio_new_pass(void)
 	pass++;
 }
 
+/* The flags of a span of PFNs that a window newly maps, read in one go. */
+#define SPAN_MAX 4096
+static uint64_t span[SPAN_MAX], span_base, span_n, span_pass;
+
+void folio_prefetch(const uint64_t *pfns, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!pfns[i])
+			continue;
+		lo = pfns[i] < lo ? pfns[i] : lo;
+		hi = pfns[i] > hi ? pfns[i] : hi;
+	}
+	if (lo > hi || hi - lo >= SPAN_MAX || (span_pass == pass && lo >= span_base &&
+					       hi < span_base + span_n))
+		return;
+	if (pread_u64(kpf_fd, lo, hi - lo + 1, span))
+		return;
+	span_base = lo;
+	span_n = hi - lo + 1;
+	span_pass = pass;
+}
+
 static bool read_parsed(uint64_t pfn, struct parsed *p)
 {
 	uint64_t base = pfn & ~(uint64_t)(WIN_PAGES - 1);
@@ -150,7 +174,9 @@ static bool read_parsed(uint64_t pfn, struct parsed *p)
 		uint64_t one[2] = { 0, 0 };
 
 		/* most pages are small folios: one entry tells, and is 500x cheaper */
-		if (pread_u64(kpf_fd, pfn, 1, one))
+		if (span_pass == pass && pfn - span_base < span_n)
+			one[0] = span[pfn - span_base];
+		else if (pread_u64(kpf_fd, pfn, 1, one))
 			return false;
 		if (!(one[0] & (BIT(KPF_COMPOUND_HEAD) | BIT(KPF_COMPOUND_TAIL))))
 			return parse_folio(one, pfn, 1, pfn, p);

@@ -115,6 +115,8 @@ struct folio *folio_note(uint64_t head, unsigned order, unsigned kind, bool fres
 void folio_trust_cache(bool on);
 /* kpageflags blocks read since the last call are considered stale. */
 void folio_new_pass(void);
+/* Read kpageflags once for the PFNs a window is about to map. */
+void folio_prefetch(const uint64_t *pfns, size_t n);
 size_t folio_count(void);
 /* Re-read kpageflags for every cached large folio; SPLIT records for splits. */
 void folio_check_splits(void);

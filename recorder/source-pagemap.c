@@ -143,8 +143,10 @@ static void apply_window(struct mm *mm, uint64_t idx, const uint64_t *newpfn, bo
 			}
 		}
 	}
-	if (any && (w || (w = shadow_win(mm, idx, true))))
+	if (any && (w || (w = shadow_win(mm, idx, true)))) {
+		folio_prefetch(tmp, WIN_PAGES);
 		shadow_map_pages(mm, w, 0, WIN_PAGES, tmp, conf);
+	}
 	if (w)
 		shadow_drop_if_empty(mm, w);
 }
