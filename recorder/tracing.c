@@ -415,6 +415,9 @@ static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t
 
 	if (kbuffer_load_subbuffer(kb, t->page) < 0)
 		return 0;
+	/* what ftrace itself holds for these events: the sub-buffer's data and
+	 * its header, not the unused rest of a partly filled page */
+	t->raw_bytes += (uint64_t)kbuffer_subbuffer_size(kb) + kbuffer_start_of_data(kb);
 	missed = kbuffer_missed_events(kb);
 	if (missed) {
 		struct rec_event e = { .type = EV_LOST, .cpu = (uint16_t)cpu };
@@ -470,7 +473,6 @@ int tracing_read(struct tracing *t, struct rec_event **evs, size_t *n, size_t *c
 
 			if (got <= 0)
 				break;
-			t->raw_bytes += got;
 			if (parse_page(t, c, evs, n, cap))
 				return -1;
 		}
@@ -495,7 +497,6 @@ int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *
 		if (!t->tc[c])
 			continue;
 		while ((got = tracefs_cpu_flush(t->tc[c], t->page)) > 0) {
-			t->raw_bytes += got;
 			if (parse_page(t, c, evs, n, cap))
 				return -1;
 		}
