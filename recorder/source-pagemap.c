@@ -561,8 +561,12 @@ static void on_newtask(struct recorder *r, const struct rec_event *ev)
 			u64map_put(&r->procs.tid2tgid, (uint64_t)child, (void *)(uintptr_t)ptgid);
 		return;
 	}
-	if (proc_get(child))
-		return;
+	if ((c = proc_get(child))) {
+		/* the pid is new again: whatever held it is gone (its exit was lost) */
+		if (c->mm->users == 1)
+			emit_exit(c->mm);
+		proc_remove(c);
+	}
 	if (!pp) {
 		if (r->mode == MODE_ALL && child != r->self && ptgid != r->self)
 			pagemap_track_new(r, child, ptgid);
