@@ -21,8 +21,7 @@ int64_t mmid_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_foli
 }
 
 /* include/linux/mm.h:folio_mapped@v6.18 */
-bool mmid_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-		       const void *state)
+bool mmid_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state)
 {
 	return mmid_folio_mapcount(ctx, f, state) >= 1;
 }
@@ -45,8 +44,7 @@ int mmid_average_page_mapcount(const struct mc_folio *f, const struct mmid_state
 	return avg + entire > 1 ? avg + entire : 1;
 }
 
-int mmid_precise_page_mapcount(const struct mc_folio *f, const struct mmid_state *st,
-			       uint32_t page)
+int mmid_precise_page_mapcount(const struct mc_folio *f, const struct mmid_state *st, uint32_t page)
 {
 	if (is_small(f))
 		return st->mapcount + 1;
@@ -63,8 +61,7 @@ int64_t mmid_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio
 }
 
 /* include/linux/mm.h:folio_maybe_mapped_shared@v6.18 */
-bool mmid_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-		       const void *state)
+bool mmid_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state)
 {
 	int64_t mapcount = mmid_folio_mapcount(ctx, f, state);
 
@@ -158,8 +155,8 @@ static void add_private_or_shared(struct mc_smaps *acc, bool private_, uint64_t 
 }
 
 /* fs/proc/task_mmu.c:smaps_account, smaps_page_accumulate, smaps_pmd_entry@v6.18 */
-void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-			const void *state, uint32_t first, uint32_t nr, enum mc_level level,
+void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
+			uint32_t first, uint32_t nr, enum mc_level level,
 			const struct mc_query_ctx *q, struct mc_smaps *acc)
 {
 	const struct mmid_state *st = state;

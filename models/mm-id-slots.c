@@ -69,8 +69,8 @@ struct call {
 	struct mc_model_ctx *ctx;
 	const struct mc_folio *f;
 	struct mmid_state *st;
-	bool pmc;		/* CONFIG_PAGE_MAPCOUNT */
-	uint32_t nr_pages;	/* folio_large_nr_pages */
+	bool pmc; /* CONFIG_PAGE_MAPCOUNT */
+	uint32_t nr_pages; /* folio_large_nr_pages */
 	struct touched lines;
 };
 
@@ -239,6 +239,18 @@ static int32_t add_ptes(struct call *c, uint32_t first, uint32_t n, uint32_t mm)
 	return nr;
 }
 
+/*
+ * Extension rule: NR_*_PMDMAPPED moves only for PMD-sized folios. v6.18 keys
+ * it on the level of the entry that makes EM cross -1 (mm/rmap.c:
+ * __folio_add_rmap@v6.18), which is the same thing for every folio v6.18 can
+ * map; folios mapped by PUDs and PMDs at once (the RFC's territory) would
+ * otherwise leave the counter unbalanced.
+ */
+static bool pmdmapped_stat(const struct call *c)
+{
+	return c->f->order == MC_PMD_ORDER;
+}
+
 /* mm/rmap.c:__folio_add_rmap@v6.18, PMD and PUD level */
 static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int32_t *pmdmapped)
 {
@@ -247,7 +259,7 @@ static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int3
 
 	atomics(c, 1);
 	if (!c->pmc) {
-		if (level == MC_LEVEL_PMD && first)
+		if (level == MC_LEVEL_PMD && first && pmdmapped_stat(c))
 			*pmdmapped = (int32_t)c->nr_pages;
 		return slot_add(c, 1, mm) == 1 ? (int32_t)c->nr_pages : 0;
 	}
@@ -255,7 +267,7 @@ static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int3
 		atomics(c, 1);
 		v = mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, MMID_ENTIRELY_MAPPED);
 		if (v < 2 * MMID_ENTIRELY_MAPPED) {
-			if (level == MC_LEVEL_PMD)
+			if (level == MC_LEVEL_PMD && pmdmapped_stat(c))
 				*pmdmapped = (int32_t)c->nr_pages;
 			nr = (int32_t)c->nr_pages - (v & MMID_PAGES_MAPPED);
 			if (nr < 0)
@@ -281,8 +293,8 @@ static void deferred_split(struct call *c)
 }
 
 /* mm/rmap.c:__folio_add_rmap + __folio_add_{anon,file}_rmap@v6.18 */
-static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n,
-		     uint32_t mm, bool exclusive)
+static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n, uint32_t mm,
+		     bool exclusive)
 {
 	int32_t nr, pmdmapped = 0;
 
@@ -313,7 +325,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 			uint32_t mm)
 {
 	struct mmid_state *st = c->st;
-	int32_t nr = 0, pmdmapped = 0, t, last = 0, v;
+	int32_t nr = 0, pmdmapped = 0, pmd_pages = 0, t, last = 0, v;
 	bool partially_mapped = false, last_entire;
 
 	touch(&c->lines, 0, 1);
@@ -347,7 +359,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	} else if (!c->pmc) {
 		last_entire = mc_atomic_add32(c->ctx, &st->entire_mapcount, -1) < 0;
 		atomics(c, 1);
-		if (level == MC_LEVEL_PMD && last_entire)
+		if (level == MC_LEVEL_PMD && last_entire && pmdmapped_stat(c))
 			pmdmapped = (int32_t)c->nr_pages;
 		t = slot_sub(c, 1, mm);
 		if (t == 0)
@@ -364,13 +376,15 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 			v = mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -MMID_ENTIRELY_MAPPED);
 			if (v < MMID_ENTIRELY_MAPPED) {
 				if (level == MC_LEVEL_PMD)
-					pmdmapped = (int32_t)c->nr_pages;
+					pmd_pages = (int32_t)c->nr_pages;
 				nr = (int32_t)c->nr_pages - v;
 				if (nr < 0)
 					nr = 0;
 			}
 		}
-		partially_mapped = nr && nr < pmdmapped;
+		partially_mapped = nr && nr < pmd_pages;
+		if (pmdmapped_stat(c))
+			pmdmapped = pmd_pages;
 	}
 	if (partially_mapped && c->f->kind == MC_KIND_ANON && !st->partially_mapped)
 		deferred_split(c);
@@ -429,7 +443,8 @@ static bool new_anon_fits(const struct mc_folio *f, const struct mc_op *op)
 	if (f->kind != MC_KIND_ANON)
 		return false;
 	if (f->order < MC_PMD_ORDER)
-		return op->level == MC_LEVEL_PTE && op->first == 0 && op->nr == mc_folio_nr_pages(f);
+		return op->level == MC_LEVEL_PTE && op->first == 0 &&
+		       op->nr == mc_folio_nr_pages(f);
 	return f->order == MC_PMD_ORDER && op->level == MC_LEVEL_PMD;
 }
 
@@ -500,7 +515,7 @@ static void remap(struct call *c, const struct mc_op *op)
 		return;
 	}
 	exclusive = mmid_pae(c->st, op->first);
-	atomics(c, 1);	/* folio_ref_add */
+	atomics(c, 1); /* folio_ref_add */
 	add_rmap(c, MC_LEVEL_PTE, op->first, MC_PMD_NR, op->mm, exclusive);
 	remove_rmap(c, MC_LEVEL_PMD, op->first, MC_PMD_NR, op->mm);
 }
@@ -694,61 +709,45 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-#define MMID_EXTENSION_RULES                                                                     \
-	"mm ids are the trace's mm ids (unique per mm_struct lifetime, a new one on exec), "       \
+#define MMID_EXTENSION_RULES                                                                      \
+	"mm ids are the trace's mm ids (unique per mm_struct lifetime, a new one on exec), "      \
 	"used as the 31-bit mm_id. A first map of an anon folio is folio_add_new_anon_rmap when " \
 	"it maps what that function assumes (the page, every PTE of an mTHP, the PMD of an "      \
 	"order-9 folio), otherwise an add with the op's RMAP_EXCLUSIVE. Folios above order 9 "    \
 	"and anon PUDs run the v6.18 PMD/PUD code as written (its VM_WARNs aside): every PMD or " \
 	"PUD entry counts in the entire mapcount and as one mapping in the large mapcount and "   \
-	"slots, the first PMD entry adds the whole folio to the *PmdMapped counter, partial "     \
+	"slots, the *PmdMapped counters move only for PMD-sized (order-9) folios, partial "        \
 	"detection at PMD level needs the last entry gone; the exclusive bit of a PMD lives on "  \
 	"the PMD's first page. A DUP of a file PMD/PUD is the child's refault (an add). REMAP "   \
 	"of a file PMD zaps it and re-maps its 512 pages with one PTE batch. Split/migration: "   \
 	"FREEZE removals clear the page's exclusive bit first; RESTORE adds are ordinary adds."
 
+/* What both configurations share; they differ in config, state and metadata sizes. */
+#define MMID_COMMON_OPS                                                                       \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = MMID_EXTENSION_RULES,         \
+	.ctx_fini = mmid_ctx_fini, .init = mmid_init, .fini = mmid_fini, .apply = mmid_apply, \
+	.folio_mapcount = mmid_folio_mapcount, .folio_mapped = mmid_folio_mapped,             \
+	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
+	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
+	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
+	.smaps_account = mmid_smaps_account
+
 const struct mc_model mc_model_mm_id_slots = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots",
-	.description = "_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
+	.description =
+		"_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
 	.ctx_init = mmid_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };
 
 const struct mc_model mc_model_mm_id_slots_pagemapcount = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots-pagemapcount",
-	.description = "mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
-	.extension_rules = MMID_EXTENSION_RULES,
+	.description =
+		"mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
 	.ctx_init = mmid_pmc_ctx_init,
-	.ctx_fini = mmid_ctx_fini,
 	.state_size = mmid_pmc_state_size,
-	.init = mmid_init,
-	.fini = mmid_fini,
 	.metadata_bytes = mmid_pmc_metadata_bytes,
-	.apply = mmid_apply,
-	.folio_mapcount = mmid_folio_mapcount,
-	.folio_mapped = mmid_folio_mapped,
-	.page_mapcount = mmid_page_mapcount,
-	.maybe_shared = mmid_maybe_shared,
-	.cow_reuse = mmid_cow_reuse,
-	.partially_mapped = mmid_partially_mapped,
-	.anon_exclusive = mmid_anon_exclusive,
-	.pagemap_exclusive = mmid_pagemap_exclusive,
-	.smaps_account = mmid_smaps_account,
 };

@@ -13,8 +13,8 @@
 /* include/linux/mm_types.h@v6.18, 64-bit */
 #define MMID_BITS 31u
 #define MMID_MASK ((1u << MMID_BITS) - 1)
-#define MMID_LOCK_BIT (1ull << MMID_BITS)		/* FOLIO_MM_IDS_LOCK_BITNUM = 31 */
-#define MMID_SHARED_BIT (1ull << (2 * MMID_BITS + 1))	/* FOLIO_MM_IDS_SHARED_BITNUM = 63 */
+#define MMID_LOCK_BIT (1ull << MMID_BITS) /* FOLIO_MM_IDS_LOCK_BITNUM = 31 */
+#define MMID_SHARED_BIT (1ull << (2 * MMID_BITS + 1)) /* FOLIO_MM_IDS_SHARED_BITNUM = 63 */
 /* mm/internal.h@v6.18 */
 #define MMID_ENTIRELY_MAPPED 0x800000
 #define MMID_PAGES_MAPPED (MMID_ENTIRELY_MAPPED - 1)
@@ -26,13 +26,13 @@
  * the raw per-page _mapcount of every page.
  */
 struct mmid_state {
-	int32_t mapcount;		/* small folio: _mapcount, -1 based */
-	int32_t large_mapcount;		/* LM: _large_mapcount, -1 based */
-	int32_t nr_pages_mapped;	/* NPM: _nr_pages_mapped (variant only) */
-	int32_t entire_mapcount;	/* EM: _entire_mapcount, -1 based */
-	int32_t mm_id_mapcount[2];	/* SMC: _mm_id_mapcount[], -1 based */
-	uint64_t mm_ids;		/* _mm_ids: SID0 bits 0-30, lock 31, SID1 32-62, SH 63 */
-	uint8_t partially_mapped;	/* PG_partially_mapped (and on the split queue) */
+	int32_t mapcount; /* small folio: _mapcount, -1 based */
+	int32_t large_mapcount; /* LM: _large_mapcount, -1 based */
+	int32_t nr_pages_mapped; /* NPM: _nr_pages_mapped (variant only) */
+	int32_t entire_mapcount; /* EM: _entire_mapcount, -1 based */
+	int32_t mm_id_mapcount[2]; /* SMC: _mm_id_mapcount[], -1 based */
+	uint64_t mm_ids; /* _mm_ids: SID0 bits 0-30, lock 31, SID1 32-62, SH 63 */
+	uint8_t partially_mapped; /* PG_partially_mapped (and on the split queue) */
 	uint8_t pad[7];
 	uint64_t words[];
 };
@@ -64,7 +64,7 @@ static inline int32_t *mmid_page_mapcounts(struct mmid_state *st, unsigned int o
 }
 
 static inline const int32_t *mmid_page_mapcounts_const(const struct mmid_state *st,
-							unsigned int order)
+						       unsigned int order)
 {
 	return (const int32_t *)(st->words + mmid_pae_words(order));
 }
@@ -84,12 +84,10 @@ int mmid_precise_page_mapcount(const struct mc_folio *f, const struct mmid_state
 /* Queries shared by both models (models/mm-id-slots-query.c). */
 int64_t mmid_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			    const void *state);
-bool mmid_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-		       const void *state);
+bool mmid_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state);
 int64_t mmid_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const void *state, uint32_t page);
-bool mmid_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-		       const void *state);
+bool mmid_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state);
 bool mmid_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
 		    uint32_t page, enum mc_level level, const struct mc_query_ctx *q);
 bool mmid_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -98,8 +96,8 @@ bool mmid_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *
 			 const void *state, uint32_t page);
 bool mmid_pagemap_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			    const void *state, uint32_t page, enum mc_level level);
-void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-			const void *state, uint32_t first, uint32_t nr, enum mc_level level,
+void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
+			uint32_t first, uint32_t nr, enum mc_level level,
 			const struct mc_query_ctx *q, struct mc_smaps *acc);
 
 extern const struct mc_model mc_model_mm_id_slots;

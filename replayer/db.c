@@ -179,8 +179,8 @@ struct db *db_open(const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v2(db->h,
 			       "INSERT INTO process_metrics(run_id, model, checkpoint, mm, rss_bytes, "
 			       "pss_bytes, uss_bytes, pss_anon_bytes, pss_file_bytes, "
-			       "pss_shmem_bytes, shared_bytes, anon_bytes, anon_huge_bytes, pid) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       "pss_shmem_bytes, shared_bytes, anon_bytes, anon_huge_bytes, pid, mapmax) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &db->ins_proc, NULL) != SQLITE_OK) {
 		if (!db->err[0])
 			db_fail(db, "cannot set up the results schema");
@@ -264,7 +264,7 @@ int64_t db_run_begin(struct db *db, const struct db_run *run)
 	return id;
 }
 
-int db_run_end(struct db *db, int64_t run_id, const struct db_run_end *end)
+static int db_run_end_rows(struct db *db, int64_t run_id, const struct db_run_end *end)
 {
 	sqlite3_stmt *st;
 	char now[32];
@@ -287,9 +287,76 @@ int db_run_end(struct db *db, int64_t run_id, const struct db_run_end *end)
 	if (end->error)
 		sqlite3_bind_text(st, 8, end->error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, run_id);
-	rc = db_step(db, st);
+	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return db_fail(db, "cannot finish the run");
+	if (!end->type_count)
+		return 0;
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO run_records VALUES (?, ?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_fail(db, "cannot finish the run");
+	for (unsigned int t = 0; t <= MC_REC_MAX_ID && rc == SQLITE_DONE; t++) {
+		char unknown[16];
+		const char *name = mc_record_name(t);
+
+		if (!end->type_count[t])
+			continue;
+		if (!name) {
+			snprintf(unknown, sizeof(unknown), "type%u", t);
+			name = unknown;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, (int64_t)end->type_count[t]);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "cannot finish the run");
+}
+
+/* Run fn(db, arg) in one write transaction, retried while the database is busy. */
+static int db_transaction(struct db *db, int (*fn)(struct db *db, const void *arg),
+			  const void *arg)
+{
+	for (int attempt = 0;; attempt++) {
+		int rc;
+
+		if (db_exec(db, "BEGIN IMMEDIATE"))
+			return -1;
+		if (!fn(db, arg)) {
+			rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)
+				return 0;
+			db_fail(db, "cannot commit");
+		} else {
+			rc = sqlite3_extended_errcode(db->h);
+		}
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		if (!db_busy(rc) || attempt == DB_RETRIES)
+			return -1;
+		db_backoff(attempt);
+	}
+}
+
+struct db_run_end_args {
+	int64_t run_id;
+	const struct db_run_end *end;
+};
+
+static int db_run_end_tx(struct db *db, const void *arg)
+{
+	const struct db_run_end_args *a = arg;
+
+	return db_run_end_rows(db, a->run_id, a->end);
+}
+
+int db_run_end(struct db *db, int64_t run_id, const struct db_run_end *end)
+{
+	struct db_run_end_args a = { run_id, end };
+
+	return db_transaction(db, db_run_end_tx, &a);
 }
 
 static int db_metric(struct db *db, int64_t run, const char *model, uint32_t ck, const char *name,
@@ -327,6 +394,10 @@ static int db_proc(struct db *db, int64_t run, const char *model, uint32_t ck, c
 		sqlite3_bind_int64(st, 14, pid);
 	else
 		sqlite3_bind_null(st, 14);
+	if (p->mapmax >= 0)
+		sqlite3_bind_int64(st, 15, p->mapmax);
+	else
+		sqlite3_bind_null(st, 15);
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, "cannot write process figures");
 }
@@ -346,6 +417,7 @@ static int db_kernel(struct db *db, int64_t run, uint32_t ck, const struct repla
 			.pss_shmem = k->pss_shmem * 1024,
 			.shared = (k->shared_clean + k->shared_dirty) * 1024,
 			.anon_huge = k->anon_huge * 1024,
+			.mapmax = -1,	/* not in smaps_rollup */
 		};
 
 		if (db_proc(db, run, "kernel", ck, rp->kproc[i].name, mm ? mm->pid : 0, &p))
@@ -413,26 +485,25 @@ static int db_checkpoint_rows(struct db *db, int64_t run, const struct db_checkp
 	return db_kernel(db, run, ck->number, rp);
 }
 
+struct db_checkpoint_args {
+	int64_t run_id;
+	const struct db_checkpoint *ck;
+	const struct replay *rp;
+	const struct rp_checkpoint *c;
+};
+
+static int db_checkpoint_tx(struct db *db, const void *arg)
+{
+	const struct db_checkpoint_args *a = arg;
+
+	return db_checkpoint_rows(db, a->run_id, a->ck, a->rp, a->c);
+}
+
 int db_checkpoint(struct db *db, int64_t run_id, const struct db_checkpoint *ck,
 		  const struct replay *rp, const struct rp_checkpoint *c)
 {
-	/* the whole checkpoint or nothing; a busy database is waited for */
-	for (int attempt = 0;; attempt++) {
-		int rc;
+	struct db_checkpoint_args a = { run_id, ck, rp, c };
 
-		if (db_exec(db, "BEGIN IMMEDIATE"))
-			return -1;
-		if (!db_checkpoint_rows(db, run_id, ck, rp, c)) {
-			rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
-			if (rc == SQLITE_OK)
-				return 0;
-			db_fail(db, "cannot commit a checkpoint");
-		} else {
-			rc = sqlite3_extended_errcode(db->h);
-		}
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		if (!db_busy(rc) || attempt == DB_RETRIES)
-			return -1;
-		db_backoff(attempt);
-	}
+	/* the whole checkpoint or nothing; a busy database is waited for */
+	return db_transaction(db, db_checkpoint_tx, &a);
 }

@@ -27,6 +27,7 @@ struct db_run_end {
 	uint64_t records, inconsistencies, lost_events, peak_live_folios;
 	double seconds;
 	const char *error;	/* NULL: status ok */
+	const uint64_t *type_count;	/* [MC_REC_MAX_ID + 1] records by type, or NULL */
 };
 
 struct db_checkpoint {

@@ -17,14 +17,28 @@
 
 #define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
 #define FT_NO_SLOT UINT32_MAX
+/* a radix cell: order << FT_SLOT_BITS | (slot + 1); 0 = no folio here */
+#define FT_SLOT_BITS 27
+#define FT_SLOT_MASK ((1u << FT_SLOT_BITS) - 1)
+#define FT_CHUNK_SHIFT 12
 
 struct ft_slot {
 	struct mc_folio f;	/* f.slot is this slot's index */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
-	uint32_t pad;
-	uint64_t hint_vpn;	/* VPN of page 0 in the latest mapping: where rmap walks look first */
+	uint32_t hint;		/* where rmap walks look first: ft_hint() */
 	void *state;		/* every model's state; NULL while the slot is free */
-};
+};	/* 32 bytes: two slots a cache line */
+
+/* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
+static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
+{
+	s->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
+}
+
+static inline uint64_t ft_hint(const struct ft_slot *s)
+{
+	return (uint64_t)s->hint << 4;
+}
 
 struct ft_pool {
 	size_t block;		/* bytes per state block of this order (0: not set up) */
@@ -34,7 +48,7 @@ struct ft_pool {
 };
 
 struct folio_table {
-	uint32_t **top;		/* FT_PFN_BITS - FT_CHUNK_SHIFT entries, reserved with mmap */
+	uint32_t **top;		/* 2^(FT_PFN_BITS - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved */
 	struct ft_slot *slots;
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
@@ -42,6 +56,7 @@ struct folio_table {
 	uint64_t live;		/* live folios */
 	uint64_t peak_live;
 	uint64_t live_by_order[MC_MAX_ORDER + 1];
+	unsigned int max_order;	/* highest order ever inserted */
 	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
 	struct ft_pool pool[MC_MAX_ORDER + 1];
 	void **chunks;		/* every chunk malloc'd, freed at the end */
@@ -60,11 +75,11 @@ static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t p
 
 	if (pfn >> FT_PFN_BITS)
 		return NULL;
-	chunk = ft->top[pfn >> 12];
+	chunk = ft->top[pfn >> FT_CHUNK_SHIFT];
 	if (!chunk)
 		return NULL;
-	v = chunk[pfn & 4095];
-	return v ? &ft->slots[v - 1] : NULL;
+	v = chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+	return v ? &ft->slots[(v & FT_SLOT_MASK) - 1] : NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
@@ -81,6 +96,14 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 			  unsigned int kind, bool ksm);
 /* Release a live folio (the caller ran every model's fini()). */
 void ft_remove(struct folio_table *ft, struct ft_slot *s);
+
+/*
+ * Live folios overlapping PFNs [pfn, pfn + 2^order), one per call: *pos starts
+ * at 0 and carries the walk; NULL at the end. Work: one lookup per order up to
+ * the highest seen, plus the range's radix cells (empty chunks skipped).
+ */
+struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
+			   uint64_t *pos);
 
 /* Iterate live slots: for (s = ft_first(ft); s; s = ft_next(ft, s)) */
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);

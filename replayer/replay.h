@@ -20,6 +20,8 @@
 #define RP_MAX_MODELS 64
 #define RP_NAME_MAX 64
 
+struct split_map;
+
 struct rp_mm {
 	uint32_t id;		/* the models' mm id: unique per mm lifetime, never 0 */
 	uint32_t trace_id;
@@ -52,6 +54,7 @@ struct replay {
 	uint64_t live_mms;
 
 	uint64_t recno;		/* number of the record being replayed (1 = first after header) */
+	uint64_t type_count[MC_REC_MAX_ID + 1];	/* records replayed by type */
 	uint64_t inconsistencies;
 	uint64_t reported;	/* inconsistencies printed so far */
 	uint64_t lost_events;
@@ -67,6 +70,8 @@ struct replay {
 	/* scratch kept between records */
 	void *scratch;
 	size_t scratch_cap;
+	struct split_map *split_v;	/* split.c: the mappings of the folio being split */
+	size_t split_cap;
 };
 
 /* models[0] must be the oracle. Returns 0, or -1 with a message in err. */

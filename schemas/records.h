@@ -40,9 +40,14 @@ enum mc_confidence {
 };
 
 /* FOLIO kind */
-#define MC_KIND_ANON 0u
-#define MC_KIND_FILE 1u
-#define MC_KIND_SHMEM 2u
+#ifndef MC_KIND_DEFINED	/* also in models/model.h, which stands alone for plugins */
+#define MC_KIND_DEFINED
+enum mc_kind {
+	MC_KIND_ANON = 0,
+	MC_KIND_FILE = 1,	/* page cache, not swap-backed */
+	MC_KIND_SHMEM = 2,	/* shmem/tmpfs/memfd/MAP_SHARED|MAP_ANON: file + swapbacked */
+};
+#endif
 #define MC_KIND_KSM 16u		/* added to MC_KIND_ANON */
 
 /* FORK flags */

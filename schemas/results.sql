@@ -25,6 +25,15 @@ CREATE TABLE IF NOT EXISTS runs (
 	mapcount_version TEXT
 );
 
+-- Records replayed per run and record type ('MAP', 'FORK', ...): the
+-- denominators of per-operation questions.
+CREATE TABLE IF NOT EXISTS run_records (
+	run_id INTEGER NOT NULL REFERENCES runs(run_id),
+	type TEXT NOT NULL,
+	count INTEGER NOT NULL,
+	PRIMARY KEY (run_id, type)
+) WITHOUT ROWID;
+
 -- Checkpoints, numbered 1, 2, ... in trace order per run; 'end' is the last.
 CREATE TABLE IF NOT EXISTS checkpoints (
 	run_id INTEGER NOT NULL REFERENCES runs(run_id),
@@ -65,7 +74,8 @@ CREATE TABLE IF NOT EXISTS process_metrics (
 	shared_bytes INTEGER,		-- Shared_Clean + Shared_Dirty
 	anon_bytes INTEGER,		-- Anonymous
 	anon_huge_bytes INTEGER,	-- AnonHugePages
-	pid INTEGER
+	pid INTEGER,
+	mapmax INTEGER			-- numa_maps mapmax: largest page mapcount seen
 );
 CREATE INDEX IF NOT EXISTS process_metrics_key
 	ON process_metrics (run_id, checkpoint, mm, model);

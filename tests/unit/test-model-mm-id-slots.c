@@ -5,14 +5,19 @@
  * every counter and every query after every step; costs (section 4);
  * overflow and invariant detection; the split/migration protocol.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "models/mm-id-slots.h"
 #include "tests/tap.h"
 
 enum { A = 1, B = 2, C = 3, D = 4, NR_MMS = 6 };
 
+/* clang-format off */
 #define OP(t, l, fl, fi, n, m, s)                                                              \
 	{                                                                                      \
 		.type = (t), .level = (l), .flags = (fl), .first = (fi), .nr = (n), .mm = (m), \
@@ -27,6 +32,8 @@ enum { A = 1, B = 2, C = 3, D = 4, NR_MMS = 6 };
 #define DUP_PTES(m, s, fi, n) OP(MC_OP_DUP, MC_LEVEL_PTE, 0, fi, n, m, s)
 #define DUP_PMD(m, s) OP(MC_OP_DUP, MC_LEVEL_PMD, 0, 0, 512, m, s)
 #define REMAP(m) OP(MC_OP_REMAP, MC_LEVEL_PMD, 0, 0, 512, m, 0)
+
+/* clang-format on */
 
 /* A model context, one folio, and a shadow of which mm maps what. */
 struct fixture {
@@ -77,8 +84,8 @@ static void fx_apply(struct fixture *fx, const struct mc_op *op)
 /* smaps of one mm over the folio, walked the way the kernel walks its tables */
 static struct mc_smaps fx_smaps(struct fixture *fx, uint32_t mm, uint32_t refcount)
 {
-	struct mc_query_ctx q = { .mm = mm, .refcount = refcount };
-	struct mc_smaps acc = { 0 };
+	struct mc_query_ctx q = {.mm = mm, .refcount = refcount};
+	struct mc_smaps acc = {0};
 
 	for (int i = 0; i < fx->pmd[mm]; i++)
 		fx->model->smaps_account(&fx->ctx, &fx->f, fx->st, 0, MC_PMD_NR, MC_LEVEL_PMD, &q,
@@ -104,16 +111,16 @@ static int64_t vm_pmdmapped(const struct mc_model_ctx *ctx)
 /* Expected smaps of one mm: page groups with their PSS divisor, and USS. */
 struct mm_expect {
 	uint32_t mm;
-	uint32_t group[3][2];	/* {pages, divisor} */
+	uint32_t group[3][2]; /* {pages, divisor} */
 	uint32_t private_pages;
 };
 
 /* What differs between the two configurations. */
 struct cfg_expect {
 	int partial;
-	int64_t kpc_first, kpc_last;	/* kpagecount of page 0 and of the last page */
-	int64_t d_mapped, d_pmdmapped;	/* AnonPages/Mapped and *PmdMapped deltas */
-	int pagemap_excl;		/* pagemap bit 56 of page 0 */
+	int64_t kpc_first, kpc_last; /* kpagecount of page 0 and of the last page */
+	int64_t d_mapped, d_pmdmapped; /* AnonPages/Mapped and *PmdMapped deltas */
+	int pagemap_excl; /* pagemap bit 56 of page 0 */
 	struct mm_expect mms[3];
 };
 
@@ -121,13 +128,13 @@ struct cow_expect {
 	uint32_t mm, page;
 	enum mc_level level;
 	uint32_t refcount;
-	int reuse;	/* -1: not checked */
+	int reuse; /* -1: not checked */
 };
 
 struct step {
 	const char *name;
 	struct mc_op ops[2];
-	uint32_t refcount;	/* 0: mapcount (+N page-cache refs for file) */
+	uint32_t refcount; /* 0: mapcount (+N page-cache refs for file) */
 	int32_t lm, em;
 	uint32_t id0;
 	int32_t smc0;
@@ -136,11 +143,13 @@ struct step {
 	int sh;
 	int64_t mc;
 	int msh, pae0;
-	int32_t npm;		/* variant only; base keeps 0 */
-	struct cfg_expect cfg[2];	/* [0] base, [1] PAGE_MAPCOUNT */
+	int32_t npm; /* variant only; base keeps 0 */
+	struct cfg_expect cfg[2]; /* [0] base, [1] PAGE_MAPCOUNT */
 	struct cow_expect cow;
 };
 
+/* The example tables keep one spec row per entry. */
+/* clang-format off */
 #define NO_COW { .reuse = -1 }
 #define BOTH(...) { __VA_ARGS__ }, { __VA_ARGS__ }
 
@@ -241,7 +250,8 @@ static void run_example(const char *ex, unsigned int order, enum mc_kind kind,
 	}
 }
 
-#define RUN(ex, order, kind, steps) run_example(ex, order, kind, steps, sizeof(steps) / sizeof(steps[0]))
+#define RUN(ex, order, kind, steps) \
+	run_example(ex, order, kind, steps, sizeof(steps) / sizeof(steps[0]))
 #define EM_ 0x800000
 
 /* (a) anon PMD THP in A, fork B, B execs; A writes */
@@ -427,11 +437,13 @@ static const struct step example_f[] = {
 	  { C, 6, MC_LEVEL_PTE, 510, 0 } },
 };
 
+/* clang-format on */
+
 /* One REMAP op lands where the two halves of f8 land. */
 static void test_remap_is_add_then_remove(void)
 {
-	static const struct mc_op ops[] = { NEW_PMD(A), DUP_PMD(B, A), DUP_PMD(C, A), RM_PMD(B),
-					    DUP_PMD(D, A), RM_PMD(A), RM_PMD(D) };
+	static const struct mc_op ops[] = {NEW_PMD(A),	  DUP_PMD(B, A), DUP_PMD(C, A), RM_PMD(B),
+					   DUP_PMD(D, A), RM_PMD(A),	 RM_PMD(D)};
 	struct fixture *one = malloc(sizeof(*one)), *two = malloc(sizeof(*two));
 	struct mc_op add = ADD_PTES(C, 0, 512), rm = RM_PMD(C), remap = REMAP(C);
 
@@ -467,7 +479,6 @@ static void test_examples(void)
 	test_remap_is_add_then_remove();
 }
 
-
 /* Atomics and struct-page lines of the last op applied to fx. */
 struct cost {
 	uint64_t atomics, lines;
@@ -478,7 +489,7 @@ static struct cost fx_cost(struct fixture *fx, const struct mc_op *op)
 	uint64_t a = fx->ctx.atomics, l = fx->ctx.cachelines;
 
 	fx_apply(fx, op);
-	return (struct cost){ fx->ctx.atomics - a, fx->ctx.cachelines - l };
+	return (struct cost){fx->ctx.atomics - a, fx->ctx.cachelines - l};
 }
 
 static void is_cost(struct cost got, uint64_t atomics, uint64_t lines, const char *what,
@@ -534,8 +545,8 @@ static struct cost_row measure(const struct mc_model *m, int cfg)
 
 static void test_costs(void)
 {
-	const struct mc_model *models[2] = { &mc_model_mm_id_slots,
-					     &mc_model_mm_id_slots_pagemapcount };
+	const struct mc_model *models[2] = {&mc_model_mm_id_slots,
+					    &mc_model_mm_id_slots_pagemapcount};
 	struct cost_row rows[2];
 	struct fixture *fx = malloc(sizeof(*fx));
 	bool constant = true;
@@ -601,13 +612,13 @@ static void test_costs(void)
 	for (int cfg = 0; cfg < 2; cfg++) {
 		struct cost_row *r = &rows[cfg];
 
-		tap_diag("%-26s %3lu/%-3lu %-10s %3lu/%-3lu %-10s %3lu/%-3lu %-10s %3lu/%-3lu %-10s "
-			 "%3lu/%-3lu %s",
-			 models[cfg]->name, r->pte1.atomics, r->pte1.lines, cfg ? "[3/2]" : "[1/2]",
-			 r->pte16.atomics, r->pte16.lines, cfg ? "[18/-]" : "[1/2]",
-			 r->pmd.atomics, r->pmd.lines, cfg ? "[3/-]" : "[2/2]", r->dup_pmd.atomics,
-			 r->dup_pmd.lines, "[3/2]", r->remap.atomics, r->remap.lines,
-			 cfg ? "[517/-]" : "[4/2]");
+		tap_diag(
+			"%-26s %3lu/%-3lu %-10s %3lu/%-3lu %-10s %3lu/%-3lu %-10s %3lu/%-3lu %-10s "
+			"%3lu/%-3lu %s",
+			models[cfg]->name, r->pte1.atomics, r->pte1.lines, cfg ? "[3/2]" : "[1/2]",
+			r->pte16.atomics, r->pte16.lines, cfg ? "[18/-]" : "[1/2]", r->pmd.atomics,
+			r->pmd.lines, cfg ? "[3/-]" : "[2/2]", r->dup_pmd.atomics, r->dup_pmd.lines,
+			"[3/2]", r->remap.atomics, r->remap.lines, cfg ? "[517/-]" : "[4/2]");
 	}
 }
 
@@ -657,15 +668,15 @@ static void test_violations(void)
  */
 static void test_split(void)
 {
-	const struct mc_model *models[2] = { &mc_model_mm_id_slots,
-					     &mc_model_mm_id_slots_pagemapcount };
+	const struct mc_model *models[2] = {&mc_model_mm_id_slots,
+					    &mc_model_mm_id_slots_pagemapcount};
 
 	for (int cfg = 0; cfg < 2; cfg++) {
 		const struct mc_model *m = models[cfg];
 		struct fixture *fx = malloc(sizeof(*fx));
 		struct mc_op new16 = NEW_PTES(A, 0, 16), dup = DUP_PTES(B, A, 0, 4);
 		bool excl[16];
-		struct mc_folio small = { .order = 0, .kind = MC_KIND_ANON };
+		struct mc_folio small = {.order = 0, .kind = MC_KIND_ANON};
 		void *st[16];
 
 		fx_init(fx, m, 4, MC_KIND_ANON);
@@ -676,8 +687,8 @@ static void test_split(void)
 		ok(!excl[0] && !excl[3] && excl[4] && excl[15], "%s split: PAE before", m->name);
 		for (uint32_t mm = A; mm <= B; mm++)
 			for (uint32_t p = 0; p < (mm == A ? 16u : 4u); p++) {
-				struct mc_op op = OP(MC_OP_REMOVE, MC_LEVEL_PTE, MC_OPF_FREEZE, p, 1,
-						     mm, 0);
+				struct mc_op op =
+					OP(MC_OP_REMOVE, MC_LEVEL_PTE, MC_OPF_FREEZE, p, 1, mm, 0);
 
 				fx_apply(fx, &op);
 			}
@@ -694,9 +705,10 @@ static void test_split(void)
 		}
 		for (uint32_t mm = A; mm <= B; mm++)
 			for (uint32_t p = 0; p < (mm == A ? 16u : 4u); p++) {
-				struct mc_op op = OP(MC_OP_ADD, MC_LEVEL_PTE,
-						     MC_OPF_RESTORE | (excl[p] ? MC_OPF_EXCLUSIVE : 0),
-						     0, 1, mm, 0);
+				struct mc_op op =
+					OP(MC_OP_ADD, MC_LEVEL_PTE,
+					   MC_OPF_RESTORE | (excl[p] ? MC_OPF_EXCLUSIVE : 0), 0, 1,
+					   mm, 0);
 
 				m->apply(&fx->ctx, &small, st[p], &op);
 			}
@@ -719,18 +731,19 @@ static void test_split(void)
 /* Replay rules outside v6.18's own paths, and small folios. */
 static void test_extensions(void)
 {
-	const struct mc_model *models[2] = { &mc_model_mm_id_slots,
-					     &mc_model_mm_id_slots_pagemapcount };
+	const struct mc_model *models[2] = {&mc_model_mm_id_slots,
+					    &mc_model_mm_id_slots_pagemapcount};
 
 	for (int cfg = 0; cfg < 2; cfg++) {
 		const struct mc_model *m = models[cfg];
 		struct fixture *fx = malloc(sizeof(*fx));
 		struct mc_op half = NEW_PTES(A, 0, 8);
-		struct mc_op pmd0 = OP(MC_OP_NEW_ANON, MC_LEVEL_PMD, MC_OPF_EXCLUSIVE, 0, 512, A, 0);
+		struct mc_op pmd0 =
+			OP(MC_OP_NEW_ANON, MC_LEVEL_PMD, MC_OPF_EXCLUSIVE, 0, 512, A, 0);
 		struct mc_op pmd1 = OP(MC_OP_ADD, MC_LEVEL_PMD, MC_OPF_EXCLUSIVE, 512, 512, A, 0);
 		struct mc_op fdup = DUP_PMD(B, A), small_new = NEW_PTES(A, 0, 1);
 		struct mc_op small_dup = DUP_PTES(B, A, 0, 1), small_rm = RM_PTES(A, 0, 1);
-		struct mc_query_ctx q = { .mm = B, .refcount = 1 };
+		struct mc_query_ctx q = {.mm = B, .refcount = 1};
 
 		/* a first map of half an mTHP is an exclusive add */
 		fx_init(fx, m, 4, MC_KIND_ANON);
@@ -750,7 +763,8 @@ static void test_extensions(void)
 		is_int(m->folio_mapcount(&fx->ctx, &fx->f, fx->st), 2, "%s order 10: mapcount 2",
 		       m->name);
 		is_int(fx->st->entire_mapcount, 1, "%s order 10: EM 1", m->name);
-		is_int(fx->ctx.vm[MC_NR_ANON_THPS], 1024, "%s order 10: AnonHugePages", m->name);
+		/* extension rule: *PmdMapped counts PMD-sized folios only */
+		is_int(fx->ctx.vm[MC_NR_ANON_THPS], 0, "%s order 10: no AnonHugePages", m->name);
 		ok(m->anon_exclusive(&fx->ctx, &fx->f, fx->st, 700), "%s order 10: PAE via PMD 1",
 		   m->name);
 		is_int(fx->ctx.violations, 0, "%s order 10: no violation", m->name);
@@ -797,7 +811,8 @@ static void test_extensions(void)
 static void test_sizes(void)
 {
 	tap_diag("bytes per folio: state_size (simulator) / metadata_bytes (kernel)");
-	for (unsigned int order = 0; order <= MC_MAX_ORDER; order += order < 4 ? 1 : (order < 9 ? 5 : 9)) {
+	for (unsigned int order = 0; order <= MC_MAX_ORDER;
+	     order += order < 4 ? 1 : (order < 9 ? 5 : 9)) {
 		tap_diag("order %2u: %-26s %7zu / %7zu   %-26s %7zu / %7zu", order,
 			 mc_model_mm_id_slots.name, mc_model_mm_id_slots.state_size(order),
 			 mc_model_mm_id_slots.metadata_bytes(order),
@@ -810,6 +825,190 @@ static void test_sizes(void)
 	       "variant: + NPM + 512 _mapcounts");
 }
 
+/*
+ * The live kernel (6.18, CONFIG_PAGE_MAPCOUNT=y) against the variant: a PMD THP
+ * faulted by A, forked to B, half of it zapped in A (PMD remap + zap), B gone,
+ * then a write by A. Needs root (/proc/kpagecount) and THP in madvise mode.
+ */
+struct live {
+	char *addr;
+	int pagemap, kpagecount, kpageflags;
+};
+
+static uint64_t read_u64(int fd, uint64_t index)
+{
+	uint64_t v = 0;
+
+	if (pread(fd, &v, sizeof(v), (off_t)(index * sizeof(v))) != sizeof(v))
+		return UINT64_MAX;
+	return v;
+}
+
+static uint64_t live_pagemap(struct live *l, uint32_t page)
+{
+	return read_u64(l->pagemap, ((uintptr_t)l->addr >> 12) + page);
+}
+
+static uint64_t live_pfn(struct live *l, uint32_t page)
+{
+	uint64_t e = live_pagemap(l, page);
+
+	return e >> 63 ? e & ((1ull << 55) - 1) : 0;
+}
+
+static int64_t live_kpagecount(struct live *l, uint32_t page, uint64_t pfn)
+{
+	return (int64_t)read_u64(l->kpagecount, pfn + page);
+}
+
+/* Rss, Pss, Shared, Private and AnonHugePages (kB) of the VMA holding addr. */
+static bool live_smaps(struct live *l, uint64_t kb[5])
+{
+	static const char *const keys[5] = {"Rss:", "Pss:", "Shared_", "Private_",
+					    "AnonHugePages:"};
+	FILE *fp = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in = false, found = false;
+
+	memset(kb, 0, 5 * sizeof(kb[0]));
+	while (fp && fgets(line, sizeof(line), fp)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = start <= (uintptr_t)l->addr && (uintptr_t)l->addr < end;
+			found |= in;
+			continue;
+		}
+		for (int k = 0; in && k < 5; k++) {
+			char *v = strchr(line, ':');
+
+			if (!strncmp(line, keys[k], strlen(keys[k])) && v)
+				kb[k] += strtoull(v + 1, NULL, 10);
+		}
+	}
+	if (fp)
+		fclose(fp);
+	return found;
+}
+
+static void live_compare(struct live *l, struct fixture *fx, const char *step, uint64_t pfn,
+			 bool pmd_mapped)
+{
+	const struct mc_model *m = fx->model;
+	struct mc_smaps acc = fx_smaps(fx, A, (uint32_t)(fx->st->large_mapcount + 1));
+	uint64_t kb[5];
+	uint32_t pages[3] = {0, 300, 511};
+
+	for (int i = 0; i < 3; i++)
+		is_int(live_kpagecount(l, pages[i], pfn),
+		       m->page_mapcount(&fx->ctx, &fx->f, fx->st, pages[i]),
+		       "live %s: kpagecount[%u] kernel == model", step, pages[i]);
+	if (live_pagemap(l, 0) >> 63)
+		is_int(live_pagemap(l, 0) >> 56 & 1,
+		       m->pagemap_exclusive(&fx->ctx, &fx->f, fx->st, 0,
+					    pmd_mapped ? MC_LEVEL_PMD : MC_LEVEL_PTE),
+		       "live %s: pagemap exclusive[0] kernel == model", step);
+	ok(live_smaps(l, kb), "live %s: smaps VMA found", step);
+	tap_diag("live %-16s kpagecount[0,300,511] %" PRId64 ",%" PRId64 ",%" PRId64
+		 "  Rss %" PRIu64 " Pss %" PRIu64 " Shared %" PRIu64 " Private %" PRIu64
+		 " AnonHuge %" PRIu64 " kB",
+		 step, live_kpagecount(l, 0, pfn), live_kpagecount(l, 300, pfn),
+		 live_kpagecount(l, 511, pfn), kb[0], kb[1], kb[2], kb[3], kb[4]);
+	is_int(kb[0], acc.rss >> 10, "live %s: Rss kB kernel == model", step);
+	is_int(kb[1], acc.pss >> MC_PSS_SHIFT >> 10, "live %s: Pss kB kernel == model", step);
+	is_int(kb[2], acc.shared >> 10, "live %s: Shared kB kernel == model", step);
+	is_int(kb[3], acc.private_ >> 10, "live %s: Private kB kernel == model", step);
+	is_int(kb[4], acc.anon_huge >> 10, "live %s: AnonHugePages kB kernel == model", step);
+}
+
+static const char *live_setup(struct live *l, char **map)
+{
+	char *p;
+
+	if (geteuid() != 0)
+		return "not root: /proc/kpagecount unreadable";
+	l->pagemap = open("/proc/self/pagemap", O_RDONLY);
+	l->kpagecount = open("/proc/kpagecount", O_RDONLY);
+	l->kpageflags = open("/proc/kpageflags", O_RDONLY);
+	if (l->pagemap < 0 || l->kpagecount < 0 || l->kpageflags < 0)
+		return "no /proc/self/pagemap, /proc/kpagecount or /proc/kpageflags";
+	p = mmap(NULL, 4u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return "mmap failed";
+	*map = p;
+	l->addr = (char *)(((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
+	if (madvise(p, 4u << 20, MADV_HUGEPAGE))
+		return "MADV_HUGEPAGE refused";
+	memset(l->addr, 1, 2u << 20);
+	/* KPF_THP = 22 */
+	if (!live_pfn(l, 0) || !(read_u64(l->kpageflags, live_pfn(l, 0)) >> 22 & 1))
+		return "no PMD THP was allocated";
+	return NULL;
+}
+
+static void test_live_kernel(void)
+{
+	struct live l = {0};
+	struct fixture *fx = malloc(sizeof(*fx));
+	struct mc_op ops[] = {NEW_PMD(A), DUP_PMD(B, A), REMAP(A), RM_PTES(A, 256, 256), RM_PMD(B)};
+	char *map = NULL;
+	const char *why = live_setup(&l, &map);
+	int pipefd[2];
+	uint64_t pfn;
+	pid_t child;
+
+	if (why || pipe(pipefd)) {
+		ok(1, "# SKIP live kernel check: %s", why ? why : "pipe failed");
+		goto out;
+	}
+	pfn = live_pfn(&l, 0);
+	fx_init(fx, &mc_model_mm_id_slots_pagemapcount, 9, MC_KIND_ANON);
+	fx_apply(fx, &ops[0]);
+	live_compare(&l, fx, "fault", pfn, true);
+
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &c, 1) < 0);
+	}
+	close(pipefd[0]);
+	fx_apply(fx, &ops[1]);
+	live_compare(&l, fx, "fork", pfn, true);
+
+	madvise(l.addr + (256u << 12), 256u << 12, MADV_DONTNEED);
+	fx_apply(fx, &ops[2]);
+	fx_apply(fx, &ops[3]);
+	live_compare(&l, fx, "A zaps 256..511", pfn, false);
+
+	close(pipefd[1]);
+	waitpid(child, NULL, 0);
+	fx_apply(fx, &ops[4]);
+	live_compare(&l, fx, "B exits", pfn, false);
+	ok(fx->st->partially_mapped, "live: model queued the folio for deferred split");
+
+	{
+		struct mc_query_ctx q = {.mm = A, .refcount = 256};
+		bool reuse = fx->model->cow_reuse(&fx->ctx, &fx->f, fx->st, 5, MC_LEVEL_PTE, &q);
+
+		l.addr[5 << 12] = 2;
+		is_int(live_pfn(&l, 5) == pfn + 5, reuse, "live: A's write to page 5: %s",
+		       reuse ? "model reuses" : "model copies");
+	}
+	is_int(fx->ctx.violations, 0, "live: no model violation");
+	fx_fini(fx);
+out:
+	if (map)
+		munmap(map, 4u << 20);
+	free(fx);
+	for (int *fd = &l.pagemap; fd <= &l.kpageflags; fd++)
+		if (*fd > 0)
+			close(*fd);
+}
+
 int main(void)
 {
 	test_examples();
@@ -819,5 +1018,6 @@ int main(void)
 	test_split();
 	test_extensions();
 	test_sizes();
+	test_live_kernel();
 	return tap_done();
 }
