@@ -26,7 +26,7 @@ void *u64map_get(const struct u64map *m, uint64_t key)
 static int grow(struct u64map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct u64map nm = { .cap = cap };
+	struct u64map nm = {.cap = cap};
 
 	nm.keys = malloc(cap * sizeof(*nm.keys));
 	nm.vals = malloc(cap * sizeof(*nm.vals));
@@ -37,8 +37,7 @@ static int grow(struct u64map *m)
 	}
 	for (size_t i = 0; i < cap; i++)
 		nm.keys[i] = U64MAP_EMPTY;
-	u64map_for_each(m, i)
-		u64map_put(&nm, m->keys[i], m->vals[i]);
+	u64map_for_each(m, i) u64map_put(&nm, m->keys[i], m->vals[i]);
 	free(m->keys);
 	free(m->vals);
 	*m = nm;
@@ -96,4 +95,21 @@ void u64map_free(struct u64map *m)
 	m->keys = NULL;
 	m->vals = NULL;
 	m->cap = m->n = 0;
+}
+
+int array_reserve(void **v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t nc = *cap ? *cap : first;
+	void *nv;
+
+	if (n <= *cap)
+		return 0;
+	while (nc < n)
+		nc *= 2;
+	nv = realloc(*v, nc * elem);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,17 +28,21 @@ static inline void die(const char *what)
 	exit(1);
 }
 
+/* If whoever would send SIGCONT dies, do not stay stopped forever: a
+ * stopped process still dies of the SIGKILL its parent's death sends. */
 static inline void quiet(void)
 {
-	if (getenv("MAPCOUNT_QUIET"))
+	if (getenv("MAPCOUNT_QUIET")) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		raise(SIGSTOP);
+	}
 }
 
 /* An anonymous private region of len bytes aligned to align. */
 static inline char *map_aligned(size_t len, size_t align, int advice)
 {
-	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	char *p =
+		mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *a;
 
 	if (p == MAP_FAILED)
