@@ -773,8 +773,7 @@ int cmd_record(int argc, char **argv)
 			r->kp_page_size = plan.page_size;
 			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
 			r->vmemmap_base = 0xffffea0000000000ull;
-			fprintf(stderr, "mapcount record: source kprobe (%s, %d probes)\n",
-				plan.generation, plan.nprobes);
+			fprintf(stderr, "mapcount record: source kprobe (%s)\n", plan.generation);
 		} else if (r->source == SRC_KPROBE) {
 			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;

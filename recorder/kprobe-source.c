@@ -226,6 +226,7 @@ static int resolve_kprobes(char *err, size_t errlen)
 int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen)
 {
 	const char *systems[] = {K.group, "task", "sched", "signal", NULL};
+	int n = 0;
 
 	snprintf(K.group, sizeof(K.group), "mapcount_%d", getpid());
 	sweep_groups();
@@ -258,6 +259,9 @@ int kprobe_open(struct recorder *r, size_t buffer_kb, char *err, size_t errlen)
 	if (resolve_kprobes(err, errlen) || enable_tracepoints(err, errlen))
 		goto fail;
 	tracefs_follow_missed_events(K.inst, on_missed, NULL);
+	for (int i = 0; i < KH_NR; i++)
+		n += K.dyn[i] != NULL;
+	fprintf(stderr, "mapcount record: kprobe: %d probes in group %s\n", n, K.group);
 	return 0;
 fail:
 	kprobe_close();
