@@ -774,7 +774,6 @@ int cmd_record(int argc, char **argv)
 		if (avail > 0 && plan_kprobes(&plan, why, sizeof(why)) == 0) {
 			r->source = SRC_KPROBE;
 			r->kp = &plan;
-			r->kp_page_size = plan.page_size;
 			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
 			r->vmemmap_base = 0xffffea0000000000ull;
 			fprintf(stderr, "mapcount record: source kprobe (%s)\n", plan.generation);

@@ -11,11 +11,6 @@
 
 #include "recorder/kprobe-plan.h"
 
-const char *const kp_slot_fields[KS_MAX] = {
-	"?folio", "?fl", "?o", "?idx", "?page", "?nr", "?mm", "?vs", "?pgo", "?addr", "?vb", "?cmp",
-};
-const char *const kp_fork_fields[KS_MAX] = {"dmm", "smm", "s", "e", "vf", "av"};
-
 enum role { NONE, FOLIO, PAGE, NR, VMA, ADDR, COMPOUND, DST_VMA, SRC_VMA };
 
 struct hook {

@@ -50,9 +50,6 @@ enum kp_slot {
 	KS_VMFLAGS,
 	KS_ANON_VMA,
 };
-/* "?name": the probe may lack it (then the slot reads UINT64_MAX) */
-extern const char *const kp_slot_fields[KS_MAX];
-extern const char *const kp_fork_fields[KS_MAX];
 
 struct kp_probe {
 	char event[32]; /* event name in the group mapcount_<pid> */

@@ -42,8 +42,6 @@ enum ev_type {
 	EV_COLLAPSE, /* a[0] mm pointer: khugepaged collapsed something */
 	EV_REMOTE, /* migration, ksm, ...: something changed somewhere */
 	EV_LOST, /* a[0] count (0 unknown), cpu */
-	EV_LRU, /* a[0] folio pointer, a[1] its pfn: gives the vmemmap base */
-	EV_KPROBE, /* Source A: sys = enum kp_op, a[] by enum kp_slot */
 };
 
 enum sysc {
@@ -83,7 +81,6 @@ struct tracing_opts {
 	const pid_t *pids; /* MODE_PID / MODE_COMMAND: event pid filter */
 	int npids;
 	size_t buffer_kb;
-	bool kprobe; /* Source A: kprobes carry the rmap changes */
 };
 /* Removes mapcount_<pid> instances whose recorder is dead; returns how many. */
 int tracing_sweep_stale(void);
@@ -100,8 +97,7 @@ void events_sort(struct rec_event *evs, size_t n); /* by time, then CPU */
 uint64_t tracing_overruns(const struct tracing *t);
 void tracing_close(struct tracing *t);
 struct kp_plan;
-/* Create the plan's kprobes (group mapcount_<pid>) and enable them here. */
-int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, size_t errlen);
+
 const char *sysc_name(enum sysc s);
 
 /* ---- folio.c: folios from /proc/kpageflags ---- */
@@ -233,8 +229,6 @@ struct recorder {
 	struct mm *outside; /* pseudo-mm for mappers outside the recording */
 	const struct kp_plan *kp; /* Source A */
 	uint64_t vmemmap_base; /* struct page array: PFN = (page - base) / size */
-	long kp_page_size;
-	struct u64map pending_child; /* thread -> mm its fork probes filled */
 	struct u64map pending; /* thread -> struct rec_event * of its open syscall */
 	uint64_t freeze_start, freeze_end; /* our own SIGSTOPs, not the workload's */
 	struct u64map outside_maps; /* pfn -> extra mappers already emitted */
@@ -325,9 +319,6 @@ int freeze_tree(struct recorder *r, bool stop);
 bool proc_is_stopped(pid_t pid);
 
 /* source-kprobe.c */
-void kprobe_handle(struct recorder *r, const struct rec_event *ev);
-/* The mm a fork probe made for the child the thread tid is creating, or NULL. */
-struct mm *kprobe_take_child(struct recorder *r, pid_t tid);
 /* 1 when kprobe events can be created here, 0 if not (why in reason). */
 int kprobe_available(char *reason, size_t len);
 

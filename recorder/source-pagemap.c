@@ -577,20 +577,6 @@ static void on_newtask(struct recorder *r, const struct rec_event *ev)
 		(void)c;
 		return;
 	}
-	if (r->source == SRC_KPROBE) {
-		/* the fork probes already built the child's mm */
-		struct mm *mm = kprobe_take_child(r, ev->pid);
-
-		if (mm) {
-			mm_set_name(mm, child, ev->str);
-			emit_mm(mm);
-		} else if ((mm = mm_new(child, ev->str, 0))) {
-			emit_fork(pp->mm, mm, 0);
-		}
-		if (mm)
-			proc_add(child, ptgid, mm, ev->str);
-		return;
-	}
 	fork_child(r, pp, child, ev->str);
 }
 
@@ -806,22 +792,6 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 		    size_t nbatch, size_t pos)
 {
 	struct proc *p;
-
-	if (r->source == SRC_KPROBE) {
-		/* the probes carry the rmap changes; mremap moves PTEs without any */
-		if (ev->type == EV_KPROBE) {
-			kprobe_handle(r, ev);
-			return;
-		}
-		if (ev->type == EV_LRU) {
-			r->vmemmap_base = ev->a[0] - ev->a[1] * (uint64_t)r->kp_page_size;
-			return;
-		}
-		if (ev->type == EV_FAULT || ev->type == EV_MM_LOCK || ev->type == EV_COLLAPSE ||
-		    ((ev->type == EV_SYS_ENTER || ev->type == EV_SYS_EXIT) &&
-		     ev->sys != SYS_MREMAP))
-			return;
-	}
 
 	switch (ev->type) {
 	case EV_FAULT:

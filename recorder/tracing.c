@@ -28,7 +28,7 @@ struct evdef {
 	const char *str; /* string field copied to ev->str */
 	const char *filter;
 	bool optional;
-	unsigned only; /* ONLY_B / ONLY_A: needed by one source only */
+	unsigned only; /* ONLY_B: needed by the pagemap source only */
 	/* resolved */
 	struct tep_event *ev;
 	struct tep_format_field *f[MAX_FIELDS];
@@ -37,7 +37,6 @@ struct evdef {
 };
 
 #define ONLY_B 1
-#define ONLY_A 2
 
 #define SYSC(nm, id)                                            \
 	{"syscalls", "sys_enter_" nm, EV_SYS_ENTER, id, {"*"}}, \
@@ -72,7 +71,6 @@ static struct evdef pagemap_events[] = {
 	 NULL,
 	 "write == 1",
 	 true},
-	{"pagemap", "mm_lru_insertion", EV_LRU, 0, {"folio", "pfn"}, NULL, NULL, true, ONLY_A},
 	SYSC("munmap", SYS_MUNMAP),
 	SYSC("mremap", SYS_MREMAP),
 	SYSC("madvise", SYS_MADVISE),
@@ -109,10 +107,6 @@ const char *sysc_name(enum sysc s)
 
 struct tracing {
 	struct tracefs_instance *inst;
-	struct tracefs_dynevent *kprobes[KP_MAX_PROBES];
-	struct evdef kp_defs[KP_MAX_PROBES + 1];
-	char kp_group[32];
-	int nkprobes;
 	struct tep_handle *tep;
 	int ncpu;
 	struct tracefs_cpu **tc;
@@ -289,8 +283,6 @@ struct tracing *tracing_open(const struct tracing_opts *o, char *err, size_t err
 		struct evdef *d = &pagemap_events[i];
 		int rc;
 
-		if (d->only && d->only != (o->kprobe ? ONLY_A : ONLY_B))
-			continue;
 		rc = resolve(t, d, err, errlen);
 
 		if (rc < 0)
@@ -330,42 +322,6 @@ fail:
 		snprintf(err, errlen, "tracefs: setting up %s failed: %s", name, strerror(errno));
 	tracing_close(t);
 	return NULL;
-}
-
-int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, size_t errlen)
-{
-	snprintf(t->kp_group, sizeof(t->kp_group), "mapcount_%d", getpid());
-	for (int i = 0; i < pl->nprobes; i++) {
-		const struct kp_probe *p = &pl->probes[i];
-		struct evdef *d = &t->kp_defs[i];
-		struct tracefs_dynevent *ev =
-			tracefs_kprobe_alloc(t->kp_group, p->event, p->func, p->fetch);
-
-		if (!ev || tracefs_dynevent_create(ev)) {
-			char *e = tracefs_error_last(NULL);
-
-			snprintf(err, errlen, "tracefs: kprobe on %s refused: %s", p->func,
-				 e && *e ? e : strerror(errno));
-			free(e);
-			tracefs_dynevent_free(ev);
-			return -1;
-		}
-		t->kprobes[t->nkprobes++] = ev;
-		*d = (struct evdef){.sys = t->kp_group,
-				    .name = p->event,
-				    .type = EV_KPROBE,
-				    .sysc = (uint16_t)p->op};
-		for (int k = 0; k < KS_MAX; k++)
-			d->fields[k] = p->op == KP_FORK ? kp_fork_fields[k] : kp_slot_fields[k];
-		if (resolve(t, d, err, errlen) ||
-		    tracefs_event_enable(t->inst, d->sys, d->name) < 0) {
-			if (!err[0])
-				snprintf(err, errlen, "tracefs: cannot enable %s/%s", d->sys,
-					 d->name);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int tracing_start(struct tracing *t)
@@ -562,10 +518,6 @@ void tracing_close(struct tracing *t)
 		tracefs_event_disable(t->inst, NULL, NULL);
 		tracefs_instance_destroy(t->inst);
 		tracefs_instance_free(t->inst);
-	}
-	for (int i = 0; i < t->nkprobes; i++) {
-		tracefs_dynevent_destroy(t->kprobes[i], true);
-		tracefs_dynevent_free(t->kprobes[i]);
 	}
 	if (t->tep)
 		tep_free(t->tep);
