@@ -42,10 +42,12 @@ PLUGIN_SO := $(BUILD)/example-plugin.so
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 
 DEPS_MARK := $(BUILD)/.deps-ok
+# the binary the tests run: ./mapcount, or the sanitizer build's own copy
+TOOL := $(if $(filter 1,$(SANITIZE)),$(BUILD)/mapcount,mapcount)
 
 .PHONY: all deps check check-unit demo bench fuzz install clean format tests
 
-all: mapcount
+all: $(TOOL)
 
 deps: $(DEPS_MARK)
 
@@ -75,15 +77,15 @@ $(PLUGIN_SO): $(PLUGIN_SRC) models/model.h $(DEPS_MARK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -fPIC -shared -o $@ $(PLUGIN_SRC)
 
-tests: mapcount $(TEST_BIN) $(WORKLOAD_BIN) $(if $(PLUGIN_SRC),$(PLUGIN_SO))
+tests: $(TOOL) $(TEST_BIN) $(WORKLOAD_BIN) $(if $(PLUGIN_SRC),$(PLUGIN_SO))
 
 # Every test speaks TAP; prove prints the summary CI reads.
 check: tests
-	MAPCOUNT=$(CURDIR)/mapcount BUILD=$(CURDIR)/$(BUILD) prove --exec '' --timer \
+	MAPCOUNT=$(CURDIR)/$(TOOL) BUILD=$(CURDIR)/$(BUILD) prove --exec '' --timer \
 		$(TEST_BIN) $(sort $(wildcard tests/e2e/*.t))
 
 check-unit: tests
-	MAPCOUNT=$(CURDIR)/mapcount BUILD=$(CURDIR)/$(BUILD) prove --exec '' $(TEST_BIN)
+	MAPCOUNT=$(CURDIR)/$(TOOL) BUILD=$(CURDIR)/$(BUILD) prove --exec '' $(TEST_BIN)
 
 demo: mapcount
 	@sh scripts/demo.sh
