@@ -66,6 +66,8 @@ int cmd_gen(int argc, char **argv)
 	FILE *in;
 	int c, ret;
 
+	if (mc_gen_wants_workload(argc, argv))
+		return cmd_gen_workload(argc, argv);
 	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

@@ -33,7 +33,8 @@ struct wregion {
 
 struct wproc {
 	uint32_t mm;		/* trace mm id, 0 when dead */
-	uint64_t next_vpn;	/* bump allocator for new regions */
+	uint64_t next_vpn;	/* bump allocator for new anon regions */
+	uint16_t *cmaps;	/* regions of each page-cache slot this process maps */
 	struct wregion *regions;
 	size_t nregions, cap;
 };
@@ -41,6 +42,7 @@ struct wproc {
 struct wfolio {
 	uint64_t pfn;
 	uint32_t maps;		/* regions mapping it, all processes */
+	uint32_t cslot;		/* page-cache slot + 1, 0 for anon */
 	uint8_t order, kind, live;
 };
 
@@ -152,6 +154,7 @@ static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 	f->order = order;
 	f->kind = kind;
 	f->maps = 0;
+	f->cslot = 0;
 	f->live = 1;
 	rec.u.folio.pfn = pfn;
 	rec.u.folio.order = order;
@@ -181,8 +184,14 @@ static uint32_t lf_of(unsigned int level)
 	return level;
 }
 
-static void region_add(struct wproc *pr, const struct wregion *r)
+#define FILE_BASE 0x400000000ull	/* page-cache slot i maps at FILE_BASE + i * 512 */
+
+static void region_add(struct gen *g, struct wproc *pr, const struct wregion *r)
 {
+	uint32_t cs = g->folios[r->folio].cslot;
+
+	if (cs)
+		pr->cmaps[cs - 1]++;
 	pr->regions = grow(pr->regions, &pr->cap, pr->nregions + 1, sizeof(*r));
 	pr->regions[pr->nregions++] = *r;
 }
@@ -204,7 +213,8 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 	struct wfolio *f = &g->folios[idx];
 	struct wregion r = { .folio = idx, .first = first, .nr = nr, .level = level };
 
-	r.vpn = vpn_alloc(pr, f->order) + first;
+	r.vpn = (f->cslot ? FILE_BASE + ((uint64_t)(f->cslot - 1) << MC_PMD_ORDER) :
+			    vpn_alloc(pr, f->order)) + first;
 	rec.u.map.mm = pr->mm;
 	rec.u.map.vpn = r.vpn;
 	rec.u.map.pfn = f->pfn;
@@ -213,7 +223,7 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 	rec.u.map.lf = lf_of(level) | (new_anon ? MC_LF_NEW_ANON | MC_LF_EXCLUSIVE : 0);
 	put(g, &rec);
 	f->maps++;
-	region_add(pr, &r);
+	region_add(g, pr, &r);
 }
 
 static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *r, uint64_t vpn,
@@ -237,8 +247,12 @@ static void folio_put(struct gen *g, uint32_t idx)
 		folio_free(g, idx);
 }
 
-static void region_remove(struct wproc *pr, size_t i)
+static void region_remove(struct gen *g, struct wproc *pr, size_t i)
 {
+	uint32_t cs = g->folios[pr->regions[i].folio].cslot;
+
+	if (cs)
+		pr->cmaps[cs - 1]--;
 	pr->regions[i] = pr->regions[--pr->nregions];
 }
 
@@ -248,7 +262,7 @@ static void unmap_region(struct gen *g, struct wproc *pr, size_t i)
 	struct wregion r = pr->regions[i];
 
 	unmap_record(g, pr, &r, r.vpn, r.nr);
-	region_remove(pr, i);
+	region_remove(g, pr, i);
 	folio_put(g, r.folio);
 }
 
@@ -277,12 +291,12 @@ static void unmap_part(struct gen *g, struct wproc *pr, size_t i, uint32_t off, 
 		tail.first = r.first + off + nr;
 		tail.nr = r.nr - off - nr;
 		g->folios[r.folio].maps++;
-		region_add(pr, &tail);
+		region_add(g, pr, &tail);
 	}
 	if (off) {
 		pr->regions[i].nr = off;
 	} else {
-		region_remove(pr, i);
+		region_remove(g, pr, i);
 		folio_put(g, r.folio);
 	}
 }
@@ -306,7 +320,7 @@ static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 	rec.u.map.lf = MC_LEVEL_PTE | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE;
 	put(g, &rec);
 	g->folios[idx].maps++;
-	region_add(pr, &(struct wregion){ .vpn = vpn, .folio = idx, .nr = 1 });
+	region_add(g, pr, &(struct wregion){ .vpn = vpn, .folio = idx, .nr = 1 });
 }
 
 static struct wproc *proc_new(struct gen *g)
@@ -320,6 +334,14 @@ static struct wproc *proc_new(struct gen *g)
 		}
 	if (!pr)
 		return NULL;
+	if (!pr->cmaps) {
+		pr->cmaps = calloc(g->ncache + 1, sizeof(*pr->cmaps));
+		if (!pr->cmaps) {
+			fprintf(stderr, "mapcount: out of memory\n");
+			exit(1);
+		}
+	}
+	memset(pr->cmaps, 0, (g->ncache + 1) * sizeof(*pr->cmaps));
 	pr->mm = ++g->next_mm;
 	pr->next_vpn = 0x10000000;
 	pr->nregions = 0;
@@ -330,9 +352,10 @@ static struct wproc *proc_new(struct gen *g)
 static void proc_drop_all(struct gen *g, struct wproc *pr)
 {
 	while (pr->nregions) {
-		struct wregion r = pr->regions[--pr->nregions];
+		uint32_t folio = pr->regions[pr->nregions - 1].folio;
 
-		folio_put(g, r.folio);
+		region_remove(g, pr, pr->nregions - 1);
+		folio_put(g, folio);
 	}
 }
 
@@ -372,6 +395,7 @@ static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 	memcpy(child->regions, parent->regions, parent->nregions * sizeof(*child->regions));
 	child->nregions = parent->nregions;
 	child->next_vpn = parent->next_vpn;
+	memcpy(child->cmaps, parent->cmaps, g->ncache * sizeof(*child->cmaps));
 	for (size_t i = 0; i < child->nregions; i++)
 		g->folios[child->regions[i].folio].maps++;
 	return child;
@@ -401,7 +425,9 @@ static void cache_init(struct gen *g, const unsigned int *orders, unsigned int n
 	while (pages < g->p->file_pages) {
 		unsigned int order = orders[below(g, norders)];
 
-		g->cache[g->ncache++] = folio_new(g, order, MC_KIND_FILE);
+		g->cache[g->ncache] = folio_new(g, order, MC_KIND_FILE);
+		g->folios[g->cache[g->ncache]].cslot = g->ncache + 1;
+		g->ncache++;
 		pages += 1u << order;
 	}
 }
@@ -411,6 +437,8 @@ static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
 {
 	struct wfolio *f = &g->folios[idx];
 
+	if (pr->cmaps[f->cslot - 1])
+		return;	/* one mapping per process and file page keeps the layout simple */
 	if (f->order == MC_PMD_ORDER && percent(g, 50))
 		map_new(g, pr, idx, 0, MC_PMD_NR, MC_LEVEL_PMD, 0);
 	else
@@ -451,13 +479,13 @@ static void server_step(struct gen *g, struct wproc *parent)
 {
 	struct wproc *child = random_proc(g, 1);
 
-	if (!child || percent(g, 20)) {
+	if (!child || below(g, 1000) < 15) {
 		child = proc_fork(g, parent);
 		if (!child)
 			proc_exit(g, random_proc(g, 1));
 		return;
 	}
-	if (percent(g, 10)) {
+	if (below(g, 1000) < 15) {
 		proc_exit(g, child);
 		return;
 	}
@@ -515,7 +543,7 @@ static void pagecache_step(struct gen *g)
 		pr = proc_new(g);
 		return;
 	}
-	if (percent(g, 2)) {
+	if (below(g, 1000) < 2) {
 		proc_exit(g, pr);
 		proc_new(g);
 		return;
@@ -540,6 +568,7 @@ static void pagecache_step(struct gen *g)
 
 			folio_free(g, idx);
 			g->cache[c] = folio_new(g, order, MC_KIND_FILE);
+			g->folios[g->cache[c]].cslot = c + 1;
 		}
 		return;
 	}
@@ -595,7 +624,7 @@ static void split_folio(struct gen *g, uint32_t idx)
 				if (k == 0)
 					pr->regions[i] = one;
 				else
-					region_add(pr, &one);
+					region_add(g, pr, &one);
 			}
 		}
 	}
@@ -614,7 +643,7 @@ static void mthp_step(struct gen *g)
 		proc_new(g);
 		return;
 	}
-	if (percent(g, 2)) {
+	if (below(g, 1000) < 5) {
 		struct wproc *child = proc_fork(g, pr);
 
 		if (!child)
@@ -639,7 +668,7 @@ static void mthp_step(struct gen *g)
 		}
 		return;
 	}
-	if (percent(g, 3)) {
+	if (below(g, 1000) < 5) {
 		proc_exit(g, pr);
 		return;
 	}
@@ -666,8 +695,10 @@ int mc_workload_defaults(const char *name, struct mc_workload_params *p)
 			.heap_pages = 4096, .thp_percent = 50, .cow_percent = 10,
 			.file_pages = 2048, .checkpoints = 4,
 		};
-		if (!strcmp(name, "pagecache"))
+		if (!strcmp(name, "pagecache")) {
 			p->procs = 32;
+			p->file_pages = 65536;
+		}
 		return 0;
 	}
 	return -1;
@@ -742,7 +773,7 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 			 size_t errlen)
 {
 	static const unsigned int lib_orders[] = { 0, 0, 0, 2, 4 };
-	static const unsigned int cache_orders[] = { 0, 0, 2, 4, 9 };
+	static const unsigned int cache_orders[] = { 0, 0, 0, 2, 2, 4, 4, 9 };
 	struct gen g = { .p = p, .w = w, .err = err, .errlen = errlen };
 	struct wproc *root = NULL;
 
@@ -778,7 +809,7 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 			map_file(&g, root, g.cache[i]);
 		alloc_heap(&g, root, 64);
 	} else if (!strcmp(p->name, "pagecache")) {
-		cache_init(&g, cache_orders, 5);
+		cache_init(&g, cache_orders, 8);
 		for (unsigned int i = 0; i < p->procs; i++)
 			proc_new(&g);
 	}
@@ -795,8 +826,10 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 		maybe_checkpoint(&g);
 	}
 
-	for (size_t i = 0; i < g.nprocs; i++)
+	for (size_t i = 0; i < g.nprocs; i++) {
 		free(g.procs[i].regions);
+		free(g.procs[i].cmaps);
+	}
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
 		free(g.free_pfns[o]);
 	free(g.procs);
