@@ -6,8 +6,8 @@
  * can record live. Every stream is consistent: a replay finds no
  * inconsistencies in it.
  */
-#ifndef MAPCOUNT_WORKLOAD_H
-#define MAPCOUNT_WORKLOAD_H
+#ifndef MAPCOUNT_LIB_WORKLOAD_H
+#define MAPCOUNT_LIB_WORKLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>
