@@ -1,9 +1,525 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until the model lands (issue #3): registered, but has no operations. */
-#include "models/model.h"
+/*
+ * entire-nrmapped (v6.6) and entire-nrmapped-6.12: state, costs, invariants,
+ * queries and the two model tables. The operations live in
+ * entire-nrmapped-66.c and entire-nrmapped-612.c.
+ */
+#include <string.h>
+
+#include "models/entire-nrmapped.h"
+
+#define EN_HEADER_BYTES offsetof(struct en_state, mapcount)
+
+void en_touch(struct en_cost *c, uint32_t page)
+{
+	if (c->lo == c->hi) {
+		c->lo = page;
+		c->hi = page + 1;
+	} else if (page < c->lo) {
+		c->lo = page;
+	} else if (page >= c->hi) {
+		c->hi = page + 1;
+	}
+}
+
+void en_touch_fixed(struct en_cost *c, unsigned int page)
+{
+	c->fixed |= 1u << page;
+}
+
+/* Distinct struct pages: the contiguous range of per-page lines plus page[0..2]. */
+static uint64_t en_cost_lines(const struct en_cost *c)
+{
+	uint64_t lines = c->hi - c->lo;
+
+	for (unsigned int k = 0; k < 3; k++)
+		if ((c->fixed & (1u << k)) && (c->lo == c->hi || k < c->lo || k >= c->hi))
+			lines++;
+	return lines;
+}
+
+/* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
+int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
+{
+	c->atomics++;
+	return mc_atomic_add32(ctx, v, delta);
+}
+
+/* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
+void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
+{
+	c->atomics++;
+	en_touch(c, i);
+	en_pae_bits(s, order)[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
+{
+	c->atomics++;
+	en_touch(c, i);
+	en_pae_bits(s, order)[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* NR_ANON_MAPPED (anon, KSM) or NR_FILE_MAPPED (file, shmem) */
+void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr)
+{
+	ctx->vm[en_anon(f) ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] += nr;
+}
+
+/* NR_ANON_THPS, NR_SHMEM_PMDMAPPED or NR_FILE_PMDMAPPED */
+void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr)
+{
+	if (en_anon(f))
+		ctx->vm[MC_NR_ANON_THPS] += nr;
+	else if (f->kind == MC_KIND_SHMEM)
+		ctx->vm[MC_NR_SHMEM_PMDMAPPED] += nr;
+	else
+		ctx->vm[MC_NR_FILE_PMDMAPPED] += nr;
+}
+
+/*
+ * Pages whose mapped state an entire mapping changed, from NPM read back after
+ * adding or removing ENTIRELY_MAPPED (mm/rmap.c:__folio_add_rmap,
+ * __folio_remove_rmap@v6.12; page_add_anon_rmap, page_remove_rmap@v6.6). The
+ * kernel's "raced ahead" branches cannot happen in a serialized replay: they
+ * count as violations and yield 0, as the kernel does.
+ */
+int en_entire_nr(struct mc_model_ctx *ctx, const struct mc_folio *f, int32_t npm, bool add)
+{
+	int32_t limit = add ? 2 * EN_ENTIRELY_MAPPED : EN_ENTIRELY_MAPPED;
+	int64_t nr = (int64_t)mc_folio_nr_pages(f) - (npm & EN_PAGES_MAPPED);
+
+	if (npm >= limit || npm < 0 || nr < 0) {
+		ctx->violations++;
+		return 0;
+	}
+	return (int)nr;
+}
+
+static size_t en_state_size(unsigned int order)
+{
+	size_t n = (size_t)1 << order;
+
+	return (EN_HEADER_BYTES + 4 * n + (n + 7) / 8 + 7) & ~(size_t)7;
+}
+
+/* Kernel bytes: page[i]._mapcount for every page, plus EM, NPM (and LM) in page[1]. */
+static size_t en_metadata_bytes(unsigned int order, enum en_version v)
+{
+	size_t n = (size_t)1 << order;
+
+	if (!order)
+		return 4;
+	return 4 * n + (v == EN_V6_12 ? 12 : 8);
+}
+
+/* mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1 */
+static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	struct en_state *s = state;
+	uint32_t n = mc_folio_nr_pages(f);
+
+	s->entire_mapcount = -1;
+	s->nr_pages_mapped = 0;
+	s->large_mapcount = -1;
+	s->queued = 0;
+	s->partially_mapped = 0;
+	s->reserved = 0;
+	for (uint32_t i = 0; i < n; i++)
+		s->mapcount[i] = -1;
+	memset(en_pae_bits(s, f->order), 0, (n + 7) / 8);
+}
+
+unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
+				 enum en_version v)
+{
+	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
+	int64_t entries = (int64_t)s->entire_mapcount + 1;
+	unsigned int bad = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		bad += s->mapcount[i] < -1;
+		mapped += s->mapcount[i] >= 0;
+		entries += (int64_t)s->mapcount[i] + 1;
+	}
+	if (!mc_folio_large(f))	/* I4 */
+		return bad + (s->entire_mapcount != -1) + (s->nr_pages_mapped != 0) +
+		       (s->large_mapcount != -1);
+	bad += s->entire_mapcount < -1;
+	bad += (uint32_t)(s->nr_pages_mapped & EN_PAGES_MAPPED) != mapped;		/* I1 */
+	bad += (s->nr_pages_mapped >= EN_ENTIRELY_MAPPED) != (s->entire_mapcount >= 0); /* I2 */
+	bad += s->nr_pages_mapped < 0 || s->nr_pages_mapped >= 2 * EN_ENTIRELY_MAPPED;
+	if (v == EN_V6_12)
+		bad += (int64_t)s->large_mapcount + 1 != entries;			/* I3 */
+	else
+		bad += s->large_mapcount != -1;
+	return bad;
+}
+
+/* O(1) checks after every operation; the O(N) ones run at fini. */
+static void en_check_quick(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			   const struct en_state *s, enum en_version v)
+{
+	int32_t npm = s->nr_pages_mapped;
+	bool ok;
+
+	if (!mc_folio_large(f)) {
+		ok = s->entire_mapcount == -1 && npm == 0 && s->large_mapcount == -1;
+	} else {
+		ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
+		     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
+		     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
+		if (v == EN_V6_12)
+			ok = ok && s->large_mapcount >= s->entire_mapcount;
+	}
+	if (!ok)
+		ctx->violations++;
+}
+
+/* Free-time checks (mm/page_alloc.c:free_tail_page_prepare): back to the initial state. */
+static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		    enum en_version v)
+{
+	const struct en_state *s = state;
+	uint32_t n = mc_folio_nr_pages(f);
+
+	ctx->violations += en_check_invariants(f, s, v);
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1) {
+		ctx->violations++;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (s->mapcount[i] != -1) {
+			ctx->violations++;
+			return;
+		}
+	}
+}
+
+/* Operations no kernel of either version can issue are refused (counted, not applied). */
+static bool en_op_valid(const struct mc_folio *f, const struct mc_op *op)
+{
+	uint32_t n = mc_folio_nr_pages(f);
+
+	if (op->nr == 0 || op->first >= n || op->nr > n - op->first)
+		return false;
+	switch (op->level) {
+	case MC_LEVEL_PTE:
+		return op->type != MC_OP_REMAP;
+	case MC_LEVEL_PMD:
+		return f->order >= MC_PMD_ORDER && op->nr == MC_PMD_NR &&
+		       !(op->first % MC_PMD_NR);
+	case MC_LEVEL_PUD:
+		return f->order == MC_PUD_ORDER && op->type != MC_OP_REMAP;
+	}
+	return false;
+}
+
+static void en_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		     const struct mc_op *op, enum en_version v)
+{
+	struct en_cost c = { 0 };
+
+	if (!en_op_valid(f, op)) {
+		ctx->violations++;
+		return;
+	}
+	if (v == EN_V6_12)
+		en612_apply(ctx, f, state, op, &c);
+	else
+		en66_apply(ctx, f, state, op, &c);
+	ctx->atomics += c.atomics;
+	ctx->cachelines += en_cost_lines(&c);
+	en_check_quick(ctx, f, state, v);
+}
+
+/* ---- queries ---- */
+
+/* 6.12 reads a _mapcount word below the page-type limit as "no mapcount"
+ * (include/linux/page-flags.h:page_mapcount_is_type@v6.12). */
+static int32_t en_mapcount_612(int32_t raw)
+{
+	return raw < -(1 << 24) ? 0 : (int32_t)((uint32_t)raw + 1);
+}
+
+/*
+ * Page mapcount as smaps, pagemap and the sharing estimate read it:
+ * include/linux/mm.h:page_mapcount@v6.6, fs/proc/internal.h:
+ * folio_precise_page_mapcount@v6.12. int arithmetic, wrapping like the kernel.
+ */
+static int32_t en_pm(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+		     enum en_version v)
+{
+	uint32_t mc = v == EN_V6_12 ? (uint32_t)en_mapcount_612(s->mapcount[p])
+				    : (uint32_t)s->mapcount[p] + 1;
+
+	if (mc_folio_large(f))
+		mc += (uint32_t)s->entire_mapcount + 1;
+	return (int32_t)mc;
+}
+
+/* include/linux/mm.h:folio_mapcount, mm/rmap.c:folio_total_mapcount@v6.6 (O(N) walk) */
+static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state *s,
+				 enum en_version v)
+{
+	uint32_t n = mc_folio_nr_pages(f), m;
+
+	if (!mc_folio_large(f))
+		return v == EN_V6_12 ? en_mapcount_612(s->mapcount[0])
+				     : (int32_t)((uint32_t)s->mapcount[0] + 1);
+	if (v == EN_V6_12)
+		return (int32_t)((uint32_t)s->large_mapcount + 1);
+	m = (uint32_t)s->entire_mapcount + 1;
+	if (!(s->nr_pages_mapped & EN_PAGES_MAPPED))
+		return (int32_t)m;
+	for (uint32_t i = 0; i < n; i++)
+		m += (uint32_t)s->mapcount[i];
+	return (int32_t)(m + n);
+}
+
+/* include/linux/mm.h:folio_mapped / folio_large_is_mapped@v6.6 */
+static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s,
+			    enum en_version v)
+{
+	if (v == EN_V6_12)
+		return en_folio_mapcount(f, s, v) >= 1;
+	if (!mc_folio_large(f))
+		return s->mapcount[0] >= 0;
+	return s->nr_pages_mapped > 0 || s->entire_mapcount >= 0;
+}
+
+/*
+ * /proc/kpagecount: fs/proc/page.c:kpagecount_read. 6.6 reports 0 when the
+ * word reads as a page type (page_has_type: below -128), else page_mapcount.
+ */
+static int64_t en_page_mapcount(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+				enum en_version v)
+{
+	if (v == EN_V6_6 && s->mapcount[p] < -128)
+		return 0;
+	return en_pm(f, s, p, v);
+}
+
+/*
+ * 6.6: callers test folio_estimated_sharers() (= page mapcount of page 0) != 1
+ * (include/linux/mm.h@v6.6). 6.12: include/linux/mm.h:folio_likely_mapped_shared.
+ */
+static bool en_maybe_shared(const struct mc_folio *f, const struct en_state *s,
+			    enum en_version v)
+{
+	int64_t m;
+
+	if (v == EN_V6_6)
+		return en_pm(f, s, 0, v) != 1;
+	m = en_folio_mapcount(f, s, v);
+	if (!mc_folio_large(f))
+		return m > 1;
+	if (m <= 1)
+		return false;
+	if (s->entire_mapcount + 1 != 0 || m > mc_folio_nr_pages(f))
+		return true;
+	return s->mapcount[0] > 0;
+}
+
+/* The head page of the PMD (or PUD) entry covering page p. */
+static uint32_t en_entry_head(uint32_t p, enum mc_level level)
+{
+	if (level == MC_LEVEL_PUD)
+		return 0;
+	return level == MC_LEVEL_PMD ? p & ~(MC_PMD_NR - 1) : p;
+}
+
+/*
+ * mm/memory.c:do_wp_page@v6.6, wp_can_reuse_anon_folio@v6.12,
+ * mm/huge_memory.c:do_huge_pmd_wp_page (swapcache not modelled).
+ */
+static bool en_cow_reuse(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+			 enum mc_level level, const struct mc_query_ctx *q, enum en_version v)
+{
+	if (!en_anon(f))
+		return false;
+	if (en_pae(s, f->order, en_entry_head(p, level)))
+		return true;
+	if (level != MC_LEVEL_PTE)
+		return q->refcount == 1;
+	if (v == EN_V6_12 && mc_folio_large(f))
+		return false;
+	if (f->ksm || q->refcount > 3)
+		return false;
+	return q->refcount == 1;
+}
+
+/* fs/proc/task_mmu.c:pte_to_pagemap_entry, pagemap_pmd_range: 6.6 reads the PMD's head page */
+static bool en_pagemap_exclusive(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+				 enum mc_level level, enum en_version v)
+{
+	uint32_t page = v == EN_V6_6 ? en_entry_head(p, level) : p;
+
+	return en_pm(f, s, page, v) == 1;
+}
+
+/*
+ * fs/proc/task_mmu.c:smaps_account (+ smaps_page_accumulate) for one present
+ * entry of nr pages. A PTE range is accounted page by page (one entry each).
+ * The refcount == 1 fast path is the same for both versions on present entries.
+ */
+static void en_smaps_entry(const struct mc_folio *f, const struct en_state *s, uint32_t first,
+			   uint32_t nr, const struct mc_query_ctx *q, struct mc_smaps *acc,
+			   enum en_version v)
+{
+	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
+
+	if (en_anon(f))
+		acc->anonymous += size;
+	acc->rss += size;
+	if (q->refcount == 1) {
+		mc_smaps_add_pss(acc, f->kind, size << MC_PSS_SHIFT);
+		acc->private_ += size;
+		return;
+	}
+	for (uint32_t i = first; i < first + nr; i++) {
+		int32_t mc = en_pm(f, s, i, v);
+
+		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mc >= 2 ? (uint64_t)mc : 1));
+		if (mc < 2)
+			acc->private_ += MC_PAGE_SIZE;
+		else
+			acc->shared += MC_PAGE_SIZE;
+	}
+}
+
+static void en_smaps_account(const struct mc_folio *f, const struct en_state *s, uint32_t first,
+			     uint32_t nr, enum mc_level level, const struct mc_query_ctx *q,
+			     struct mc_smaps *acc, enum en_version v)
+{
+	if (level == MC_LEVEL_PTE) {
+		for (uint32_t i = first; i < first + nr; i++)
+			en_smaps_entry(f, s, i, 1, q, acc, v);
+		return;
+	}
+	en_smaps_entry(f, s, first, nr, q, acc, v);
+	if (level != MC_LEVEL_PMD)
+		return;
+	/* fs/proc/task_mmu.c:smaps_pmd_entry */
+	if (en_anon(f))
+		acc->anon_huge += (uint64_t)MC_PMD_NR * MC_PAGE_SIZE;
+	else if (f->kind == MC_KIND_SHMEM)
+		acc->shmem_pmd += (uint64_t)MC_PMD_NR * MC_PAGE_SIZE;
+	else
+		acc->file_pmd += (uint64_t)MC_PMD_NR * MC_PAGE_SIZE;
+}
+
+/* ---- the two model tables ---- */
+
+#define EN_EXT_RULES                                                                            \
+	"Anon adds, all removals and all dups are applied one page per call in the 6.6 model "   \
+	"(6.6 has no batching there; file PTE adds stay one range call); the 6.12 model makes "  \
+	"one call per batch. A file PMD/PUD dup is the child's refault: an add. A file/shmem "    \
+	"remap is the PMD removal followed by one PTE add of the 512 pages. Split follows the "  \
+	"replayer protocol: FREEZE removals clear PAE and go one PTE per call, RESTORE adds go "  \
+	"one page per call. A first map that the kernel of the model could not issue at once "    \
+	"(6.6: any anon folio other than order 0 by PTE or order 9 by PMD; 6.12: part of a "     \
+	"folio, or a PTE map of an order >= 9 folio) is replayed as ordinary exclusive adds "      \
+	"(extrapolated). A PMD entry of a folio larger than a PMD is accounted as 512 PTE "        \
+	"mappings (per-page _mapcount, no _entire_mapcount, no PMDMAPPED; folio_mapcount counts " \
+	"512 for it), and remapping it changes nothing. A PUD entry of an order-18 folio takes "  \
+	"the PMD path on _entire_mapcount/_nr_pages_mapped (and _large_mapcount) with no "         \
+	"PMDMAPPED pages, so it is never partial (posted 2025 PUD rmap series)."
+
+#define EN_MODEL_FUNCS(sfx, ver)                                                                \
+	static size_t en_meta_##sfx(unsigned int order)                                         \
+	{                                                                                        \
+		return en_metadata_bytes(order, ver);                                            \
+	}                                                                                        \
+	static void en_fini_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s)  \
+	{                                                                                        \
+		en_fini(ctx, f, s, ver);                                                         \
+	}                                                                                        \
+	static void en_apply_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s, \
+				   const struct mc_op *op)                                       \
+	{                                                                                        \
+		en_apply(ctx, f, s, op, ver);                                                    \
+	}                                                                                        \
+	static int64_t en_fmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
+				    const void *s)                                               \
+	{                                                                                        \
+		return en_folio_mapcount(f, s, ver);                                             \
+	}                                                                                        \
+	static bool en_mapped_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
+				    const void *s)                                               \
+	{                                                                                        \
+		return en_folio_mapped(f, s, ver);                                               \
+	}                                                                                        \
+	static int64_t en_pmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
+				    const void *s, uint32_t p)                                   \
+	{                                                                                        \
+		return en_page_mapcount(f, s, p, ver);                                           \
+	}                                                                                        \
+	static bool en_shared_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
+				    const void *s)                                               \
+	{                                                                                        \
+		return en_maybe_shared(f, s, ver);                                               \
+	}                                                                                        \
+	static bool en_cow_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
+				 const void *s, uint32_t p, enum mc_level level,                 \
+				 const struct mc_query_ctx *q)                                   \
+	{                                                                                        \
+		return en_cow_reuse(f, s, p, level, q, ver);                                     \
+	}                                                                                        \
+	static bool en_pmx_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
+				 const void *s, uint32_t p, enum mc_level level)                 \
+	{                                                                                        \
+		return en_pagemap_exclusive(f, s, p, level, ver);                                \
+	}                                                                                        \
+	static void en_smaps_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,    \
+				   const void *s, uint32_t first, uint32_t nr,                   \
+				   enum mc_level level, const struct mc_query_ctx *q,            \
+				   struct mc_smaps *acc)                                         \
+	{                                                                                        \
+		en_smaps_account(f, s, first, nr, level, q, acc, ver);                           \
+	}
+
+EN_MODEL_FUNCS(66, EN_V6_6)
+EN_MODEL_FUNCS(612, EN_V6_12)
+
+/* 6.6: the deferred split queue; 6.12: PG_partially_mapped */
+static bool en_partial_66(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			  const void *state)
+{
+	return ((const struct en_state *)state)->queued;
+}
+
+static bool en_partial_612(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			   const void *state)
+{
+	return ((const struct en_state *)state)->partially_mapped;
+}
+
+static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			      const void *state, uint32_t page)
+{
+	return en_pae(state, f->order, page);
+}
+
+#define EN_MODEL(sfx)                                                                            \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                    \
+	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                     \
+	.metadata_bytes = en_meta_##sfx, .apply = en_apply_##sfx, .folio_mapcount = en_fmc_##sfx, \
+	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                          \
+	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                              \
+	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,               \
+	.pagemap_exclusive = en_pmx_##sfx, .smaps_account = en_smaps_##sfx
 
 const struct mc_model mc_model_entire_nrmapped = {
-	.abi_version = MC_MODEL_ABI_VERSION,
 	.name = "entire-nrmapped",
-	.description = "(not implemented yet)",
+	.description = "_entire_mapcount + _nr_pages_mapped + per-page _mapcount, v6.6 (per-page "
+		       "rmap calls, folio_estimated_sharers)",
+	EN_MODEL(66),
+};
+
+const struct mc_model mc_model_entire_nrmapped_612 = {
+	.name = "entire-nrmapped-6.12",
+	.description = "_entire_mapcount + _nr_pages_mapped + _large_mapcount + per-page "
+		       "_mapcount, v6.12 (batched rmap, folio_likely_mapped_shared)",
+	EN_MODEL(612),
 };

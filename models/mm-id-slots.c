@@ -1,9 +1,739 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until the model lands (issue #3): registered, but has no operations. */
-#include "models/model.h"
+/*
+ * mm-ID slots (v6.18), issue #3: _large_mapcount, _entire_mapcount and two
+ * mm-owner slots with a "maybe shared" bit, all in page[1]. Two models share
+ * this code: `mm-id-slots` (CONFIG_NO_PAGE_MAPCOUNT) and
+ * `mm-id-slots-pagemapcount` (CONFIG_PAGE_MAPCOUNT: also per-page _mapcount
+ * and _nr_pages_mapped). Spec: spec/models/mm-id-slots.md. The mm id is
+ * op->mm, unique per mm_struct lifetime, used as the kernel's 31-bit mm_id.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/mm-id-slots.h"
+
+static const bool config_base = false;
+static const bool config_page_mapcount = true;
+
+/* Distinct struct pages one call touches: a few page ranges, merged at the end. */
+#define TOUCHED_MAX 8
+struct touched {
+	unsigned int nr;
+	uint32_t start[TOUCHED_MAX], end[TOUCHED_MAX];
+};
+
+static void touch(struct touched *t, uint32_t first, uint32_t nr)
+{
+	for (unsigned int i = 0; i < t->nr; i++)
+		if (t->start[i] <= first && first + nr <= t->end[i])
+			return;
+	if (t->nr == TOUCHED_MAX) {
+		/* cannot happen with the call shapes below; stay an upper bound */
+		t->start[0] = 0;
+		t->end[0] = UINT32_MAX;
+		return;
+	}
+	t->start[t->nr] = first;
+	t->end[t->nr++] = first + nr;
+}
+
+static uint64_t touched_lines(struct touched *t)
+{
+	uint64_t lines = 0;
+	uint32_t covered = 0;
+	bool any = false;
+
+	/* a handful of ranges: take the lowest unconsumed start each round */
+	for (;;) {
+		int best = -1;
+
+		for (unsigned int i = 0; i < t->nr; i++)
+			if (t->end[i] > t->start[i] && (best < 0 || t->start[i] < t->start[best]))
+				best = (int)i;
+		if (best < 0)
+			return lines;
+		if (!any || t->start[best] >= covered) {
+			lines += t->end[best] - t->start[best];
+			covered = t->end[best];
+		} else if (t->end[best] > covered) {
+			lines += t->end[best] - covered;
+			covered = t->end[best];
+		}
+		any = true;
+		t->end[best] = t->start[best];
+	}
+}
+
+/* One apply() call: the folio, its state, and what the call costs. */
+struct call {
+	struct mc_model_ctx *ctx;
+	const struct mc_folio *f;
+	struct mmid_state *st;
+	bool pmc; /* CONFIG_PAGE_MAPCOUNT */
+	uint32_t nr_pages; /* folio_large_nr_pages */
+	struct touched lines;
+};
+
+static void atomics(struct call *c, uint64_t n)
+{
+	c->ctx->atomics += n;
+}
+
+static int32_t *page_mapcount(struct call *c, uint32_t page)
+{
+	return &mmid_page_mapcounts(c->st, c->f->order)[page];
+}
+
+/*
+ * SetPageAnonExclusive / ClearPageAnonExclusive: atomic set_bit / clear_bit
+ * in the page's own flags; callers account the pages' lines.
+ */
+static void set_pae(struct call *c, uint32_t page)
+{
+	c->st->words[page / 64] |= 1ull << (page % 64);
+	atomics(c, 1);
+}
+
+static void clear_pae(struct call *c, uint32_t page)
+{
+	c->st->words[page / 64] &= ~(1ull << (page % 64));
+	atomics(c, 1);
+}
+
+static void set_slot_id(struct mmid_state *st, unsigned int i, uint32_t id)
+{
+	st->mm_ids &= ~((uint64_t)MMID_MASK << (32 * i));
+	st->mm_ids |= (uint64_t)id << (32 * i);
+}
+
+static uint32_t mm_id_of(struct call *c, uint32_t mm)
+{
+	/* kernel/fork.c:mm_alloc_id@v6.18 hands out 1..MM_ID_MAX only */
+	if (mm == 0 || mm > MMID_MASK)
+		c->ctx->violations++;
+	return mm & MMID_MASK;
+}
+
+/* include/linux/rmap.h:folio_lock_large_mapcount@v6.18: bit_spin_lock, one RMW */
+static void slot_lock(struct call *c)
+{
+	if (c->st->mm_ids & MMID_LOCK_BIT)
+		c->ctx->violations++;
+	c->st->mm_ids |= MMID_LOCK_BIT;
+	atomics(c, 1);
+}
+
+/* __bit_spin_unlock: a release store, not an RMW */
+static void slot_unlock(struct call *c)
+{
+	c->st->mm_ids &= ~MMID_LOCK_BIT;
+}
+
+/* include/linux/rmap.h:folio_set_large_mapcount@v6.18: a new folio, no lock */
+static void slot_init(struct call *c, uint32_t n, uint32_t mm)
+{
+	struct mmid_state *st = c->st;
+
+	if (st->large_mapcount != -1 || mmid_slot_id(st, 0) || mmid_slot_id(st, 1))
+		c->ctx->violations++;
+	st->large_mapcount = (int32_t)n - 1;
+	st->mm_id_mapcount[0] = (int32_t)n - 1;
+	set_slot_id(st, 0, mm_id_of(c, mm));
+}
+
+/*
+ * include/linux/rmap.h:folio_add_return_large_mapcount@v6.18. LM is an
+ * atomic_read + atomic_set under the lock; returns the new total mapcount.
+ */
+static int32_t slot_add(struct call *c, uint32_t n, uint32_t mm)
+{
+	struct mmid_state *st = c->st;
+	uint32_t id = mm_id_of(c, mm);
+	int32_t lm;
+
+	slot_lock(c);
+	lm = mc_atomic_add32(c->ctx, &st->large_mapcount, (int32_t)n);
+	if (mmid_slot_id(st, 0) == id) {
+		mc_atomic_add32(c->ctx, &st->mm_id_mapcount[0], (int32_t)n);
+	} else if (mmid_slot_id(st, 1) == id) {
+		mc_atomic_add32(c->ctx, &st->mm_id_mapcount[1], (int32_t)n);
+	} else if (mmid_slot_id(st, 0) == 0) {
+		set_slot_id(st, 0, id);
+		st->mm_id_mapcount[0] = (int32_t)n - 1;
+		/* other mms may map it already */
+		if (lm != (int32_t)n - 1)
+			st->mm_ids |= MMID_SHARED_BIT;
+	} else if (mmid_slot_id(st, 1) == 0) {
+		set_slot_id(st, 1, id);
+		st->mm_id_mapcount[1] = (int32_t)n - 1;
+		st->mm_ids |= MMID_SHARED_BIT;
+	}
+	slot_unlock(c);
+	return (int32_t)((uint32_t)lm + 1);
+}
+
+/* include/linux/rmap.h:folio_sub_return_large_mapcount@v6.18 */
+static int32_t slot_sub(struct call *c, uint32_t n, uint32_t mm)
+{
+	struct mmid_state *st = c->st;
+	uint32_t id = mm_id_of(c, mm);
+	int32_t lm;
+
+	slot_lock(c);
+	lm = mc_atomic_add32(c->ctx, &st->large_mapcount, -(int32_t)n);
+	for (unsigned int i = 0; i < 2; i++) {
+		if (mmid_slot_id(st, i) != id)
+			continue;
+		if (mc_atomic_add32(c->ctx, &st->mm_id_mapcount[i], -(int32_t)n) >= 0)
+			goto out;
+		/* dropped to zero (or below): release the slot */
+		st->mm_id_mapcount[i] = -1;
+		set_slot_id(st, i, 0);
+		break;
+	}
+	/* mm had no slot or just lost it: one slot may now own every mapping */
+	if (st->mm_id_mapcount[0] == lm || st->mm_id_mapcount[1] == lm)
+		st->mm_ids &= ~MMID_SHARED_BIT;
+out:
+	slot_unlock(c);
+	return (int32_t)((uint32_t)lm + 1);
+}
+
+/* mm/rmap.c:__folio_mod_stat@v6.18 */
+static void mod_stat(struct call *c, int64_t nr, int64_t nr_pmdmapped)
+{
+	int64_t *vm = c->ctx->vm;
+
+	vm[c->f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] += nr;
+	if (!nr_pmdmapped)
+		return;
+	if (c->f->kind == MC_KIND_ANON)
+		vm[MC_NR_ANON_THPS] += nr_pmdmapped;
+	else if (c->f->kind == MC_KIND_SHMEM)
+		vm[MC_NR_SHMEM_PMDMAPPED] += nr_pmdmapped;
+	else
+		vm[MC_NR_FILE_PMDMAPPED] += nr_pmdmapped;
+}
+
+/* mm/rmap.c:__folio_add_rmap@v6.18, PTE level of a large folio; returns nr for stats */
+static int32_t add_ptes(struct call *c, uint32_t first, uint32_t n, uint32_t mm)
+{
+	int32_t first_mapped = 0, nr = 0;
+
+	if (!c->pmc) {
+		/* whole folio counted as mapped from its first mapping on */
+		return slot_add(c, n, mm) == (int32_t)n ? (int32_t)c->nr_pages : 0;
+	}
+	/* variant: per page first, LM last */
+	for (uint32_t p = first; p < first + n; p++)
+		first_mapped += mc_atomic_add32(c->ctx, page_mapcount(c, p), 1) == 0;
+	atomics(c, n);
+	touch(&c->lines, first, n);
+	if (first_mapped) {
+		atomics(c, 1);
+		if (mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, first_mapped) <
+		    MMID_ENTIRELY_MAPPED)
+			nr = first_mapped;
+	}
+	slot_add(c, n, mm);
+	return nr;
+}
+
+/* mm/rmap.c:__folio_add_rmap@v6.18, PMD and PUD level */
+static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int32_t *pmdmapped)
+{
+	bool first = mc_atomic_add32(c->ctx, &c->st->entire_mapcount, 1) == 0;
+	int32_t nr = 0, v;
+
+	atomics(c, 1);
+	if (!c->pmc) {
+		if (level == MC_LEVEL_PMD && first)
+			*pmdmapped = (int32_t)c->nr_pages;
+		return slot_add(c, 1, mm) == 1 ? (int32_t)c->nr_pages : 0;
+	}
+	if (first) {
+		atomics(c, 1);
+		v = mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, MMID_ENTIRELY_MAPPED);
+		if (v < 2 * MMID_ENTIRELY_MAPPED) {
+			if (level == MC_LEVEL_PMD)
+				*pmdmapped = (int32_t)c->nr_pages;
+			nr = (int32_t)c->nr_pages - (v & MMID_PAGES_MAPPED);
+			if (nr < 0)
+				nr = 0;
+		}
+	}
+	slot_add(c, 1, mm);
+	return nr;
+}
+
+/* mm/huge_memory.c:deferred_split_folio(folio, true)@v6.18 */
+static void deferred_split(struct call *c)
+{
+	/* order-1 folios have no _deferred_list */
+	if (c->f->order <= 1)
+		return;
+	c->st->partially_mapped = 1;
+	atomics(c, 1);
+	touch(&c->lines, 2, 1);
+	if (c->f->order >= MC_PMD_ORDER)
+		c->ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
+	c->ctx->events[MC_EV_DEFERRED_SPLIT_QUEUED]++;
+}
+
+/* mm/rmap.c:__folio_add_rmap + __folio_add_{anon,file}_rmap@v6.18 */
+static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n, uint32_t mm,
+		     bool exclusive)
+{
+	int32_t nr, pmdmapped = 0;
+
+	touch(&c->lines, 0, 1);
+	if (!mc_folio_large(c->f)) {
+		atomics(c, 1);
+		nr = mc_atomic_add32(c->ctx, &c->st->mapcount, 1) == 0;
+	} else {
+		touch(&c->lines, 1, 1);
+		if (level == MC_LEVEL_PTE)
+			nr = add_ptes(c, first, n, mm);
+		else
+			nr = add_entire(c, level, mm, &pmdmapped);
+	}
+	mod_stat(c, nr, pmdmapped);
+	if (c->f->kind != MC_KIND_ANON || !exclusive)
+		return;
+	/* RMAP_EXCLUSIVE: every page of a PTE batch, the first page of a PMD/PUD */
+	if (level != MC_LEVEL_PTE)
+		n = 1;
+	touch(&c->lines, first, n);
+	for (uint32_t p = first; p < first + n; p++)
+		set_pae(c, p);
+}
+
+/* mm/rmap.c:__folio_remove_rmap@v6.18 */
+static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uint32_t n,
+			uint32_t mm)
+{
+	struct mmid_state *st = c->st;
+	int32_t nr = 0, pmdmapped = 0, t, last = 0, v;
+	bool partially_mapped = false, last_entire;
+
+	touch(&c->lines, 0, 1);
+	if (!mc_folio_large(c->f)) {
+		atomics(c, 1);
+		nr = mc_atomic_add32(c->ctx, &st->mapcount, -1) < 0;
+		mod_stat(c, -nr, 0);
+		return;
+	}
+	touch(&c->lines, 1, 1);
+	if (level == MC_LEVEL_PTE && !c->pmc) {
+		t = slot_sub(c, n, mm);
+		if (t == 0)
+			nr = (int32_t)c->nr_pages;
+		else
+			partially_mapped = t < (int32_t)c->nr_pages && st->entire_mapcount + 1 == 0;
+	} else if (level == MC_LEVEL_PTE) {
+		/* variant: LM first, then per page */
+		slot_sub(c, n, mm);
+		for (uint32_t p = first; p < first + n; p++)
+			last += mc_atomic_add32(c->ctx, page_mapcount(c, p), -1) < 0;
+		atomics(c, n);
+		touch(&c->lines, first, n);
+		if (last) {
+			atomics(c, 1);
+			if (mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -last) <
+			    MMID_ENTIRELY_MAPPED)
+				nr = last;
+		}
+		partially_mapped = nr && st->nr_pages_mapped;
+	} else if (!c->pmc) {
+		last_entire = mc_atomic_add32(c->ctx, &st->entire_mapcount, -1) < 0;
+		atomics(c, 1);
+		if (level == MC_LEVEL_PMD && last_entire)
+			pmdmapped = (int32_t)c->nr_pages;
+		t = slot_sub(c, 1, mm);
+		if (t == 0)
+			nr = (int32_t)c->nr_pages;
+		else
+			partially_mapped = last_entire && t < (int32_t)c->nr_pages;
+	} else {
+		/* variant: LM before EM */
+		slot_sub(c, 1, mm);
+		last_entire = mc_atomic_add32(c->ctx, &st->entire_mapcount, -1) < 0;
+		atomics(c, 1);
+		if (last_entire) {
+			atomics(c, 1);
+			v = mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -MMID_ENTIRELY_MAPPED);
+			if (v < MMID_ENTIRELY_MAPPED) {
+				if (level == MC_LEVEL_PMD)
+					pmdmapped = (int32_t)c->nr_pages;
+				nr = (int32_t)c->nr_pages - v;
+				if (nr < 0)
+					nr = 0;
+			}
+		}
+		partially_mapped = nr && nr < pmdmapped;
+	}
+	if (partially_mapped && c->f->kind == MC_KIND_ANON && !st->partially_mapped)
+		deferred_split(c);
+	mod_stat(c, -nr, -pmdmapped);
+}
+
+/* mm/rmap.c:folio_add_new_anon_rmap@v6.18 */
+static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
+{
+	struct mmid_state *st = c->st;
+	uint32_t n = c->nr_pages;
+
+	touch(&c->lines, 0, 1);
+	if (!mc_folio_large(c->f)) {
+		if (st->mapcount != -1)
+			c->ctx->violations++;
+		st->mapcount = 0;
+		if (exclusive)
+			set_pae(c, 0);
+		mod_stat(c, 1, 0);
+		return;
+	}
+	touch(&c->lines, 1, 1);
+	if (c->f->order < MC_PMD_ORDER) {
+		if (c->pmc || exclusive)
+			touch(&c->lines, 0, n);
+		for (uint32_t p = 0; p < n; p++) {
+			if (c->pmc)
+				*page_mapcount(c, p) = 0;
+			if (exclusive)
+				set_pae(c, p);
+		}
+		slot_init(c, n, mm);
+		if (c->pmc)
+			st->nr_pages_mapped = (int32_t)n;
+		mod_stat(c, n, 0);
+		return;
+	}
+	st->entire_mapcount = 0;
+	slot_init(c, 1, mm);
+	if (exclusive)
+		set_pae(c, 0);
+	if (c->pmc)
+		st->nr_pages_mapped = MMID_ENTIRELY_MAPPED;
+	mod_stat(c, n, n);
+}
+
+/*
+ * Scenario rule: the first map is the kernel's new-anon rmap when it maps what
+ * folio_add_new_anon_rmap assumes (the single page, every PTE of an mTHP, the
+ * one PMD of an order-9 folio); any other first map is an RMAP_EXCLUSIVE-style
+ * add on the fresh folio.
+ */
+static bool new_anon_fits(const struct mc_folio *f, const struct mc_op *op)
+{
+	if (f->kind != MC_KIND_ANON)
+		return false;
+	if (f->order < MC_PMD_ORDER)
+		return op->level == MC_LEVEL_PTE && op->first == 0 &&
+		       op->nr == mc_folio_nr_pages(f);
+	return f->order == MC_PMD_ORDER && op->level == MC_LEVEL_PMD;
+}
+
+/*
+ * include/linux/rmap.h:__folio_try_dup_anon_rmap, __folio_dup_file_rmap@v6.18.
+ * Never touches the stats: the folio is mapped already. The pinned-folio
+ * -EBUSY path is the caller's (it copies instead), so it is not modelled.
+ */
+static void dup_rmap(struct call *c, const struct mc_op *op)
+{
+	struct mmid_state *st = c->st;
+	bool anon = c->f->kind == MC_KIND_ANON;
+
+	if (op->level != MC_LEVEL_PTE && !anon) {
+		/* copy_huge_pmd skips file PMDs: the child refaults, an ordinary add */
+		add_rmap(c, op->level, op->first, op->nr, op->mm, false);
+		return;
+	}
+	touch(&c->lines, 0, 1);
+	if (op->level != MC_LEVEL_PTE) {
+		touch(&c->lines, 1, 1);
+		touch(&c->lines, op->first, 1);
+		if (mmid_pae(st, op->first))
+			clear_pae(c, op->first);
+		mc_atomic_add32(c->ctx, &st->entire_mapcount, 1);
+		atomics(c, 1);
+		if (slot_add(c, 1, op->mm) == 1)
+			c->ctx->violations++;
+		return;
+	}
+	if (anon) {
+		/* PageAnonExclusive is read for every page; cleared where set */
+		touch(&c->lines, op->first, op->nr);
+		for (uint32_t p = op->first; p < op->first + op->nr; p++)
+			if (mmid_pae(st, p))
+				clear_pae(c, p);
+	}
+	if (!mc_folio_large(c->f)) {
+		atomics(c, 1);
+		if (mc_atomic_add32(c->ctx, &st->mapcount, 1) == 0)
+			c->ctx->violations++;
+		return;
+	}
+	touch(&c->lines, 1, 1);
+	if (c->pmc) {
+		for (uint32_t p = op->first; p < op->first + op->nr; p++)
+			mc_atomic_add32(c->ctx, page_mapcount(c, p), 1);
+		atomics(c, op->nr);
+		touch(&c->lines, op->first, op->nr);
+	}
+	if (slot_add(c, op->nr, op->mm) == (int32_t)op->nr)
+		c->ctx->violations++;
+}
+
+/*
+ * mm/huge_memory.c:__split_huge_pmd_locked(freeze=false)@v6.18. Anon: the
+ * refcount grows by 511, 512 PTEs are added (RMAP_EXCLUSIVE iff the PMD's
+ * page was exclusive), then the PMD rmap goes. File/shmem: the PMD is zapped;
+ * the scenario rule then PTE-maps the 512 pages again in one batch.
+ */
+static void remap(struct call *c, const struct mc_op *op)
+{
+	bool exclusive;
+
+	if (c->f->kind != MC_KIND_ANON) {
+		remove_rmap(c, MC_LEVEL_PMD, op->first, MC_PMD_NR, op->mm);
+		add_rmap(c, MC_LEVEL_PTE, op->first, MC_PMD_NR, op->mm, false);
+		return;
+	}
+	exclusive = mmid_pae(c->st, op->first);
+	atomics(c, 1); /* folio_ref_add */
+	add_rmap(c, MC_LEVEL_PTE, op->first, MC_PMD_NR, op->mm, exclusive);
+	remove_rmap(c, MC_LEVEL_PMD, op->first, MC_PMD_NR, op->mm);
+}
+
+/*
+ * Removal for split/migration: mm/rmap.c:try_to_migrate_one and
+ * mm/huge_memory.c:__split_huge_pmd_locked(freeze=true)@v6.18 move an anon
+ * page's exclusive bit into the migration entry (folio_try_share_anon_rmap_*
+ * clears it) before the rmap removal.
+ */
+static void freeze_rmap(struct call *c, const struct mc_op *op)
+{
+	uint32_t last = op->level == MC_LEVEL_PTE ? op->first + op->nr : op->first + 1;
+
+	if (c->f->kind == MC_KIND_ANON) {
+		touch(&c->lines, op->first, last - op->first);
+		for (uint32_t p = op->first; p < last; p++)
+			if (mmid_pae(c->st, p))
+				clear_pae(c, p);
+	}
+	remove_rmap(c, op->level, op->first, op->nr, op->mm);
+}
+
+/* What can be checked without exact per-mm counts: spec section 1.4. */
+static void check_invariants(struct call *c)
+{
+	const struct mmid_state *st = c->st;
+	int32_t lm = st->large_mapcount;
+	bool bad = false;
+
+	if (!mc_folio_large(c->f)) {
+		if (st->mapcount < -1)
+			c->ctx->violations++;
+		return;
+	}
+	bad |= lm < -1 || st->entire_mapcount < -1 || st->entire_mapcount > lm;
+	bad |= (st->mm_ids & MMID_LOCK_BIT) != 0;
+	for (unsigned int i = 0; i < 2; i++) {
+		/* I2 as far as it goes: 1 <= cnt(i) <= LM+1; empty slot has SMC -1 */
+		if (mmid_slot_id(st, i))
+			bad |= st->mm_id_mapcount[i] < 0 || st->mm_id_mapcount[i] > lm;
+		else
+			bad |= st->mm_id_mapcount[i] != -1;
+	}
+	if (mmid_slot_id(st, 0) && mmid_slot_id(st, 1)) {
+		bad |= mmid_slot_id(st, 0) == mmid_slot_id(st, 1);
+		/* I4 */
+		bad |= !mmid_shared_bit(st);
+		bad |= (int64_t)st->mm_id_mapcount[0] + st->mm_id_mapcount[1] + 2 > (int64_t)lm + 1;
+	}
+	/* I3: SH clear on a mapped folio means one slot owns every mapping */
+	if (!mmid_shared_bit(st) && lm >= 0)
+		bad |= st->mm_id_mapcount[0] != lm && st->mm_id_mapcount[1] != lm;
+	/* I5 */
+	if (lm == -1)
+		bad |= mmid_slot_id(st, 0) || mmid_slot_id(st, 1) || mmid_shared_bit(st);
+	if (c->pmc) {
+		bad |= (st->nr_pages_mapped >= MMID_ENTIRELY_MAPPED) != (st->entire_mapcount >= 0);
+		bad |= st->nr_pages_mapped < 0 ||
+		       (uint32_t)(st->nr_pages_mapped & MMID_PAGES_MAPPED) > c->nr_pages;
+	}
+	if (bad)
+		c->ctx->violations++;
+}
+
+/* An op the folio cannot take is counted as a violation and not applied. */
+static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
+{
+	uint32_t n = mc_folio_nr_pages(f);
+
+	if (op->type == MC_OP_REMAP || op->level == MC_LEVEL_PMD)
+		return f->order >= MC_PMD_ORDER && op->first % MC_PMD_NR == 0 &&
+		       op->first + MC_PMD_NR <= n;
+	if (op->level == MC_LEVEL_PUD)
+		return f->order == MC_PUD_ORDER && op->first == 0;
+	return op->level == MC_LEVEL_PTE && op->nr && op->first < n && op->nr <= n - op->first;
+}
+
+static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		       const struct mc_op *op)
+{
+	struct call c = {
+		.ctx = ctx,
+		.f = f,
+		.st = state,
+		.pmc = mmid_has_page_mapcount(ctx),
+		.nr_pages = mc_folio_nr_pages(f),
+	};
+	bool exclusive = op->flags & MC_OPF_EXCLUSIVE;
+
+	if (!op_fits(f, op)) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (new_anon_fits(f, op))
+			new_anon_rmap(&c, op->mm, exclusive);
+		else
+			add_rmap(&c, op->level, op->first, op->nr, op->mm, exclusive);
+		break;
+	case MC_OP_ADD:
+		add_rmap(&c, op->level, op->first, op->nr, op->mm, exclusive);
+		break;
+	case MC_OP_REMOVE:
+		if (op->flags & MC_OPF_FREEZE)
+			freeze_rmap(&c, op);
+		else
+			remove_rmap(&c, op->level, op->first, op->nr, op->mm);
+		break;
+	case MC_OP_DUP:
+		dup_rmap(&c, op);
+		break;
+	case MC_OP_REMAP:
+		remap(&c, op);
+		break;
+	default:
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines += touched_lines(&c.lines);
+	check_invariants(&c);
+}
+
+static size_t mmid_state_size(unsigned int order)
+{
+	return sizeof(struct mmid_state) + mmid_pae_words(order) * sizeof(uint64_t);
+}
+
+static size_t mmid_pmc_state_size(unsigned int order)
+{
+	return mmid_state_size(order) + ((size_t)4 << order);
+}
+
+/* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
+static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	struct mmid_state *st = state;
+
+	memset(st, 0, mmid_state_size(f->order));
+	st->mapcount = -1;
+	st->large_mapcount = -1;
+	st->entire_mapcount = -1;
+	st->mm_id_mapcount[0] = -1;
+	st->mm_id_mapcount[1] = -1;
+	if (mmid_has_page_mapcount(ctx))
+		memset(mmid_page_mapcounts(st, f->order), 0xff, (size_t)4 << f->order);
+}
+
+/* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
+static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	const struct mmid_state *st = state;
+	bool bad = st->mapcount != -1 || st->large_mapcount != -1 || st->entire_mapcount != -1 ||
+		   st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 || st->mm_ids ||
+		   st->nr_pages_mapped;
+
+	if (mmid_has_page_mapcount(ctx))
+		for (uint32_t p = 0; p < mc_folio_nr_pages(f) && !bad; p++)
+			bad = mmid_page_mapcounts_const(st, f->order)[p] != -1;
+	if (bad)
+		ctx->violations++;
+}
+
+/* LM 4 + EM 4 + SMC 8 + _mm_ids 8 in page[1]; a small folio has _mapcount only */
+static size_t mmid_metadata_bytes(unsigned int order)
+{
+	return order ? 24 : 4;
+}
+
+/* plus _nr_pages_mapped and every page's _mapcount */
+static size_t mmid_pmc_metadata_bytes(unsigned int order)
+{
+	return order ? 24 + 4 + ((size_t)4 << order) : 4;
+}
+
+static int mmid_ctx_init(struct mc_model_ctx *ctx)
+{
+	ctx->priv = (void *)&config_base;
+	return 0;
+}
+
+static int mmid_pmc_ctx_init(struct mc_model_ctx *ctx)
+{
+	ctx->priv = (void *)&config_page_mapcount;
+	return 0;
+}
+
+static void mmid_ctx_fini(struct mc_model_ctx *ctx)
+{
+	ctx->priv = NULL;
+}
+
+#define MMID_EXTENSION_RULES                                                                      \
+	"mm ids are the trace's mm ids (unique per mm_struct lifetime, a new one on exec), "      \
+	"used as the 31-bit mm_id. A first map of an anon folio is folio_add_new_anon_rmap when " \
+	"it maps what that function assumes (the page, every PTE of an mTHP, the PMD of an "      \
+	"order-9 folio), otherwise an add with the op's RMAP_EXCLUSIVE. Folios above order 9 "    \
+	"and anon PUDs run the v6.18 PMD/PUD code as written (its VM_WARNs aside): every PMD or " \
+	"PUD entry counts in the entire mapcount and as one mapping in the large mapcount and "   \
+	"slots, the first PMD entry adds the whole folio to the *PmdMapped counter, partial "     \
+	"detection at PMD level needs the last entry gone; the exclusive bit of a PMD lives on "  \
+	"the PMD's first page. A DUP of a file PMD/PUD is the child's refault (an add). REMAP "   \
+	"of a file PMD zaps it and re-maps its 512 pages with one PTE batch. Split/migration: "   \
+	"FREEZE removals clear the page's exclusive bit first; RESTORE adds are ordinary adds."
+
+/* What both configurations share; they differ in config, state and metadata sizes. */
+#define MMID_COMMON_OPS                                                                       \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = MMID_EXTENSION_RULES,         \
+	.ctx_fini = mmid_ctx_fini, .init = mmid_init, .fini = mmid_fini, .apply = mmid_apply, \
+	.folio_mapcount = mmid_folio_mapcount, .folio_mapped = mmid_folio_mapped,             \
+	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
+	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
+	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
+	.smaps_account = mmid_smaps_account
 
 const struct mc_model mc_model_mm_id_slots = {
-	.abi_version = MC_MODEL_ABI_VERSION,
+	MMID_COMMON_OPS,
 	.name = "mm-id-slots",
-	.description = "(not implemented yet)",
+	.description =
+		"_large_mapcount + two mm-ID slots, CONFIG_NO_PAGE_MAPCOUNT (v6.15+, as v6.18)",
+	.ctx_init = mmid_ctx_init,
+	.state_size = mmid_state_size,
+	.metadata_bytes = mmid_metadata_bytes,
+};
+
+const struct mc_model mc_model_mm_id_slots_pagemapcount = {
+	MMID_COMMON_OPS,
+	.name = "mm-id-slots-pagemapcount",
+	.description =
+		"mm-ID slots plus per-page _mapcount, CONFIG_PAGE_MAPCOUNT (v6.15+, as v6.18)",
+	.ctx_init = mmid_pmc_ctx_init,
+	.state_size = mmid_pmc_state_size,
+	.metadata_bytes = mmid_pmc_metadata_bytes,
 };

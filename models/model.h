@@ -227,6 +227,13 @@ struct mc_model {
 			      const void *state, uint32_t first, uint32_t nr,
 			      enum mc_level level, const struct mc_query_ctx *q,
 			      struct mc_smaps *acc);
+
+	/* Optional additions (ABI 1 still): NULL means "not provided". */
+
+	/* bytes of accounting state the scheme keeps outside the per-folio state
+	 * right now (per-mm records, per-(folio, mm) pairs); metadata_bytes
+	 * adds this to the sum of metadata_bytes(order) over live folios */
+	uint64_t (*ctx_metadata_bytes)(const struct mc_model_ctx *ctx);
 };
 
 /* Plugin entry point (see the top of this file). */

@@ -1,9 +1,663 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder until the model lands (issue #3): registered, but has no operations. */
+/*
+ * The exact oracle: per-page, per-mm mapping counts kept incrementally.
+ *
+ * Per folio (state): the number of entries (PTE, PMD, PUD) mapping it, the
+ * PTE count of every page, the PMD count of every 512-page region, the PUD
+ * count, and the distinct mapped pages, maintained per region so that a PMD
+ * or PUD map is O(1) and never writes 512 page counters. Order-0 folios keep
+ * only the entry count (their one page's mapcount).
+ *
+ * Per (folio slot, mm) pair: that mm's entries, in an open-addressing hash
+ * table of the context (linear probing, backward-shift deletion, grown
+ * geometrically), so steady-state operations allocate nothing.
+ *
+ * Every count is an int64: the oracle never wraps. Operations that contradict
+ * the state (removing what is not mapped, a PMD outside the folio, ...) are
+ * refused whole and counted in ctx->violations. The oracle counts no costs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "models/model.h"
+#include "models/oracle.h"
+
+/* Header shared by every order; order-0 folios have nothing else. */
+struct oracle_head {
+	int64_t entries;	/* PTE + PMD + PUD entries, all mms */
+	uint32_t nr_mms;	/* mms with at least one entry */
+	uint32_t pad;
+};
+
+/* Large folios: followed by pmd[nreg] (order >= 9), pte_mapped[nreg], pte[N]. */
+struct oracle_large {
+	struct oracle_head h;
+	int64_t huge_entries;	  /* PMD + PUD entries */
+	int64_t pud;		  /* PUD entries */
+	int64_t mapped_below_pud; /* pages mapped by a PTE or by their region's PMD */
+};
+
+/* Where the arrays of a large folio's state live. */
+struct oracle_view {
+	struct oracle_large *l;
+	int64_t *pmd;		/* per region; NULL below order 9 */
+	int32_t *pte_mapped;	/* per region: pages with a PTE count >= 1 */
+	int64_t *pte;		/* per page */
+	uint32_t nr_pages, region_pages;
+};
+
+static unsigned int nr_regions(unsigned int order)
+{
+	return order >= MC_PMD_ORDER ? 1u << (order - MC_PMD_ORDER) : 1u;
+}
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+static size_t pmd_bytes(unsigned int order)
+{
+	return order >= MC_PMD_ORDER ? sizeof(int64_t) * nr_regions(order) : 0;
+}
+
+static size_t oracle_state_size(unsigned int order)
+{
+	if (!order)
+		return sizeof(struct oracle_head);
+	return sizeof(struct oracle_large) + pmd_bytes(order) +
+	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(int64_t) * (1ul << order);
+}
+
+static struct oracle_view view_of(const struct mc_folio *f, const void *state)
+{
+	char *base = (char *)state;
+	size_t off = sizeof(struct oracle_large);
+	struct oracle_view v;
+
+	v.l = (struct oracle_large *)base;
+	v.pmd = f->order >= MC_PMD_ORDER ? (int64_t *)(base + off) : NULL;
+	off += pmd_bytes(f->order);
+	v.pte_mapped = (int32_t *)(base + off);
+	off += align8(sizeof(int32_t) * nr_regions(f->order));
+	v.pte = (int64_t *)(base + off);
+	v.nr_pages = mc_folio_nr_pages(f);
+	v.region_pages = f->order >= MC_PMD_ORDER ? MC_PMD_NR : v.nr_pages;
+	return v;
+}
+
+/* ---- the (folio slot, mm) -> entries table ---- */
+
+struct mm_pair {
+	uint64_t key;		/* slot << 32 | mm; 0 = empty (mm is never 0) */
+	int64_t entries;
+};
+
+struct oracle_ctx {
+	struct mm_pair *tab;
+	uint32_t mask;		/* capacity - 1, capacity a power of two */
+	uint32_t used;
+};
+
+#define ORACLE_MIN_PAIRS 1024u
+
+static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
+{
+	return (uint64_t)f->slot << 32 | mm;
+}
+
+static uint32_t pair_hash(uint64_t key, uint32_t mask)
+{
+	key *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(key >> 32) & mask;
+}
+
+static struct mm_pair *pair_find(const struct oracle_ctx *oc, uint64_t key)
+{
+	for (uint32_t i = pair_hash(key, oc->mask);; i = (i + 1) & oc->mask) {
+		if (oc->tab[i].key == key)
+			return &oc->tab[i];
+		if (!oc->tab[i].key)
+			return NULL;
+	}
+}
+
+static int pairs_grow(struct oracle_ctx *oc)
+{
+	uint32_t cap = (oc->mask + 1) * 2;
+	struct mm_pair *old = oc->tab, *tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return -1;
+	for (uint32_t i = 0; i <= oc->mask; i++) {
+		uint32_t j;
+
+		if (!old[i].key)
+			continue;
+		for (j = pair_hash(old[i].key, cap - 1); tab[j].key; j = (j + 1) & (cap - 1))
+			;
+		tab[j] = old[i];
+	}
+	free(old);
+	oc->tab = tab;
+	oc->mask = cap - 1;
+	return 0;
+}
+
+/* Insert key (absent) with entries; keeps the load at most one half. */
+static int pair_insert(struct oracle_ctx *oc, uint64_t key, int64_t entries)
+{
+	uint32_t i;
+
+	if ((oc->used + 1) * 2 > oc->mask + 1 && pairs_grow(oc) && oc->used + 1 > oc->mask)
+		return -1;
+	for (i = pair_hash(key, oc->mask); oc->tab[i].key; i = (i + 1) & oc->mask)
+		;
+	oc->tab[i].key = key;
+	oc->tab[i].entries = entries;
+	oc->used++;
+	return 0;
+}
+
+/* Backward-shift deletion: no tombstones, probe chains stay short. */
+static void pair_delete(struct oracle_ctx *oc, struct mm_pair *p)
+{
+	uint32_t hole = (uint32_t)(p - oc->tab), i = hole;
+
+	for (;;) {
+		uint32_t home;
+
+		i = (i + 1) & oc->mask;
+		if (!oc->tab[i].key)
+			break;
+		home = pair_hash(oc->tab[i].key, oc->mask);
+		/* move i into the hole unless its home lies cyclically in (hole, i] */
+		if (((i - home) & oc->mask) >= ((i - hole) & oc->mask)) {
+			oc->tab[hole] = oc->tab[i];
+			hole = i;
+		}
+	}
+	oc->tab[hole].key = 0;
+	oc->tab[hole].entries = 0;
+	oc->used--;
+}
+
+static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
+{
+	const struct mm_pair *p = pair_find(oc, key);
+
+	return p ? p->entries : 0;
+}
+
+/* Add delta (may be negative, never below zero: callers check) to mm's entries. */
+static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f,
+		     struct oracle_head *h, uint32_t mm, int64_t delta)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint64_t key = pair_key(f, mm);
+	struct mm_pair *p = pair_find(oc, key);
+
+	if (!p) {
+		if (pair_insert(oc, key, delta))
+			ctx->violations++;	/* out of memory: mm sets no longer exact */
+		else
+			h->nr_mms++;
+		return;
+	}
+	p->entries += delta;
+	if (!p->entries) {
+		pair_delete(oc, p);
+		h->nr_mms--;
+	}
+}
+
+static int oracle_ctx_init(struct mc_model_ctx *ctx)
+{
+	struct oracle_ctx *oc = calloc(1, sizeof(*oc));
+
+	if (!oc)
+		return -1;
+	oc->tab = calloc(ORACLE_MIN_PAIRS, sizeof(*oc->tab));
+	if (!oc->tab) {
+		free(oc);
+		return -1;
+	}
+	oc->mask = ORACLE_MIN_PAIRS - 1;
+	ctx->priv = oc;
+	return 0;
+}
+
+static void oracle_ctx_fini(struct mc_model_ctx *ctx)
+{
+	struct oracle_ctx *oc = ctx->priv;
+
+	if (oc)
+		free(oc->tab);
+	free(oc);
+	ctx->priv = NULL;
+}
+
+/* ---- per-folio truth ---- */
+
+static uint64_t mapped_pages(const struct mc_folio *f, const void *state)
+{
+	const struct oracle_large *l = state;
+
+	if (!f->order)
+		return l->h.entries > 0;
+	return l->pud > 0 ? mc_folio_nr_pages(f) : (uint64_t)l->mapped_below_pud;
+}
+
+static int64_t huge_entries(const struct mc_folio *f, const void *state)
+{
+	return f->order ? ((const struct oracle_large *)state)->huge_entries : 0;
+}
+
+static int64_t page_count(const struct mc_folio *f, const void *state, uint32_t page)
+{
+	struct oracle_view v;
+	int64_t n;
+
+	if (!f->order)
+		return ((const struct oracle_head *)state)->entries;
+	v = view_of(f, state);
+	n = v.pte[page] + v.l->pud;
+	if (v.pmd)
+		n += v.pmd[page / MC_PMD_NR];
+	return n;
+}
+
+static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	memset(state, 0, oracle_state_size(f->order));
+}
+
+/* Drop the (slot, mm) pairs of a folio freed while still mapped. */
+static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	struct oracle_head *h = state;
+	struct oracle_ctx *oc = ctx->priv;
+
+	if (!h->entries && !h->nr_mms)
+		return;
+	ctx->violations++;
+	for (uint32_t i = 0; i <= oc->mask && h->nr_mms;) {
+		if (oc->tab[i].key && oc->tab[i].key >> 32 == f->slot) {
+			pair_delete(oc, &oc->tab[i]);
+			h->nr_mms--;
+			continue;	/* the shift may have moved another pair here */
+		}
+		i++;
+	}
+}
+
+/* An exact scheme: a 4-byte PTE mapcount per page, a 4-byte entire mapcount
+ * per PMD region and one for the PUD, a 4-byte entry count and a 4-byte
+ * mapped-page count; (mm, count) pairs are in oracle_ctx_metadata_bytes. */
+static size_t oracle_metadata_bytes(unsigned int order)
+{
+	size_t bytes = 4ul << order;
+
+	if (!order)
+		return bytes;
+	if (order >= MC_PMD_ORDER)
+		bytes += 4ul * nr_regions(order);
+	if (order >= MC_PUD_ORDER)
+		bytes += 4;
+	return bytes + 8;
+}
+
+static uint64_t oracle_ctx_metadata_bytes(const struct mc_model_ctx *ctx)
+{
+	const struct oracle_ctx *oc = ctx->priv;
+
+	return 8ull * oc->used;
+}
+
+static int64_t op_entries(const struct mc_op *op)
+{
+	return op->level == MC_LEVEL_PTE ? op->nr : 1;
+}
+
+/* The op's shape fits the folio: range inside, PMD/PUD aligned and sized. */
+static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
+{
+	uint32_t n = mc_folio_nr_pages(f);
+
+	if (!op->mm || !op->nr || op->first >= n || op->nr > n - op->first)
+		return false;
+	if (op->type == MC_OP_REMAP || op->level == MC_LEVEL_PMD)
+		return f->order >= MC_PMD_ORDER && op->nr == MC_PMD_NR && !(op->first % MC_PMD_NR);
+	if (op->level == MC_LEVEL_PUD)
+		return f->order == MC_PUD_ORDER && op->nr == MC_PUD_NR;
+	return op->level == MC_LEVEL_PTE;
+}
+
+static void pte_inc(struct oracle_view *v, uint32_t first, uint32_t nr)
+{
+	for (uint32_t p = first; p < first + nr; p++) {
+		uint32_t r = p / v->region_pages;
+
+		if (v->pte[p]++)
+			continue;
+		v->pte_mapped[r]++;
+		if (!v->pmd || !v->pmd[r])
+			v->l->mapped_below_pud++;
+	}
+}
+
+static void pte_dec(struct oracle_view *v, uint32_t first, uint32_t nr)
+{
+	for (uint32_t p = first; p < first + nr; p++) {
+		uint32_t r = p / v->region_pages;
+
+		if (--v->pte[p])
+			continue;
+		v->pte_mapped[r]--;
+		if (!v->pmd || !v->pmd[r])
+			v->l->mapped_below_pud--;
+	}
+}
+
+static bool pte_all_mapped(const struct oracle_view *v, uint32_t first, uint32_t nr)
+{
+	for (uint32_t p = first; p < first + nr; p++)
+		if (v->pte[p] < 1)
+			return false;
+	return true;
+}
+
+static void pmd_inc(struct oracle_view *v, uint32_t r)
+{
+	if (!v->pmd[r]++)
+		v->l->mapped_below_pud += MC_PMD_NR - v->pte_mapped[r];
+	v->l->huge_entries++;
+}
+
+static void pmd_dec(struct oracle_view *v, uint32_t r)
+{
+	if (!--v->pmd[r])
+		v->l->mapped_below_pud -= MC_PMD_NR - v->pte_mapped[r];
+	v->l->huge_entries--;
+}
+
+/* Change the page-table side of the state; false (nothing changed) if a
+ * removal would take away an entry that does not exist. */
+static bool map_change(const struct mc_folio *f, void *state, const struct mc_op *op, int dir)
+{
+	struct oracle_view v;
+	uint32_t r = op->first / MC_PMD_NR;
+
+	if (!f->order)
+		return dir > 0 || ((struct oracle_head *)state)->entries >= op->nr;
+	v = view_of(f, state);
+	switch (op->level) {
+	case MC_LEVEL_PTE:
+		if (dir > 0)
+			pte_inc(&v, op->first, op->nr);
+		else if (pte_all_mapped(&v, op->first, op->nr))
+			pte_dec(&v, op->first, op->nr);
+		else
+			return false;
+		return true;
+	case MC_LEVEL_PMD:
+		if (dir > 0)
+			pmd_inc(&v, r);
+		else if (v.pmd[r] > 0)
+			pmd_dec(&v, r);
+		else
+			return false;
+		return true;
+	default:
+		if (dir < 0 && v.l->pud < 1)
+			return false;
+		v.l->pud += dir;
+		v.l->huge_entries += dir;
+		return true;
+	}
+}
+
+/* A PMD of mm becomes 512 PTEs of mm; false if no PMD maps the region. */
+static bool remap(const struct mc_folio *f, void *state, const struct mc_op *op)
+{
+	struct oracle_view v = view_of(f, state);
+
+	if (v.pmd[op->first / MC_PMD_NR] < 1)
+		return false;
+	pte_inc(&v, op->first, MC_PMD_NR);
+	pmd_dec(&v, op->first / MC_PMD_NR);
+	return true;
+}
+
+static bool range_exclusive(const struct mc_folio *f, const void *state, uint32_t first,
+			    uint32_t nr)
+{
+	for (uint32_t p = first; p < first + nr; p++)
+		if (page_count(f, state, p) != 1)
+			return false;
+	return true;
+}
+
+static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
+{
+	if (f->kind == MC_KIND_ANON)
+		return MC_NR_ANON_THPS;
+	return f->kind == MC_KIND_SHMEM ? MC_NR_SHMEM_PMDMAPPED : MC_NR_FILE_PMDMAPPED;
+}
+
+static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			 const struct mc_op *op)
+{
+	struct oracle_head *h = state;
+	const struct oracle_ctx *oc = ctx->priv;
+	int64_t e = op_entries(op), mm_now = 0, delta = e;
+	uint64_t mapped_before = mapped_pages(f, state);
+	bool huge_before = huge_entries(f, state) > 0, ok;
+	enum mc_vmstat_item mapped_item;
+
+	if (op->type >= MC_OP_NR_TYPES || op->level > MC_LEVEL_PUD || !op_fits(f, op)) {
+		ctx->violations++;
+		return;
+	}
+	if (op->type == MC_OP_REMOVE || op->type == MC_OP_REMAP || op->type == MC_OP_DUP)
+		mm_now = pair_entries(oc, pair_key(f, op->type == MC_OP_DUP ? op->src_mm : op->mm));
+
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		ok = f->kind == MC_KIND_ANON && !h->entries && map_change(f, state, op, 1);
+		break;
+	case MC_OP_DUP:
+		/* fork copies entries src_mm holds; a file PMD is the child's refault */
+		ok = op->src_mm && op->src_mm != op->mm && mm_now >= e &&
+		     map_change(f, state, op, 1);
+		break;
+	case MC_OP_ADD:
+		ok = map_change(f, state, op, 1);
+		break;
+	case MC_OP_REMOVE:
+		ok = mm_now >= e && map_change(f, state, op, -1);
+		delta = -e;
+		break;
+	default: /* MC_OP_REMAP: one PMD entry becomes 512 PTE entries */
+		ok = mm_now >= 1 && remap(f, state, op);
+		delta = MC_PMD_NR - 1;
+		break;
+	}
+	if (!ok) {
+		ctx->violations++;
+		return;
+	}
+	h->entries += delta;
+	pair_add(ctx, f, h, op->mm, delta);
+
+	mapped_item = f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED;
+	ctx->vm[mapped_item] += (int64_t)mapped_pages(f, state) - (int64_t)mapped_before;
+	if (huge_before != (huge_entries(f, state) > 0))
+		ctx->vm[pmdmapped_item(f)] += huge_before ? -(int64_t)mc_folio_nr_pages(f)
+							  : (int64_t)mc_folio_nr_pages(f);
+
+	/* RMAP_EXCLUSIVE on a page someone else maps is a kernel bug (the
+	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream. */
+	if ((op->flags & MC_OPF_EXCLUSIVE) && op->type != MC_OP_REMOVE &&
+	    !range_exclusive(f, state, op->first, op->nr))
+		ctx->violations++;
+}
+
+/* ---- queries ---- */
+
+static int64_t oracle_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				     const void *state)
+{
+	return ((const struct oracle_head *)state)->entries;
+}
+
+static bool oracle_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				const void *state)
+{
+	return ((const struct oracle_head *)state)->entries > 0;
+}
+
+static int64_t oracle_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    const void *state, uint32_t page)
+{
+	return page < mc_folio_nr_pages(f) ? page_count(f, state, page) : 0;
+}
+
+static bool oracle_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				const void *state)
+{
+	return ((const struct oracle_head *)state)->nr_mms >= 2;
+}
+
+/* Reuse is safe exactly when the faulting mm is the only one mapping the folio. */
+static bool oracle_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     const void *state, uint32_t page, enum mc_level level,
+			     const struct mc_query_ctx *q)
+{
+	const struct oracle_head *h = state;
+
+	return f->kind == MC_KIND_ANON && !f->ksm && h->nr_mms == 1 &&
+	       pair_entries(ctx->priv, pair_key(f, q->mm)) > 0;
+}
+
+static bool oracle_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    const void *state)
+{
+	const struct oracle_head *h = state;
+
+	return f->kind == MC_KIND_ANON && f->order && h->entries > 0 &&
+	       mapped_pages(f, state) < mc_folio_nr_pages(f);
+}
+
+/* PageAnonExclusive as an exact kernel would keep it: the page is mapped by
+ * one mm only (an anon page is mapped at most once per mm, so either the
+ * folio has one mapper or the page has one entry). KSM pages never are. */
+static bool oracle_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				  const void *state, uint32_t page)
+{
+	const struct oracle_head *h = state;
+	int64_t n;
+
+	if (f->kind != MC_KIND_ANON || f->ksm || page >= mc_folio_nr_pages(f))
+		return false;
+	n = page_count(f, state, page);
+	return n == 1 || (n > 1 && h->nr_mms == 1);
+}
+
+static bool oracle_pagemap_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				     const void *state, uint32_t page, enum mc_level level)
+{
+	return page < mc_folio_nr_pages(f) && page_count(f, state, page) == 1;
+}
+
+/* fs/proc/task_mmu.c:smaps_pmd_entry + smaps_account@v6.12 (PAGE_MAPCOUNT,
+ * unchanged in v6.18): refcount 1 is the single-mapping fast path; otherwise
+ * each page is charged 1/mapcount and is Private iff its mapcount is < 2. */
+static void oracle_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				 const void *state, uint32_t first, uint32_t nr,
+				 enum mc_level level, const struct mc_query_ctx *q,
+				 struct mc_smaps *acc)
+{
+	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
+
+	acc->rss += size;
+	if (f->kind == MC_KIND_ANON)
+		acc->anonymous += size;
+	if (level == MC_LEVEL_PMD) {
+		if (f->kind == MC_KIND_ANON)
+			acc->anon_huge += size;
+		else if (f->kind == MC_KIND_SHMEM)
+			acc->shmem_pmd += size;
+		else
+			acc->file_pmd += size;
+	}
+	if (q->refcount == 1) {
+		mc_smaps_add_pss(acc, f->kind, size << MC_PSS_SHIFT);
+		acc->private_ += size;
+		return;
+	}
+	for (uint32_t p = first; p < first + nr && p < mc_folio_nr_pages(f); p++) {
+		int64_t mc = page_count(f, state, p);
+
+		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mc > 0 ? mc : 0));
+		if (mc < 2)
+			acc->private_ += MC_PAGE_SIZE;
+		else
+			acc->shared += MC_PAGE_SIZE;
+	}
+}
+
+/* ---- truth for the replayer (oracle.h) ---- */
+
+uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state)
+{
+	return ((const struct oracle_head *)state)->nr_mms;
+}
+
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     uint32_t mm)
+{
+	return pair_entries(ctx->priv, pair_key(f, mm));
+}
+
+uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state)
+{
+	return mapped_pages(f, state);
+}
+
+int64_t mc_oracle_huge_entries(const struct mc_folio *f, const void *state)
+{
+	return huge_entries(f, state);
+}
 
 const struct mc_model mc_model_oracle = {
 	.abi_version = MC_MODEL_ABI_VERSION,
 	.name = "oracle",
-	.description = "(not implemented yet)",
+	.description = "exact truth: per-page, per-mm mapping counts",
+	.extension_rules =
+		"Exact at every level and order: a PTE batch adds nr entries, a PMD one entry "
+		"covering a 512-page aligned region, a PUD one entry covering an order-18 folio. "
+		"AnonHugePages/ShmemPmdMapped/FilePmdMapped count the whole folio while any PMD "
+		"or PUD entry maps it, whatever its order. DUP is an ADD for the child (file "
+		"PMDs included, as the child's refault); REMAP replaces one PMD entry by 512 "
+		"PTE entries of the same mm; FREEZE/RESTORE removals and adds count like any "
+		"other. Operations that contradict the state are refused and counted as "
+		"violations. No costs are counted (atomics and cache lines stay 0).",
+	.ctx_init = oracle_ctx_init,
+	.ctx_fini = oracle_ctx_fini,
+	.state_size = oracle_state_size,
+	.init = oracle_init,
+	.fini = oracle_fini,
+	.metadata_bytes = oracle_metadata_bytes,
+	.apply = oracle_apply,
+	.folio_mapcount = oracle_folio_mapcount,
+	.folio_mapped = oracle_folio_mapped,
+	.page_mapcount = oracle_page_mapcount,
+	.maybe_shared = oracle_maybe_shared,
+	.cow_reuse = oracle_cow_reuse,
+	.partially_mapped = oracle_partially_mapped,
+	.anon_exclusive = oracle_anon_exclusive,
+	.pagemap_exclusive = oracle_pagemap_exclusive,
+	.smaps_account = oracle_smaps_account,
+	.ctx_metadata_bytes = oracle_ctx_metadata_bytes,
 };

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * entire-nrmapped models (v6.6 and v6.12): per-page _mapcount, folio
+ * _entire_mapcount and _nr_pages_mapped (+ _large_mapcount in 6.12).
+ * Shared between the two model sources and the unit tests.
+ */
+#ifndef MAPCOUNT_ENTIRE_NRMAPPED_H
+#define MAPCOUNT_ENTIRE_NRMAPPED_H
+
+#include "models/model.h"
+
+/* COMPOUND_MAPPED@v6.6 (mm/internal.h) = ENTIRELY_MAPPED@v6.12, same value */
+#define EN_ENTIRELY_MAPPED 0x800000
+#define EN_PAGES_MAPPED (EN_ENTIRELY_MAPPED - 1)	/* FOLIO_PAGES_MAPPED */
+
+enum en_version {
+	EN_V6_6 = 0,
+	EN_V6_12 = 1,
+};
+
+/*
+ * Per-folio state. Counters hold the kernel's raw values (mapcounts biased
+ * by -1). Followed by mapcount[N] and a PAE bitmap of N bits.
+ */
+struct en_state {
+	int32_t entire_mapcount;	/* EM, page[1] */
+	int32_t nr_pages_mapped;	/* NPM, page[1]; not biased */
+	int32_t large_mapcount;		/* LM, page[1], 6.12 only (stays -1 in 6.6) */
+	uint8_t queued;			/* Q: on the deferred split queue (page[2]) */
+	uint8_t partially_mapped;	/* PM: PG_partially_mapped, 6.12 only */
+	uint16_t reserved;
+	int32_t mapcount[];		/* PMC[i]: page[i]._mapcount */
+};
+
+static inline uint8_t *en_pae_bits(const struct en_state *s, unsigned int order)
+{
+	return (uint8_t *)&s->mapcount[1u << order];
+}
+
+/* PageAnonExclusive(page[i]) */
+static inline bool en_pae(const struct en_state *s, unsigned int order, uint32_t i)
+{
+	return en_pae_bits(s, order)[i >> 3] & (1u << (i & 7));
+}
+
+/* Accounting work of one apply() call: atomics and the struct pages touched. */
+struct en_cost {
+	uint64_t atomics;
+	uint32_t lo, hi;	/* pages whose own struct page was touched: [lo, hi) */
+	uint8_t fixed;		/* bit k: folio page k (0, 1 or 2) touched */
+};
+
+/* Common helpers (models/entire-nrmapped.c) used by both versions. */
+void en_touch(struct en_cost *c, uint32_t page);
+void en_touch_fixed(struct en_cost *c, unsigned int page);
+int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta);
+void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
+void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
+void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
+void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
+int en_entire_nr(struct mc_model_ctx *ctx, const struct mc_folio *f, int32_t npm, bool add);
+
+/* The two versions' operation streams. */
+void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		const struct mc_op *op, struct en_cost *c);
+void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		 const struct mc_op *op, struct en_cost *c);
+
+static inline bool en_anon(const struct mc_folio *f)
+{
+	return f->kind == MC_KIND_ANON;
+}
+
+/* A PMD entry maps the whole folio only for order 9; larger folios use the extension rule. */
+static inline bool en_pmd_is_entire(const struct mc_folio *f)
+{
+	return f->order == MC_PMD_ORDER;
+}
+
+/*
+ * Full invariant check (I1..I4 of the spec, every mapcount >= -1): O(N).
+ * Returns the number of broken invariants. fini() runs it; tests call it
+ * after every step.
+ */
+unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
+				 enum en_version v);
+
+#endif /* MAPCOUNT_ENTIRE_NRMAPPED_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The exact oracle: the ruler every other model is measured against.
+ *
+ * Besides the struct mc_model queries, the oracle answers questions no kernel
+ * scheme can, which the replayer needs for the "exact" side of its metrics.
+ * Every function takes the oracle's own context and per-folio state (the
+ * ones the replayer keeps for mc_model_oracle); none changes anything.
+ *
+ * Truth kept per folio: the PTE count of every page, the PMD count of every
+ * 512-page region, the PUD count, the number of entries and of distinct
+ * mapped pages; per (folio slot, mm) the number of that mm's entries, in a
+ * hash table owned by the oracle's context.
+ */
+#ifndef MAPCOUNT_ORACLE_H
+#define MAPCOUNT_ORACLE_H
+
+#include "models/model.h"
+
+extern const struct mc_model mc_model_oracle;
+
+/* Distinct mms with at least one entry (PTE, PMD or PUD) mapping the folio. */
+uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state);
+
+/* Entries of mm mapping the folio (0 if none). */
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     uint32_t mm);
+
+/* Distinct pages of the folio mapped by at least one entry. */
+uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state);
+
+/* PMD and PUD entries mapping (part of) the folio. */
+int64_t mc_oracle_huge_entries(const struct mc_folio *f, const void *state);
+
+#endif

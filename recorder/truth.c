@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel truth at checkpoints (recorder-sources.md §4): smaps_rollup of every
+ * tracked process and /proc/meminfo, written as KPROC/KMEM before the
+ * CHECKPOINT. Pages of the shadow that processes outside the recording also
+ * map (kpagecount above our own count) are given to the "outside" pseudo-mm
+ * so that a replay's PSS divides by the same mapcount as the kernel's.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "recorder/record.h"
+
+/*
+ * The outside pseudo-mm maps each extra mapper of a page at a VPN of its own,
+ * taken from a pool of slots: (pfn, k-th extra mapper) -> slot.
+ */
+static struct u64map outside_slot;	/* pfn << 16 | k -> vpn */
+static uint64_t *free_slots;
+static size_t nfree, free_cap;
+static uint64_t next_slot = 1;
+
+static uint64_t slot_get(uint64_t pfn, unsigned k)
+{
+	uint64_t vpn = nfree ? free_slots[--nfree] : next_slot++;
+
+	u64map_put(&outside_slot, pfn << 16 | k, (void *)(uintptr_t)vpn);
+	return vpn;
+}
+
+static uint64_t slot_put(uint64_t pfn, unsigned k)
+{
+	uint64_t vpn = (uintptr_t)u64map_del(&outside_slot, pfn << 16 | k);
+
+	if (nfree == free_cap) {
+		size_t cap = free_cap ? free_cap * 2 : 1024;
+		uint64_t *v = realloc(free_slots, cap * sizeof(*v));
+
+		if (!v)
+			return vpn;
+		free_slots = v;
+		free_cap = cap;
+	}
+	free_slots[nfree++] = vpn;
+	return vpn;
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool proc_is_stopped(pid_t pid)
+{
+	char path[64], buf[512], *s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file_str(path, buf, sizeof(buf)) < 0 || !(s = strrchr(buf, ')')))
+		return false;
+	return s[2] == 'T' || s[2] == 't';
+}
+
+int freeze_tree(struct recorder *r, bool stop)
+{
+	uint64_t deadline = mono_ns() + 200000000ull;
+	bool all;
+
+	if (stop)
+		r->freeze_start = mono_ns();
+	u64map_for_each(&r->procs.by_pid, i)
+		kill(((struct proc *)r->procs.by_pid.vals[i])->pid, stop ? SIGSTOP : SIGCONT);
+	if (!stop) {
+		r->freeze_end = mono_ns();
+		return 0;
+	}
+	do {
+		all = true;
+		u64map_for_each(&r->procs.by_pid, i) {
+			struct proc *p = r->procs.by_pid.vals[i];
+
+			if (!proc_is_stopped(p->pid) && kill(p->pid, 0) == 0)
+				all = false;
+		}
+		if (!all)
+			usleep(500);
+	} while (!all && mono_ns() < deadline);
+	return all ? 0 : -1;
+}
+
+static uint64_t field_kb(const char *buf, const char *name)
+{
+	const char *s = strstr(buf, name);
+
+	return s ? strtoull(s + strlen(name), NULL, 10) : 0;
+}
+
+static int read_rollup(pid_t pid, struct mc_rec_kproc *k)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	if (read_file_str(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	k->rss = field_kb(buf, "\nRss:");
+	k->pss = field_kb(buf, "\nPss:");
+	k->pss_anon = field_kb(buf, "\nPss_Anon:");
+	k->pss_file = field_kb(buf, "\nPss_File:");
+	k->pss_shmem = field_kb(buf, "\nPss_Shmem:");
+	k->shared_clean = field_kb(buf, "\nShared_Clean:");
+	k->shared_dirty = field_kb(buf, "\nShared_Dirty:");
+	k->private_clean = field_kb(buf, "\nPrivate_Clean:");
+	k->private_dirty = field_kb(buf, "\nPrivate_Dirty:");
+	k->anon_huge = field_kb(buf, "\nAnonHugePages:");
+	return 0;
+}
+
+static void read_meminfo(struct mc_rec_kmem *k)
+{
+	char buf[8192];
+
+	buf[0] = '\n';
+	if (read_file_str("/proc/meminfo", buf + 1, sizeof(buf) - 1) < 0)
+		return;
+	k->anon_pages = field_kb(buf, "\nAnonPages:");
+	k->mapped = field_kb(buf, "\nMapped:");
+	k->shmem = field_kb(buf, "\nShmem:");
+	k->anon_huge = field_kb(buf, "\nAnonHugePages:");
+	k->shmem_pmd = field_kb(buf, "\nShmemPmdMapped:");
+	k->file_pmd = field_kb(buf, "\nFilePmdMapped:");
+}
+
+/* pfn -> mappings in the tracked shadows */
+static void count_ours(struct recorder *r, struct u64map *ours)
+{
+	u64map_for_each(&r->procs.mms, k) {
+		struct mm *mm = r->procs.mms.vals[k];
+
+		if (mm->flags & MC_MM_OUTSIDE)
+			continue;
+		u64map_for_each(&mm->wins, j) {
+			struct swin *w = mm->wins.vals[j];
+
+			for (unsigned i = 0; i < WIN_PAGES; i++)
+				if (w->pfn[i])
+					u64map_put(ours, w->pfn[i],
+						   (void *)((uintptr_t)u64map_get(ours, w->pfn[i]) + 1));
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* kpagecount of every key of ours, into kpc (same keys). */
+static void read_counts(const struct u64map *ours, struct u64map *kpc)
+{
+	uint64_t *pfns = malloc((ours->n + 1) * sizeof(*pfns)), buf[512];
+	size_t n = 0;
+
+	if (!pfns)
+		return;
+	u64map_for_each(ours, i)
+		pfns[n++] = ours->keys[i];
+	qsort(pfns, n, sizeof(*pfns), cmp_u64);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && pfns[j] - pfns[i] < 512)
+			j++;
+		if (kpagecount_read(pfns[i], pfns[j - 1] - pfns[i] + 1, buf) == 0)
+			for (size_t k = i; k < j; k++)
+				u64map_put(kpc, pfns[k], (void *)(uintptr_t)buf[pfns[k] - pfns[i]]);
+		i = j;
+	}
+	free(pfns);
+}
+
+/* outside_maps value: head pfn << 16 | extra mappers */
+static void outside_update(struct recorder *r, uint64_t pfn, unsigned want)
+{
+	uintptr_t v = (uintptr_t)u64map_get(&r->outside_maps, pfn);
+	unsigned have = v & 0xffff;
+	uint64_t head = v >> 16;
+	struct folio *f = NULL;
+
+	if (want > 0xffff)
+		want = 0xffff;
+	if (want == have)
+		return;
+	if (want > have) {
+		f = folio_of(pfn, false);
+		if (!f)
+			return;
+		head = f->head;
+	}
+	if (!r->outside) {
+		r->outside = mm_new(0, "", MC_MM_OUTSIDE);
+		if (!r->outside)
+			return;
+		r->outside->users = 1;
+	}
+	for (unsigned k = have; k < want; k++)
+		emit_map(r->outside, slot_get(pfn, k), f, pfn, 1, LVL_PTE, MC_CONF_OBSERVED, false);
+	for (unsigned k = want; k < have; k++) {
+		struct mc_record rec = { .type = MC_REC_UNMAP };
+
+		rec.u.unmap.mm = r->outside->id;
+		rec.u.unmap.vpn = slot_put(pfn, k);
+		rec.u.unmap.pfn = head;
+		rec.u.unmap.nr = 1;
+		rec.u.unmap.lf = LVL_PTE | (MC_CONF_OBSERVED << MC_LF_CONF_SHIFT);
+		emit(&rec);
+	}
+	if (want)
+		u64map_put(&r->outside_maps, pfn, (void *)(uintptr_t)(head << 16 | want));
+	else
+		u64map_del(&r->outside_maps, pfn);
+}
+
+static void outside_sync(struct recorder *r, struct u64map *ours, struct u64map *kpc)
+{
+	uint64_t *gone = malloc((r->outside_maps.n + 1) * sizeof(*gone));
+	size_t ngone = 0;
+
+	u64map_for_each(ours, i) {
+		uint64_t pfn = ours->keys[i], mine = (uintptr_t)ours->vals[i];
+		uint64_t all = (uintptr_t)u64map_get(kpc, pfn);
+
+		outside_update(r, pfn, all > mine ? (unsigned)(all - mine) : 0);
+	}
+	/* pages we no longer map: the outside mappers leave the trace with them */
+	u64map_for_each(&r->outside_maps, i)
+		if (gone && !u64map_get(ours, r->outside_maps.keys[i]))
+			gone[ngone++] = r->outside_maps.keys[i];
+	for (size_t i = 0; i < ngone; i++)
+		outside_update(r, gone[i], 0);
+	free(gone);
+}
+
+/* smaps as the shadow predicts it: fs/proc/task_mmu.c:smaps_account@6.12 */
+static void predict(const struct mm *mm, const struct u64map *kpc, uint64_t *rss, uint64_t *pss,
+		    uint64_t *uss)
+{
+	uint64_t pss_fp = 0;
+
+	*rss = *uss = 0;
+	u64map_for_each(&mm->wins, j) {
+		const struct swin *w = mm->wins.vals[j];
+
+		for (unsigned i = 0; i < WIN_PAGES; i++) {
+			uint64_t c;
+
+			if (!w->pfn[i])
+				continue;
+			c = (uintptr_t)u64map_get(kpc, w->pfn[i]);
+			if (!c)
+				c = 1;
+			*rss += 4;
+			pss_fp += (4096ull << 12) / c;
+			if (c == 1)
+				*uss += 4;
+		}
+	}
+	*pss = (pss_fp >> 12) / 1024;
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
+{
+	struct u64map ours = { 0 }, kpc = { 0 }, seen = { 0 };
+	struct mc_record rec = { 0 };
+	uint64_t t0 = mono_ns();
+
+	if (t0 > r->now)
+		r->now = t0;
+	count_ours(r, &ours);
+	read_counts(&ours, &kpc);
+	outside_sync(r, &ours, &kpc);
+	u64map_for_each(&r->procs.by_pid, i) {
+		struct proc *p = r->procs.by_pid.vals[i];
+		uint64_t rss, pss, uss;
+
+		if (u64map_get(&seen, p->mm->id) || (p->mm->pid != p->pid && p->mm->users > 1))
+			continue;
+		u64map_put(&seen, p->mm->id, p);
+		memset(&rec, 0, sizeof(rec));
+		rec.type = MC_REC_KPROC;
+		if (read_rollup(p->pid, &rec.u.kproc))
+			continue;
+		rec.u.kproc.mm = p->mm->id;
+		emit(&rec);
+		predict(p->mm, &kpc, &rss, &pss, &uss);
+		uss = absdiff(uss, rec.u.kproc.private_clean + rec.u.kproc.private_dirty);
+		rss = absdiff(rss, rec.u.kproc.rss);
+		pss = absdiff(pss, rec.u.kproc.pss);
+		if (rss > r->selfcheck_worst_rss)
+			r->selfcheck_worst_rss = rss;
+		if (pss > r->selfcheck_worst_pss)
+			r->selfcheck_worst_pss = pss;
+		if (uss > r->selfcheck_worst_uss)
+			r->selfcheck_worst_uss = uss;
+		if ((rss || uss || pss > 4) && r->verbose)
+			fprintf(stderr, "mapcount record: %s %s: shadow vs smaps: rss %+lld kB, "
+					"pss %+lld kB, uss %+lld kB\n", label, p->mm->name,
+				(long long)rss, (long long)pss, (long long)uss);
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.type = MC_REC_KMEM;
+	read_meminfo(&rec.u.kmem);
+	emit(&rec);
+	memset(&rec, 0, sizeof(rec));
+	rec.type = MC_REC_CHECKPOINT;
+	rec.u.checkpoint.label = (struct mc_str){ label, (uint32_t)strlen(label) };
+	rec.u.checkpoint.flags = flags;
+	rec.u.checkpoint.span_ns = mono_ns() - t0;
+	emit(&rec);
+	u64map_free(&ours);
+	u64map_free(&kpc);
+	u64map_free(&seen);
+	r->nckpt++;
+	return 0;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The folio table (folio-table.h): PFN radix, dense slots, per-order state pools. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "replayer/folio-table.h"
+
+#define FT_CHUNK_SHIFT 12
+#define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
+#define FT_POOL_CHUNK (256u << 10)
+
+int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
+{
+	memset(ft, 0, sizeof(*ft));
+	/* Reserved, not committed: only the pages covering used PFN ranges are touched. */
+	ft->top = mmap(NULL, FT_TOP_NR * sizeof(*ft->top), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ft->top == MAP_FAILED) {
+		ft->top = NULL;
+		return -1;
+	}
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++) {
+		/* blocks are linked through their first word when free */
+		size_t sz = (state_size[o] + 15) & ~(size_t)15;
+
+		ft->state_size[o] = state_size[o];
+		ft->pool[o].block = sz < 16 ? 16 : sz;
+	}
+	ft->free_slot = FT_NO_SLOT;
+	return 0;
+}
+
+void ft_fini(struct folio_table *ft)
+{
+	if (ft->top)
+		munmap(ft->top, FT_TOP_NR * sizeof(*ft->top));
+	/* radix chunks and state pool chunks */
+	for (size_t i = 0; i < ft->nr_chunks; i++)
+		free(ft->chunks[i]);
+	free(ft->chunks);
+	free(ft->slots);
+	memset(ft, 0, sizeof(*ft));
+}
+
+static int ft_track_chunk(struct folio_table *ft, void *p)
+{
+	if (ft->nr_chunks == ft->cap_chunks) {
+		size_t cap = ft->cap_chunks ? ft->cap_chunks * 2 : 64;
+		void **n = realloc(ft->chunks, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		ft->chunks = n;
+		ft->cap_chunks = cap;
+	}
+	ft->chunks[ft->nr_chunks++] = p;
+	return 0;
+}
+
+static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
+{
+	struct ft_pool *p = &ft->pool[order];
+	void *b = p->free;
+
+	if (b) {
+		p->free = *(void **)b;
+		return b;
+	}
+	if (p->chunk_left < p->block) {
+		size_t sz = p->block > FT_POOL_CHUNK / 4 ? p->block : FT_POOL_CHUNK;
+		char *c = malloc(sz);
+
+		if (!c || ft_track_chunk(ft, c)) {
+			free(c);
+			return NULL;
+		}
+		p->chunk = c;
+		p->chunk_left = sz;
+	}
+	b = p->chunk;
+	p->chunk += p->block;
+	p->chunk_left -= p->block;
+	return b;
+}
+
+static uint32_t *ft_cell(struct folio_table *ft, uint64_t pfn, bool create)
+{
+	uint32_t **top = &ft->top[pfn >> FT_CHUNK_SHIFT];
+
+	if (!*top) {
+		if (!create)
+			return NULL;
+		uint32_t *c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
+
+		if (!c || ft_track_chunk(ft, c)) {
+			free(c);
+			return NULL;
+		}
+		*top = c;
+	}
+	return &(*top)[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+}
+
+static uint32_t ft_slot_alloc(struct folio_table *ft)
+{
+	uint32_t id = ft->free_slot;
+
+	if (id != FT_NO_SLOT) {
+		ft->free_slot = (uint32_t)ft->slots[id].f.pfn;
+		return id;
+	}
+	if (ft->nr_slots == ft->cap_slots) {
+		uint32_t cap = ft->cap_slots ? ft->cap_slots * 2 : 1024;
+		struct ft_slot *n;
+
+		if (cap >= FT_NO_SLOT - 1)
+			return FT_NO_SLOT;
+		n = realloc(ft->slots, (size_t)cap * sizeof(*n));
+		if (!n)
+			return FT_NO_SLOT;
+		ft->slots = n;
+		ft->cap_slots = cap;
+	}
+	return ft->nr_slots++;
+}
+
+struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int order,
+			  unsigned int kind, bool ksm)
+{
+	uint32_t *cell, id;
+	struct ft_slot *s;
+	void *state;
+
+	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER)
+		return NULL;
+	cell = ft_cell(ft, pfn, true);
+	if (!cell)
+		return NULL;
+	state = ft_block_alloc(ft, order);
+	if (!state)
+		return NULL;
+	id = ft_slot_alloc(ft);
+	if (id == FT_NO_SLOT) {
+		*(void **)state = ft->pool[order].free;
+		ft->pool[order].free = state;
+		return NULL;
+	}
+	s = &ft->slots[id];
+	memset(s, 0, sizeof(*s));
+	s->f.pfn = pfn;
+	s->f.slot = id;
+	s->f.order = (uint8_t)order;
+	s->f.kind = (uint8_t)kind;
+	s->f.ksm = ksm;
+	s->state = state;
+	*cell = id + 1;
+	ft->live++;
+	ft->live_by_order[order]++;
+	if (ft->live > ft->peak_live)
+		ft->peak_live = ft->live;
+	return s;
+}
+
+void ft_remove(struct folio_table *ft, struct ft_slot *s)
+{
+	uint32_t *cell = ft_cell(ft, s->f.pfn, false);
+	struct ft_pool *p = &ft->pool[s->f.order];
+
+	if (cell)
+		*cell = 0;
+	*(void **)s->state = p->free;
+	p->free = s->state;
+	s->state = NULL;
+	ft->live--;
+	ft->live_by_order[s->f.order]--;
+	s->f.pfn = ft->free_slot;
+	ft->free_slot = s->f.slot;
+}
+
+struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
+{
+	for (uint32_t i = from; i < ft->nr_slots; i++)
+		if (ft->slots[i].state)
+			return &ft->slots[i];
+	return NULL;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The folio table: one dense slot per live folio, found by head PFN through a
+ * two-level radix (a reserved, lazily touched top array of lazily allocated
+ * leaf chunks). Each slot points at one block holding every model's per-folio
+ * state side by side; blocks come from per-order pools and return to a free
+ * list, so steady-state replay allocates nothing.
+ */
+#ifndef MAPCOUNT_FOLIO_TABLE_H
+#define MAPCOUNT_FOLIO_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/model.h"
+
+#define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
+#define FT_NO_SLOT UINT32_MAX
+
+struct ft_slot {
+	struct mc_folio f;	/* f.slot is this slot's index */
+	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
+	uint32_t pad;
+	uint64_t hint_vpn;	/* VPN of page 0 in the latest mapping: where rmap walks look first */
+	void *state;		/* every model's state; NULL while the slot is free */
+};
+
+struct ft_pool {
+	size_t block;		/* bytes per state block of this order (0: not set up) */
+	void *free;		/* free blocks, linked through their first word */
+	char *chunk;		/* current chunk being carved */
+	size_t chunk_left;	/* bytes left in it */
+};
+
+struct folio_table {
+	uint32_t **top;		/* FT_PFN_BITS - FT_CHUNK_SHIFT entries, reserved with mmap */
+	struct ft_slot *slots;
+	uint32_t nr_slots;	/* slots handed out so far (live + free) */
+	uint32_t cap_slots;
+	uint32_t free_slot;	/* head of the free slot list, FT_NO_SLOT if empty */
+	uint64_t live;		/* live folios */
+	uint64_t peak_live;
+	uint64_t live_by_order[MC_MAX_ORDER + 1];
+	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
+	struct ft_pool pool[MC_MAX_ORDER + 1];
+	void **chunks;		/* every chunk malloc'd, freed at the end */
+	size_t nr_chunks, cap_chunks;
+};
+
+/* state_size[order] = bytes of one state block (all models) for that order. */
+int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1]);
+void ft_fini(struct folio_table *ft);
+
+/* The live folio whose head PFN is pfn, or NULL. */
+static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t pfn)
+{
+	uint32_t *chunk;
+	uint32_t v;
+
+	if (pfn >> FT_PFN_BITS)
+		return NULL;
+	chunk = ft->top[pfn >> 12];
+	if (!chunk)
+		return NULL;
+	v = chunk[pfn & 4095];
+	return v ? &ft->slots[v - 1] : NULL;
+}
+
+static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
+{
+	return &ft->slots[slot];
+}
+
+/*
+ * A new live folio at head PFN pfn (no folio may be live there). The state
+ * block is uninitialised: the caller runs every model's init(). Returns NULL
+ * when out of memory or when pfn is out of range.
+ */
+struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int order,
+			  unsigned int kind, bool ksm);
+/* Release a live folio (the caller ran every model's fini()). */
+void ft_remove(struct folio_table *ft, struct ft_slot *s);
+
+/* Iterate live slots: for (s = ft_first(ft); s; s = ft_next(ft, s)) */
+struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);
+#define ft_for_each_live(ft, s) \
+	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), (s)->f.slot + 1))
+
+#endif /* MAPCOUNT_FOLIO_TABLE_H */

@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The replay engine (replay.h): records -> shadow + folio table -> model ops. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replayer/replay.h"
+
+#define RP_REPORT_MAX 20	/* inconsistencies printed in full before going quiet */
+
+void rp_inconsistent(struct replay *rp, const char *fmt, ...)
+{
+	va_list ap;
+
+	rp->inconsistencies++;
+	if (!rp->err || rp->reported > RP_REPORT_MAX)
+		return;
+	if (rp->reported++ == RP_REPORT_MAX) {
+		fprintf(rp->err, "%s: further inconsistencies are counted, not shown\n",
+			rp->trace_name);
+		return;
+	}
+	fprintf(rp->err, "%s: record %llu: ", rp->trace_name, (unsigned long long)rp->recno);
+	va_start(ap, fmt);
+	vfprintf(rp->err, fmt, ap);
+	va_end(ap);
+	fprintf(rp->err, "; record skipped\n");
+}
+
+void *rp_scratch(struct replay *rp, size_t bytes)
+{
+	if (bytes > rp->scratch_cap) {
+		size_t cap = rp->scratch_cap ? rp->scratch_cap : 4096;
+		void *n;
+
+		while (cap < bytes)
+			cap *= 2;
+		n = realloc(rp->scratch, cap);
+		if (!n)
+			return NULL;
+		rp->scratch = n;
+		rp->scratch_cap = cap;
+	}
+	return rp->scratch;
+}
+
+int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned int nr,
+	    const char *trace_name, char *err, size_t errlen)
+{
+	size_t sizes[MC_MAX_ORDER + 1];
+
+	memset(rp, 0, sizeof(*rp));
+	rp->trace_name = trace_name;
+	rp->err = stderr;
+	rp->next_mm_id = 1;
+	if (nr == 0 || nr > RP_MAX_MODELS) {
+		snprintf(err, errlen, "%u models: between 1 and %u can be replayed at once", nr,
+			 RP_MAX_MODELS);
+		return -1;
+	}
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++) {
+		size_t at = 0;
+
+		for (unsigned int i = 0; i < nr; i++) {
+			rp->off[o][i] = at;
+			at += (models[i]->state_size(o) + 7) & ~(size_t)7;
+		}
+		sizes[o] = at;
+	}
+	if (ft_init(&rp->ft, sizes)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		rp->model[i] = models[i];
+		rp->ctx[i].model = models[i];
+		rp->nr_models = i + 1;
+		if (models[i]->ctx_init && models[i]->ctx_init(&rp->ctx[i])) {
+			snprintf(err, errlen, "model %s: context set-up failed", models[i]->name);
+			rp->nr_models = i;
+			rp_fini(rp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void rp_fini(struct replay *rp)
+{
+	struct ft_slot *s;
+
+	if (rp->ft.slots)
+		ft_for_each_live(&rp->ft, s)
+			for (unsigned int i = 0; i < rp->nr_models; i++)
+				rp->model[i]->fini(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+	for (unsigned int i = 0; i < rp->nr_models; i++)
+		if (rp->model[i]->ctx_fini)
+			rp->model[i]->ctx_fini(&rp->ctx[i]);
+	for (uint32_t i = 0; i < rp->nr_trace_mms; i++)
+		free(rp->mm_by_trace[i]);
+	free(rp->mm_by_trace);
+	free(rp->kproc);
+	free(rp->scratch);
+	sh_pool_fini(&rp->pool);
+	ft_fini(&rp->ft);
+	memset(rp, 0, sizeof(*rp));
+}
+
+/* ---- mms ---- */
+
+static void rp_mm_link(struct replay *rp, struct rp_mm *mm)
+{
+	mm->id = rp->next_mm_id++;
+	mm->prev = rp->last;
+	mm->next = NULL;
+	if (rp->last)
+		rp->last->next = mm;
+	else
+		rp->first = mm;
+	rp->last = mm;
+}
+
+static void rp_mm_unlink(struct replay *rp, struct rp_mm *mm)
+{
+	if (mm->prev)
+		mm->prev->next = mm->next;
+	else
+		rp->first = mm->next;
+	if (mm->next)
+		mm->next->prev = mm->prev;
+	else
+		rp->last = mm->prev;
+	mm->prev = mm->next = NULL;
+}
+
+static void rp_set_name(struct rp_mm *mm, const struct mc_str *name)
+{
+	uint32_t n = name->len < RP_NAME_MAX - 1 ? name->len : RP_NAME_MAX - 1;
+
+	memcpy(mm->name, name->s, n);
+	mm->name[n] = 0;
+}
+
+/* The live mm with trace id tid, created at its first use. NULL: out of memory or
+ * an mm that exited (an inconsistency, reported here). */
+static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
+{
+	struct rp_mm *mm;
+
+	if (tid >= rp->nr_trace_mms) {
+		uint32_t n = rp->nr_trace_mms ? rp->nr_trace_mms : 64;
+		struct rp_mm **a;
+
+		while (n <= tid)
+			n *= 2;
+		a = realloc(rp->mm_by_trace, (size_t)n * sizeof(*a));
+		if (!a) {
+			rp->oom = true;
+			return NULL;
+		}
+		memset(a + rp->nr_trace_mms, 0, (size_t)(n - rp->nr_trace_mms) * sizeof(*a));
+		rp->mm_by_trace = a;
+		rp->nr_trace_mms = n;
+	}
+	mm = rp->mm_by_trace[tid];
+	if (mm) {
+		if (!mm->live) {
+			rp_inconsistent(rp, "mm %u is used after its exit", tid);
+			return NULL;
+		}
+		return mm;
+	}
+	mm = calloc(1, sizeof(*mm));
+	if (!mm) {
+		rp->oom = true;
+		return NULL;
+	}
+	mm->trace_id = tid;
+	mm->live = true;
+	snprintf(mm->name, sizeof(mm->name), "mm%u", tid);
+	rp_mm_link(rp, mm);
+	rp->mm_by_trace[tid] = mm;
+	rp->live_mms++;
+	return mm;
+}
+
+/* ---- batches: runs of entries of one folio, as the kernel's batched rmap calls ---- */
+
+struct rp_batch {
+	uint32_t slot;
+	uint32_t first, nr;
+	uint64_t vpn;
+	unsigned int level;
+	bool active;
+};
+
+static void rp_batch_flush(struct replay *rp, struct rp_batch *b, unsigned int type,
+			   const struct rp_mm *mm, const struct rp_mm *src)
+{
+	struct ft_slot *s;
+	struct mc_op op;
+
+	if (!b->active)
+		return;
+	b->active = false;
+	s = ft_slot(&rp->ft, b->slot);
+	op.type = (uint8_t)type;
+	op.level = (uint8_t)b->level;
+	op.flags = 0;
+	op.first = b->first;
+	op.nr = b->nr;
+	op.mm = mm->id;
+	op.src_mm = src ? src->id : 0;
+	rp_apply(rp, s, &op);
+}
+
+/* Add the leaf at (vpn, level) to b, flushing b first when the leaf does not extend it:
+ * PTEs of one folio, consecutive pages, inside one page table (folio_pte_batch). */
+static void rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, uint64_t vpn,
+			 unsigned int type, const struct rp_mm *mm, const struct rp_mm *src)
+{
+	unsigned int level = sh_leaf_level(leaf);
+	uint32_t slot = sh_leaf_slot(leaf), page = sh_leaf_page(leaf);
+
+	if (b->active && level == 0 && b->level == 0 && b->slot == slot &&
+	    b->first + b->nr == page && b->vpn + b->nr == vpn && (b->vpn >> 9) == (vpn >> 9)) {
+		b->nr++;
+		return;
+	}
+	rp_batch_flush(rp, b, type, mm, src);
+	b->active = true;
+	b->slot = slot;
+	b->first = page;
+	b->nr = sh_level_pages(level);
+	b->vpn = vpn;
+	b->level = level;
+}
+
+/* Remove every leaf of mm in [start, end) in address order, batched as zap does. */
+static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end)
+{
+	struct rp_batch b = { .active = false };
+	struct sh_iter it;
+
+	sh_iter_start(&it, &mm->sh, start, end);
+	while (sh_iter_next(&it)) {
+		uint64_t leaf = *it.cell;
+		struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
+
+		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_REMOVE, mm, NULL);
+		s->entries--;
+		mm->sh.entries--;
+		mm->sh.pages -= sh_level_pages(it.level);
+		*it.cell = 0;
+	}
+	rp_batch_flush(rp, &b, MC_OP_REMOVE, mm, NULL);
+}
+
+/* Install leaf at (vpn, level) in mm; an empty table in the way is dropped. */
+static int rp_install(struct replay *rp, struct rp_mm *mm, uint64_t vpn, uint64_t leaf)
+{
+	unsigned int level = sh_leaf_level(leaf);
+	uint64_t blocker;
+	uint64_t *cell = sh_cell(&rp->pool, &mm->sh, vpn, level, true, &blocker);
+
+	if (!cell)
+		return -1;
+	if (*cell && level > 0)
+		sh_free_subtree(&rp->pool, cell, level);
+	*cell = leaf;
+	mm->sh.entries++;
+	mm->sh.pages += sh_level_pages(level);
+	ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries++;
+	return 0;
+}
+
+/* Copy parent's leaves in [start, end) into child, telling the models (fork). */
+static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child, uint64_t start,
+		   uint64_t end)
+{
+	struct rp_batch b = { .active = false };
+	struct sh_iter it;
+
+	sh_iter_start(&it, &parent->sh, start, end);
+	while (sh_iter_next(&it)) {
+		uint64_t leaf = *it.cell;
+
+		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_DUP, child, parent);
+		if (rp_install(rp, child, it.vpn, leaf))
+			return -1;
+	}
+	rp_batch_flush(rp, &b, MC_OP_DUP, child, parent);
+	return 0;
+}
+
+/* Is [vpn, vpn + nr) of mm free of leaves (huge leaves covering it included)? */
+static bool rp_range_free(const struct rp_mm *mm, uint64_t vpn, uint64_t nr, uint64_t *clash)
+{
+	struct sh_iter it;
+
+	sh_iter_start(&it, &mm->sh, vpn, vpn + nr);
+	if (sh_iter_next(&it)) {
+		*clash = it.vpn > vpn ? it.vpn : vpn;
+		return false;
+	}
+	return true;
+}
+
+static const char *const level_names[] = { "pte", "pmd", "pud" };
+
+/* ---- records ---- */
+
+static int rp_map(struct replay *rp, const struct mc_rec_map *r)
+{
+	unsigned int level = r->lf & MC_LF_LEVEL_MASK;
+	bool new_anon = r->lf & MC_LF_NEW_ANON;
+	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
+	struct rp_mm *mm;
+	uint64_t clash, span;
+	struct mc_op op;
+	uint32_t slot;
+
+	if (!s) {
+		rp_inconsistent(rp, "map of unknown folio at PFN %#llx", (unsigned long long)r->pfn);
+		return 0;
+	}
+	if (level > MC_LEVEL_PUD) {
+		rp_inconsistent(rp, "map at unknown level %u", level);
+		return 0;
+	}
+	span = sh_level_pages(level);
+	if (r->nr == 0 || r->first + r->nr > mc_folio_nr_pages(&s->f) || r->first > UINT32_MAX ||
+	    (level > 0 && (r->nr != span || r->first % span || r->vpn % span))) {
+		rp_inconsistent(rp, "map of pages %llu+%llu (%s) of an order-%u folio at VPN %#llx",
+				(unsigned long long)r->first, (unsigned long long)r->nr,
+				level_names[level], s->f.order, (unsigned long long)r->vpn);
+		return 0;
+	}
+	if (new_anon && (s->f.kind != MC_KIND_ANON || s->entries)) {
+		rp_inconsistent(rp, "new anon map of a %s folio at PFN %#llx",
+				s->entries ? "mapped" : "non-anon", (unsigned long long)r->pfn);
+		return 0;
+	}
+	mm = rp_mm(rp, r->mm);
+	if (!mm)
+		return rp->oom ? -1 : 0;
+	if (r->vpn + r->nr > 1ull << SH_VPN_BITS) {
+		rp_inconsistent(rp, "map at VPN %#llx beyond the address space",
+				(unsigned long long)r->vpn);
+		return 0;
+	}
+	if (!rp_range_free(mm, r->vpn, r->nr, &clash)) {
+		rp_inconsistent(rp, "map over mapped VPN %#llx of mm %u", (unsigned long long)clash,
+				r->mm);
+		return 0;
+	}
+	slot = s->f.slot;
+	s->hint_vpn = r->vpn - r->first;
+	op.type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
+	op.level = (uint8_t)level;
+	op.flags = (r->lf & MC_LF_EXCLUSIVE) ? MC_OPF_EXCLUSIVE : 0;
+	op.mm = mm->id;
+	op.src_mm = 0;
+	if (level > 0 || new_anon) {
+		op.first = (uint32_t)r->first;
+		op.nr = (uint32_t)r->nr;
+		rp_apply(rp, s, &op);
+	}
+	for (uint64_t done = 0; done < r->nr;) {
+		uint64_t vpn = r->vpn + done;
+		/* one page table at a time: the kernel's batches never cross one */
+		uint64_t run = level ? 1 : 512 - (vpn & 511);
+		uint64_t blocker, *cell;
+
+		if (run > r->nr - done)
+			run = r->nr - done;
+		cell = sh_cell(&rp->pool, &mm->sh, vpn, level, true, &blocker);
+		if (!cell)
+			return -1;
+		if (level > 0) {
+			sh_free_subtree(&rp->pool, cell, level);
+			*cell = sh_leaf(slot, (uint32_t)r->first, level);
+			mm->sh.entries++;
+			mm->sh.pages += span;
+			s->entries++;
+			break;
+		}
+		if (!new_anon) {
+			op.first = (uint32_t)(r->first + done);
+			op.nr = (uint32_t)run;
+			rp_apply(rp, s, &op);
+		}
+		for (uint64_t i = 0; i < run; i++)
+			cell[i] = sh_leaf(slot, (uint32_t)(r->first + done + i), 0);
+		mm->sh.entries += run;
+		mm->sh.pages += run;
+		s->entries += (uint32_t)run;
+		done += run;
+	}
+	return 0;
+}
+
+static struct rp_mm *rp_mm_existing(struct replay *rp, uint32_t tid, const char *what)
+{
+	struct rp_mm *mm = tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+
+	if (!mm || !mm->live) {
+		rp_inconsistent(rp, "%s in mm %u, which %s", what, tid, mm ? "exited" : "has no mappings");
+		return NULL;
+	}
+	return mm;
+}
+
+static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
+{
+	unsigned int level = r->lf & MC_LF_LEVEL_MASK;
+	unsigned int conf = (r->lf & MC_LF_CONF_MASK) >> MC_LF_CONF_SHIFT;
+	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "unmap");
+	uint64_t span, seen = 0;
+	bool first = true;
+	struct sh_iter it;
+
+	if (!mm)
+		return;
+	if (level > MC_LEVEL_PUD) {
+		rp_inconsistent(rp, "unmap at unknown level %u", level);
+		return;
+	}
+	span = sh_level_pages(level);
+	if (r->nr == 0 || r->vpn + r->nr > 1ull << SH_VPN_BITS ||
+	    (level > 0 && (r->nr != span || r->vpn % span))) {
+		rp_inconsistent(rp, "unmap of %llu pages (%s) at VPN %#llx", (unsigned long long)r->nr,
+				level_names[level], (unsigned long long)r->vpn);
+		return;
+	}
+	/* check everything before changing anything: a bad record is skipped whole */
+	sh_iter_start(&it, &mm->sh, r->vpn, r->vpn + r->nr);
+	while (sh_iter_next(&it)) {
+		uint64_t leaf = *it.cell;
+		struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
+
+		if (it.level != level) {
+			rp_inconsistent(rp, "%s unmap of VPN %#llx, which a %s maps", level_names[level],
+					(unsigned long long)it.vpn, level_names[it.level]);
+			return;
+		}
+		if (first && r->pfn != s->f.pfn) {
+			rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow has %#llx",
+					(unsigned long long)it.vpn, (unsigned long long)r->pfn,
+					(unsigned long long)s->f.pfn);
+			return;
+		}
+		first = false;
+		seen += sh_level_pages(it.level);
+	}
+	/* a range unmap derived from munmap/exit semantics may cover holes */
+	if (seen != r->nr && !(conf == MC_CONF_SEMANTIC && seen)) {
+		rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm %u, %llu of them mapped",
+				(unsigned long long)r->nr, (unsigned long long)r->vpn, r->mm,
+				(unsigned long long)seen);
+		return;
+	}
+	rp_zap(rp, mm, r->vpn, r->vpn + r->nr);
+}
+
+static int rp_remap(struct replay *rp, const struct mc_rec_remap *r)
+{
+	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "remap");
+	uint64_t *cell, leaf;
+	struct ft_slot *s;
+	struct mc_op op;
+
+	if (!mm)
+		return 0;
+	leaf = sh_lookup(&mm->sh, r->vpn, &cell);
+	if (!leaf || sh_leaf_level(leaf) != MC_LEVEL_PMD || r->vpn % MC_PMD_NR) {
+		rp_inconsistent(rp, "remap of VPN %#llx, which is not a PMD mapping",
+				(unsigned long long)r->vpn);
+		return 0;
+	}
+	s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
+	if (s->f.pfn != r->pfn) {
+		rp_inconsistent(rp, "remap of VPN %#llx names PFN %#llx, the shadow has %#llx",
+				(unsigned long long)r->vpn, (unsigned long long)r->pfn,
+				(unsigned long long)s->f.pfn);
+		return 0;
+	}
+	op.type = MC_OP_REMAP;
+	op.level = MC_LEVEL_PMD;
+	op.flags = 0;
+	op.first = sh_leaf_page(leaf);
+	op.nr = MC_PMD_NR;
+	op.mm = mm->id;
+	op.src_mm = 0;
+	rp_apply(rp, s, &op);
+	if (sh_demote(&rp->pool, cell, MC_LEVEL_PMD))
+		return -1;
+	s->entries += MC_PMD_NR - 1;
+	mm->sh.entries += MC_PMD_NR - 1;
+	return 0;
+}
+
+static int rp_fork(struct replay *rp, const struct mc_rec_fork *r)
+{
+	struct rp_mm *parent = rp_mm(rp, r->parent);
+	struct rp_mm *child;
+
+	if (!parent)
+		return rp->oom ? -1 : 0;
+	if (r->child == r->parent) {
+		rp_inconsistent(rp, "fork of mm %u into itself", r->parent);
+		return 0;
+	}
+	child = rp_mm(rp, r->child);
+	if (!child)
+		return rp->oom ? -1 : 0;
+	if (child->sh.entries) {
+		rp_inconsistent(rp, "fork into mm %u, which already has mappings", r->child);
+		return 0;
+	}
+	if (!strncmp(child->name, "mm", 2) && parent->name[0] && strncmp(parent->name, "mm", 2))
+		memcpy(child->name, parent->name, sizeof(child->name));
+	child->pid = child->pid ? child->pid : parent->pid;
+	if (r->flags & MC_FORK_COPY_ALL)
+		return rp_copy(rp, parent, child, 0, 1ull << SH_VPN_BITS);
+	return 0;
+}
+
+static int rp_dup(struct replay *rp, const struct mc_rec_dup *r)
+{
+	struct rp_mm *parent = rp_mm_existing(rp, r->parent, "dup");
+	struct rp_mm *child;
+	uint64_t clash;
+	struct sh_iter it;
+
+	if (!parent)
+		return 0;
+	child = rp_mm(rp, r->child);
+	if (!child)
+		return rp->oom ? -1 : 0;
+	if (r->nr == 0 || r->vpn + r->nr > 1ull << SH_VPN_BITS || child == parent) {
+		rp_inconsistent(rp, "dup of %llu pages at VPN %#llx", (unsigned long long)r->nr,
+				(unsigned long long)r->vpn);
+		return 0;
+	}
+	sh_iter_start(&it, &parent->sh, r->vpn, r->vpn + r->nr);
+	while (sh_iter_next(&it)) {
+		uint64_t pages = sh_level_pages(it.level);
+
+		if (it.vpn < r->vpn || it.vpn + pages > r->vpn + r->nr) {
+			rp_inconsistent(rp, "dup of part of the %s at VPN %#llx",
+					level_names[it.level], (unsigned long long)it.vpn);
+			return 0;
+		}
+		if (!rp_range_free(child, it.vpn, pages, &clash)) {
+			rp_inconsistent(rp, "dup over mapped VPN %#llx of mm %u",
+					(unsigned long long)clash, r->child);
+			return 0;
+		}
+	}
+	return rp_copy(rp, parent, child, r->vpn, r->vpn + r->nr);
+}
+
+static void rp_exec(struct replay *rp, const struct mc_rec_exec *r)
+{
+	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exec");
+
+	if (!mm)
+		return;
+	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
+	sh_mm_clear(&rp->pool, &mm->sh);
+	/* a new mm_struct: a new id, last in creation order */
+	rp_mm_unlink(rp, mm);
+	rp_mm_link(rp, mm);
+	if (r->name.len)
+		rp_set_name(mm, &r->name);
+}
+
+static void rp_exit(struct replay *rp, const struct mc_rec_exit *r)
+{
+	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exit");
+
+	if (!mm)
+		return;
+	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
+	sh_mm_clear(&rp->pool, &mm->sh);
+	rp_mm_unlink(rp, mm);
+	mm->live = false;
+	rp->live_mms--;
+}
+
+static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
+{
+	for (unsigned int i = 0; i < rp->nr_models; i++)
+		rp->model[i]->fini(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+	ft_remove(&rp->ft, s);
+}
+
+static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
+{
+	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
+	unsigned int kind = r->kind & 15;
+
+	if (r->order > MC_MAX_ORDER || kind > MC_KIND_SHMEM || ((r->kind & 16) && r->order) ||
+	    r->pfn >> FT_PFN_BITS || r->pfn & ((1ull << r->order) - 1)) {
+		rp_inconsistent(rp, "folio of order %llu, kind %llu at PFN %#llx",
+				(unsigned long long)r->order, (unsigned long long)r->kind,
+				(unsigned long long)r->pfn);
+		return 0;
+	}
+	if (s) {
+		if (s->entries) {
+			rp_inconsistent(rp, "new folio at PFN %#llx, where a mapped folio lives",
+					(unsigned long long)r->pfn);
+			return 0;
+		}
+		rp_folio_drop(rp, s);	/* its free was not recorded */
+	}
+	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
+	if (!s)
+		return -1;
+	for (unsigned int i = 0; i < rp->nr_models; i++)
+		rp->model[i]->init(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+	return 0;
+}
+
+static void rp_free(struct replay *rp, const struct mc_rec_free *r)
+{
+	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
+
+	if (!s) {
+		rp_inconsistent(rp, "free of unknown folio at PFN %#llx", (unsigned long long)r->pfn);
+		return;
+	}
+	if (s->entries) {
+		rp_inconsistent(rp, "free of folio at PFN %#llx, which %u entries still map",
+				(unsigned long long)r->pfn, s->entries);
+		return;
+	}
+	rp_folio_drop(rp, s);
+}
+
+static int rp_mm_record(struct replay *rp, const struct mc_rec_mm *r)
+{
+	struct rp_mm *mm = rp_mm(rp, r->mm);
+
+	if (!mm)
+		return rp->oom ? -1 : 0;
+	mm->pid = (uint32_t)r->pid;
+	if (r->name.len)
+		rp_set_name(mm, &r->name);
+	return 0;
+}
+
+static int rp_kproc(struct replay *rp, const struct mc_rec_kproc *r)
+{
+	struct rp_mm *mm = r->mm < rp->nr_trace_mms ? rp->mm_by_trace[r->mm] : NULL;
+	struct rp_kproc *k;
+
+	if (rp->nr_kproc == rp->cap_kproc) {
+		uint32_t cap = rp->cap_kproc ? rp->cap_kproc * 2 : 64;
+		struct rp_kproc *n = realloc(rp->kproc, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		rp->kproc = n;
+		rp->cap_kproc = cap;
+	}
+	k = &rp->kproc[rp->nr_kproc++];
+	k->k = *r;
+	if (mm)
+		memcpy(k->name, mm->name, sizeof(k->name));
+	else
+		snprintf(k->name, sizeof(k->name), "mm%u", r->mm);
+	return 0;
+}
+
+void rp_kernel_clear(struct replay *rp)
+{
+	rp->nr_kproc = 0;
+	rp->have_kmem = false;
+}
+
+int rp_record(struct replay *rp, const struct mc_record *rec)
+{
+	rp->recno++;
+	rp->type_count[rec->type]++;
+	switch (rec->type) {
+	case MC_REC_MM:
+		return rp_mm_record(rp, &rec->u.mm);
+	case MC_REC_FOLIO:
+		return rp_folio(rp, &rec->u.folio);
+	case MC_REC_MAP:
+		return rp_map(rp, &rec->u.map);
+	case MC_REC_UNMAP:
+		rp_unmap(rp, &rec->u.unmap);
+		return 0;
+	case MC_REC_REMAP:
+		return rp_remap(rp, &rec->u.remap);
+	case MC_REC_FORK:
+		return rp_fork(rp, &rec->u.fork);
+	case MC_REC_DUP:
+		return rp_dup(rp, &rec->u.dup);
+	case MC_REC_EXEC:
+		rp_exec(rp, &rec->u.exec);
+		return 0;
+	case MC_REC_EXIT:
+		rp_exit(rp, &rec->u.exit);
+		return 0;
+	case MC_REC_SPLIT:
+		return rp_split(rp, rec->u.split.pfn, (unsigned int)rec->u.split.order);
+	case MC_REC_FREE:
+		rp_free(rp, &rec->u.free);
+		return 0;
+	case MC_REC_CHECKPOINT:
+		return 1;
+	case MC_REC_LOST:
+		rp->lost_events += rec->u.lost.count ? rec->u.lost.count : 1;
+		return 0;
+	case MC_REC_KPROC:
+		return rp_kproc(rp, &rec->u.kproc);
+	case MC_REC_KMEM:
+		rp->kmem = rec->u.kmem;
+		rp->have_kmem = true;
+		return 0;
+	default:
+		/* HEADER, TIME, KPAGE, NOTE, RESYNC and unknown types change no state */
+		return 0;
+	}
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The replay engine: turns trace records into the rmap operation stream every
+ * model sees, keeping the shadow address spaces and the folio table in step
+ * and refusing (counting, reporting, skipping) records that contradict them.
+ */
+#ifndef MAPCOUNT_REPLAY_H
+#define MAPCOUNT_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* model.h before trace.h: records.h also defines the MC_KIND_* names, as macros */
+#include "models/model.h"
+#include "lib/trace.h"
+#include "replayer/folio-table.h"
+#include "replayer/shadow.h"
+
+#define RP_MAX_MODELS 64
+#define RP_NAME_MAX 64
+
+struct rp_mm {
+	uint32_t id;		/* the models' mm id: unique per mm lifetime, never 0 */
+	uint32_t trace_id;
+	uint32_t pid;
+	bool live;
+	char name[RP_NAME_MAX];	/* scenario name or PID/COMM */
+	struct shadow_mm sh;
+	struct rp_mm *prev, *next;	/* live mms in creation order */
+};
+
+/* Kernel-truth records waiting for their CHECKPOINT. */
+struct rp_kproc {
+	char name[RP_NAME_MAX];
+	struct mc_rec_kproc k;
+};
+
+struct replay {
+	unsigned int nr_models;	/* model 0 is the oracle */
+	const struct mc_model *model[RP_MAX_MODELS];
+	struct mc_model_ctx ctx[RP_MAX_MODELS];
+	size_t off[MC_MAX_ORDER + 1][RP_MAX_MODELS];	/* state offset by order, model */
+
+	struct folio_table ft;
+	struct sh_pool pool;
+
+	struct rp_mm **mm_by_trace;	/* indexed by trace mm id */
+	uint32_t nr_trace_mms;
+	struct rp_mm *first, *last;	/* live mms, creation order */
+	uint32_t next_mm_id;
+	uint64_t live_mms;
+
+	uint64_t recno;		/* number of the record being replayed (1 = first after header) */
+	uint64_t type_count[MC_REC_MAX_ID + 1];	/* records replayed by type */
+	uint64_t inconsistencies;
+	uint64_t reported;	/* inconsistencies printed so far */
+	uint64_t lost_events;
+	bool oom;
+	const char *trace_name;
+	FILE *err;
+
+	struct rp_kproc *kproc;
+	uint32_t nr_kproc, cap_kproc;
+	bool have_kmem;
+	struct mc_rec_kmem kmem;
+
+	/* scratch kept between records */
+	void *scratch;
+	size_t scratch_cap;
+};
+
+/* models[0] must be the oracle. Returns 0, or -1 with a message in err. */
+int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned int nr,
+	    const char *trace_name, char *err, size_t errlen);
+void rp_fini(struct replay *rp);
+
+/*
+ * Replay one record. Returns 1 for a CHECKPOINT (the caller takes the
+ * checkpoint, then calls rp_kernel_clear()), 0 otherwise, -1 when out of memory.
+ */
+int rp_record(struct replay *rp, const struct mc_record *rec);
+void rp_kernel_clear(struct replay *rp);
+
+/* Count an inconsistency at the current record and report it (rate-limited). */
+void rp_inconsistent(struct replay *rp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Run op through every model for folio s. */
+static inline void rp_apply(struct replay *rp, struct ft_slot *s, const struct mc_op *op)
+{
+	char *state = s->state;
+	const size_t *off = rp->off[s->f.order];
+
+	for (unsigned int i = 0; i < rp->nr_models; i++)
+		rp->model[i]->apply(&rp->ctx[i], &s->f, state + off[i], op);
+}
+
+static inline void *rp_state(const struct replay *rp, const struct ft_slot *s, unsigned int m)
+{
+	return (char *)s->state + rp->off[s->f.order][m];
+}
+
+/* A scratch buffer of at least bytes (kept and reused); NULL when out of memory. */
+void *rp_scratch(struct replay *rp, size_t bytes);
+
+/* Split protocol (split.c). */
+int rp_split(struct replay *rp, uint64_t pfn, unsigned int order);
+
+#endif /* MAPCOUNT_REPLAY_H */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shadow page tables (shadow.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "replayer/shadow.h"
+
+#define SH_POOL_CHUNK 64	/* tables per chunk */
+
+static struct sh_table *sh_table_alloc(struct sh_pool *pool)
+{
+	struct sh_table *t = pool->free;
+
+	if (!t) {
+		struct sh_table *c = malloc(SH_POOL_CHUNK * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		if (pool->nr_chunks == pool->cap_chunks) {
+			size_t cap = pool->cap_chunks ? pool->cap_chunks * 2 : 64;
+			void **n = realloc(pool->chunks, cap * sizeof(*n));
+
+			if (!n) {
+				free(c);
+				return NULL;
+			}
+			pool->chunks = n;
+			pool->cap_chunks = cap;
+		}
+		pool->chunks[pool->nr_chunks++] = c;
+		for (unsigned int i = 0; i < SH_POOL_CHUNK; i++) {
+			c[i].e[0] = (uint64_t)(uintptr_t)pool->free;
+			pool->free = &c[i];
+		}
+		t = pool->free;
+	}
+	pool->free = (struct sh_table *)(uintptr_t)t->e[0];
+	memset(t, 0, sizeof(*t));
+	if (++pool->tables > pool->peak_tables)
+		pool->peak_tables = pool->tables;
+	return t;
+}
+
+static void sh_table_free(struct sh_pool *pool, struct sh_table *t)
+{
+	t->e[0] = (uint64_t)(uintptr_t)pool->free;
+	pool->free = t;
+	pool->tables--;
+}
+
+void sh_pool_fini(struct sh_pool *pool)
+{
+	for (size_t i = 0; i < pool->nr_chunks; i++)
+		free(pool->chunks[i]);
+	free(pool->chunks);
+	memset(pool, 0, sizeof(*pool));
+}
+
+static inline struct sh_table *sh_child(uint64_t e)
+{
+	return (struct sh_table *)(uintptr_t)e;
+}
+
+static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
+{
+	return (unsigned int)(vpn >> SH_LEVEL_SHIFT(level)) & 511;
+}
+
+uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn, unsigned int level,
+		  bool create, uint64_t *blocker)
+{
+	struct sh_table *t;
+
+	*blocker = 0;
+	if (vpn >> SH_VPN_BITS)
+		return NULL;
+	if (!mm->pgd) {
+		if (!create || !(mm->pgd = sh_table_alloc(pool)))
+			return NULL;
+	}
+	t = mm->pgd;
+	/* the PGD (level 3) holds only tables */
+	for (unsigned int l = 3; l > level; l--) {
+		uint64_t *e = &t->e[sh_index(vpn, l)];
+
+		if (sh_is_leaf(*e)) {
+			*blocker = *e;
+			return NULL;
+		}
+		if (!*e) {
+			struct sh_table *n;
+
+			if (!create || !(n = sh_table_alloc(pool)))
+				return NULL;
+			*e = (uint64_t)(uintptr_t)n;
+		}
+		t = sh_child(*e);
+	}
+	return &t->e[sh_index(vpn, level)];
+}
+
+uint64_t sh_lookup(const struct shadow_mm *mm, uint64_t vpn, uint64_t **cellp)
+{
+	struct sh_table *t = mm->pgd;
+
+	if (!t || vpn >> SH_VPN_BITS)
+		return 0;
+	for (int l = 3; l >= 0; l--) {
+		uint64_t *e = &t->e[sh_index(vpn, (unsigned int)l)];
+
+		if (!*e)
+			return 0;
+		if (sh_is_leaf(*e)) {
+			if (cellp)
+				*cellp = e;
+			return *e;
+		}
+		t = sh_child(*e);
+	}
+	return 0;
+}
+
+bool sh_subtree_empty(uint64_t cell, unsigned int level)
+{
+	struct sh_table *t;
+
+	if (!cell)
+		return true;
+	if (sh_is_leaf(cell))
+		return false;
+	t = sh_child(cell);
+	for (unsigned int i = 0; i < 512; i++)
+		if (t->e[i] && (level == 1 || !sh_subtree_empty(t->e[i], level - 1)))
+			return false;
+	return true;
+}
+
+static void sh_free_tree(struct sh_pool *pool, struct sh_table *t, unsigned int level)
+{
+	/* level: the level of the entries t holds; level 0 holds only leaves */
+	if (level > 0)
+		for (unsigned int i = 0; i < 512; i++)
+			if (t->e[i] && !sh_is_leaf(t->e[i]))
+				sh_free_tree(pool, sh_child(t->e[i]), level - 1);
+	sh_table_free(pool, t);
+}
+
+void sh_free_subtree(struct sh_pool *pool, uint64_t *cell, unsigned int level)
+{
+	if (*cell && !sh_is_leaf(*cell))
+		sh_free_tree(pool, sh_child(*cell), level - 1);
+	*cell = 0;
+}
+
+int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level)
+{
+	uint64_t leaf = *cell;
+	struct sh_table *t = sh_table_alloc(pool);
+	uint32_t step = sh_level_pages(level - 1);
+
+	if (!t)
+		return -1;
+	for (uint32_t i = 0; i < 512; i++)
+		t->e[i] = sh_leaf(sh_leaf_slot(leaf), sh_leaf_page(leaf) + i * step, level - 1);
+	*cell = (uint64_t)(uintptr_t)t;
+	return 0;
+}
+
+void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm)
+{
+	if (mm->pgd)
+		sh_free_tree(pool, mm->pgd, 3);
+	mm->pgd = NULL;
+	mm->entries = 0;
+	mm->pages = 0;
+}
+
+bool sh_iter_next(struct sh_iter *it)
+{
+	while (it->next < it->end && !(it->next >> SH_VPN_BITS)) {
+		struct sh_table *t = it->mm->pgd;
+		uint64_t vpn = it->next;
+		int l;
+
+		if (it->pte && (vpn >> 9) == it->pte_base) {
+			/* fast path: the rest of the PTE table walked last */
+			uint64_t stop = it->end - (it->pte_base << 9);
+			unsigned int i;
+
+			for (i = vpn & 511; i < 512 && i < stop; i++) {
+				if (it->pte->e[i]) {
+					it->cell = &it->pte->e[i];
+					it->vpn = (it->pte_base << 9) | i;
+					it->level = 0;
+					it->next = it->vpn + 1;
+					return true;
+				}
+			}
+			it->next = (it->pte_base + 1) << 9;
+			it->pte = NULL;
+			continue;
+		}
+
+		if (!t)
+			break;
+		for (l = 3; l >= 0; l--) {
+			uint64_t *e = &t->e[sh_index(vpn, (unsigned int)l)];
+			uint64_t span = 1ull << SH_LEVEL_SHIFT((unsigned int)l);
+			uint64_t start = vpn & ~(span - 1);
+
+			if (!*e) {
+				it->next = start + span;	/* skip the empty range */
+				break;
+			}
+			if (sh_is_leaf(*e)) {
+				if (l == 0) {
+					it->pte = t;
+					it->pte_base = vpn >> 9;
+				}
+				it->vpn = start;
+				it->cell = e;
+				it->level = (unsigned int)l;
+				it->next = start + span;
+				return true;
+			}
+			t = sh_child(*e);
+		}
+	}
+	it->next = it->end;
+	return false;
+}

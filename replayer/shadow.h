@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shadow address spaces: per mm a simulated x86-64 4-level page table over
+ * 36-bit virtual page numbers. A leaf names (folio slot, page index, level);
+ * PMD and PUD leaves sit in the PMD and PUD tables as the kernel's huge
+ * entries do (their page index is the first page they map). Tables come from
+ * a pool shared by every mm of a replay and go back to it at exit/exec.
+ */
+#ifndef MAPCOUNT_SHADOW_H
+#define MAPCOUNT_SHADOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/model.h"
+
+#define SH_VPN_BITS 36
+#define SH_LEVEL_SHIFT(l) (9u * (l))	/* pages covered by one entry at level l: 1 << shift */
+
+struct sh_table {
+	uint64_t e[512];
+};
+
+struct sh_pool {
+	struct sh_table *free;	/* linked through e[0] */
+	void **chunks;
+	size_t nr_chunks, cap_chunks;
+	uint64_t tables;	/* tables in use */
+	uint64_t peak_tables;
+};
+
+struct shadow_mm {
+	struct sh_table *pgd;	/* NULL until the first mapping */
+	uint64_t entries;	/* present leaves */
+	uint64_t pages;		/* pages mapped (RSS in pages) */
+};
+
+/* A leaf: bit 0 present, bits 1-2 level, bits 3-22 page index, bits 32-63 folio slot. */
+static inline uint64_t sh_leaf(uint32_t slot, uint32_t page, unsigned int level)
+{
+	return (uint64_t)slot << 32 | (uint64_t)page << 3 | level << 1 | 1;
+}
+
+static inline bool sh_is_leaf(uint64_t e)
+{
+	return e & 1;
+}
+
+static inline uint32_t sh_leaf_slot(uint64_t e)
+{
+	return (uint32_t)(e >> 32);
+}
+
+static inline uint32_t sh_leaf_page(uint64_t e)
+{
+	return (uint32_t)(e >> 3) & 0xfffff;
+}
+
+static inline unsigned int sh_leaf_level(uint64_t e)
+{
+	return (unsigned int)(e >> 1) & 3;
+}
+
+static inline uint32_t sh_level_pages(unsigned int level)
+{
+	return 1u << SH_LEVEL_SHIFT(level);
+}
+
+void sh_pool_fini(struct sh_pool *pool);
+
+/*
+ * The cell for vpn at level (0 PTE, 1 PMD, 2 PUD). With create, missing tables
+ * are allocated; NULL when out of memory, when vpn is out of range, or when a
+ * leaf at a higher level covers vpn (*blocker then holds it, else 0).
+ */
+uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn, unsigned int level,
+		  bool create, uint64_t *blocker);
+
+/* The leaf mapping vpn at any level, or 0; *cellp (if not NULL) gets its cell. */
+uint64_t sh_lookup(const struct shadow_mm *mm, uint64_t vpn, uint64_t **cellp);
+
+/* Is the table at a PMD/PUD cell (a table pointer) free of leaves? */
+bool sh_subtree_empty(uint64_t cell, unsigned int level);
+/* Free the (empty) subtree a PMD/PUD cell points to and clear the cell. */
+void sh_free_subtree(struct sh_pool *pool, uint64_t *cell, unsigned int level);
+
+/* Put a new PTE table in place of the PMD leaf at cell (PMD level), or a PMD
+ * table in place of a PUD leaf, filled with the leaves of the next level down
+ * (pages keep their slot; the caller rewrites them if it wants). */
+int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level);
+
+/* Drop every table of mm (its leaves must have been dealt with). */
+void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm);
+
+/*
+ * Walk the present leaves of [vpn, end) in address order:
+ *	struct sh_iter it; sh_iter_start(&it, mm, vpn, end);
+ *	while (sh_iter_next(&it)) use it.vpn, it.cell, *it.cell
+ * it.vpn is the first VPN of the leaf (a huge leaf is reported once, with the
+ * VPN it starts at, even if that is below the walk's start).
+ */
+struct sh_iter {
+	const struct shadow_mm *mm;
+	uint64_t next, end;
+	uint64_t vpn;
+	uint64_t *cell;
+	unsigned int level;
+	struct sh_table *pte;	/* the PTE table last walked, and the VPN >> 9 it covers */
+	uint64_t pte_base;
+};
+
+static inline void sh_iter_start(struct sh_iter *it, const struct shadow_mm *mm, uint64_t vpn,
+				 uint64_t end)
+{
+	it->mm = mm;
+	it->next = vpn;
+	it->end = end;
+	it->pte = NULL;
+}
+
+bool sh_iter_next(struct sh_iter *it);
+
+#endif /* MAPCOUNT_SHADOW_H */

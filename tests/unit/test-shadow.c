@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shadow page tables and the folio table: placement, walks, demotion, reuse. */
+#include <string.h>
+
+#include "replayer/folio-table.h"
+#include "replayer/shadow.h"
+#include "tests/tap.h"
+
+static void test_shadow(void)
+{
+	struct sh_pool pool = { 0 };
+	struct shadow_mm mm = { 0 };
+	uint64_t blocker, *cell, vpns[8];
+	struct sh_iter it;
+	int n = 0;
+
+	cell = sh_cell(&pool, &mm, 0x12345, 0, true, &blocker);
+	ok(cell && !*cell, "PTE cell created");
+	*cell = sh_leaf(7, 3, 0);
+	is_int(pool.tables, 4, "a PTE needs PGD, PUD, PMD and PTE tables");
+	is_int(sh_leaf_slot(sh_lookup(&mm, 0x12345, NULL)), 7, "lookup finds the slot");
+	is_int(sh_leaf_page(sh_lookup(&mm, 0x12345, NULL)), 3, "and the page");
+	ok(!sh_lookup(&mm, 0x12346, NULL), "the next VPN is empty");
+
+	cell = sh_cell(&pool, &mm, 0x40000, 1, true, &blocker);
+	*cell = sh_leaf(9, 0, 1);
+	ok(!sh_cell(&pool, &mm, 0x40001, 0, true, &blocker) && blocker == sh_leaf(9, 0, 1),
+	   "a PMD leaf blocks a PTE below it");
+	is_int(sh_leaf_slot(sh_lookup(&mm, 0x401ff, NULL)), 9, "a PMD leaf covers 512 pages");
+	ok(!sh_lookup(&mm, 0x40200, NULL), "and no more");
+
+	cell = sh_cell(&pool, &mm, 0x3ffff, 0, true, &blocker);
+	*cell = sh_leaf(1, 0, 0);
+	sh_iter_start(&it, &mm, 0, 1ull << SH_VPN_BITS);
+	while (sh_iter_next(&it) && n < 8)
+		vpns[n++] = it.vpn;
+	is_int(n, 3, "the walk finds three leaves");
+	ok(n == 3 && vpns[0] == 0x12345 && vpns[1] == 0x3ffff && vpns[2] == 0x40000,
+	   "in address order");
+
+	n = 0;
+	sh_iter_start(&it, &mm, 0x40100, 0x40101);
+	while (sh_iter_next(&it))
+		n++;
+	ok(n == 1 && it.vpn == 0x40000 && it.level == 1, "a walk inside a PMD reports its start");
+
+	sh_lookup(&mm, 0x40000, &cell);
+	ok(!sh_demote(&pool, cell, 1), "demote a PMD leaf");
+	is_int(sh_leaf_page(sh_lookup(&mm, 0x40010, NULL)), 16, "page 16 at PTE level");
+	is_int(sh_leaf_level(sh_lookup(&mm, 0x40010, NULL)), 0, "is a PTE");
+
+	cell = sh_cell(&pool, &mm, 0x80000, 1, true, &blocker);
+	ok(sh_subtree_empty(*cell, 1), "an empty PMD cell is empty");
+	cell = sh_cell(&pool, &mm, 0x12345, 1, false, &blocker);
+	ok(cell && !sh_subtree_empty(*cell, 1), "a PMD cell over a used PTE table is not empty");
+
+	sh_mm_clear(&pool, &mm);
+	is_int(pool.tables, 0, "clearing the mm returns every table");
+	ok(!mm.pgd && !sh_lookup(&mm, 0x12345, NULL), "and the mm is empty");
+	ok(!sh_cell(&pool, &mm, 1ull << SH_VPN_BITS, 0, true, &blocker), "VPN out of range");
+	sh_pool_fini(&pool);
+}
+
+static void test_folio_table(void)
+{
+	size_t sizes[MC_MAX_ORDER + 1];
+	struct folio_table ft;
+	struct ft_slot *s, *t;
+	void *block;
+	unsigned int n = 0;
+
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
+		sizes[o] = 24 + 4 * (1u << o);
+	ok(!ft_init(&ft, sizes), "folio table set up");
+	s = ft_insert(&ft, 0x1000, 0, MC_KIND_ANON, false);
+	ok(s && s->f.pfn == 0x1000 && s->f.slot == 0, "first folio in slot 0");
+	block = s->state;
+	ok(ft_lookup(&ft, 0x1000) == s, "lookup by PFN");
+	ok(!ft_lookup(&ft, 0x1001) && !ft_lookup(&ft, 0x7fffffff) && !ft_lookup(&ft, 1ull << 40),
+	   "unknown PFNs are not found");
+	t = ft_insert(&ft, 0x200000, 9, MC_KIND_FILE, false);
+	ok(t && t->f.slot == 1 && t->f.order == 9 && t->f.kind == MC_KIND_FILE, "second folio");
+	ft_remove(&ft, ft_lookup(&ft, 0x1000));
+	ok(!ft_lookup(&ft, 0x1000), "removed");
+	s = ft_insert(&ft, 0x5000, 0, MC_KIND_ANON, true);
+	ok(s && s->f.slot == 0 && s->state == block && s->f.ksm, "slot and state block reused");
+	for (uint64_t pfn = 0x100000; pfn < 0x100000 + 20000; pfn++)
+		ft_insert(&ft, pfn, 0, MC_KIND_ANON, false);
+	is_int(ft.live, 20002, "20002 live folios");
+	ft_for_each_live(&ft, s)
+		n++;
+	is_int(n, 20002, "the live walk sees them all");
+	is_int(ft.live_by_order[9], 1, "live by order");
+	ok(!ft_insert(&ft, 1ull << FT_PFN_BITS, 0, 0, false), "PFN out of range refused");
+	ft_fini(&ft);
+}
+
+int main(void)
+{
+	test_shadow();
+	test_folio_table();
+	return tap_done();
+}
