@@ -11,6 +11,29 @@
 #include "lib/output.h"
 #include "lib/workload.h"
 
+/* Print text from col 13 on, wrapped at 79 columns. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	int col = 13;
+
+	while (*text) {
+		int len = (int)strcspn(text, " ");
+
+		if (col > 13 && col + 1 + len > 79) {
+			fputs("\n            ", out);
+			col = 13;
+		} else if (col > 13) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", len, text);
+		col += len;
+		text += len;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
 static void workload_usage(FILE *out)
 {
 	fputs("usage: mapcount gen --workload NAME [KEY=VALUE...] -o TRACE [--force]\n"
@@ -19,16 +42,18 @@ static void workload_usage(FILE *out)
 	for (const char *const *h = mc_workload_help; *h; h++) {
 		const char *tab = strchr(*h, '\t');
 
-		fprintf(out, "  %-10.*s %s\n", (int)(tab - *h), *h, tab + 1);
+		fprintf(out, "  %-10.*s", (int)(tab - *h), *h);
+		print_wrapped(out, tab + 1);
 	}
 	fputs("\nParameters (KEY=VALUE):\n"
 	      "  records=N      stop after about N records (default 1000000)\n"
 	      "  seed=N         random seed (default 1); the same seed gives the same trace\n"
 	      "  procs=N        processes alive at once (default 8; pagecache 32)\n"
-	      "  heap=PAGES     anon memory per server process (default 4096)\n"
-	      "  thp=PERCENT    share of that heap in PMD THPs (default 50)\n"
-	      "  cow=PERCENT    how much of its heap a server child writes (default 10)\n"
-	      "  file=PAGES     page cache the processes share (default 2048)\n"
+	      "  heap=PAGES     server: the parent's anon heap; mthp: each process's (default 4096)\n"
+	      "  thp=PERCENT    server: share of that heap in PMD THPs (default 50)\n"
+	      "  cow=PERCENT    server: share of the heap a worker writes in its life (default 10)\n"
+	      "  requests=N     server: requests a worker serves before it exits (default 200)\n"
+	      "  file=PAGES     page cache the processes share (default 2048; pagecache 65536)\n"
 	      "  checkpoints=N  checkpoint records spread over the trace (default 4)\n", out);
 }
 

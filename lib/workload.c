@@ -16,12 +16,34 @@
 #include "models/model.h"
 
 const char *const mc_workload_help[] = {
-	"server\tforking server: a parent with a THP/small-page heap forks workers that COW part of it",
-	"shell\tshell-script storm: fork + exec of short commands mapping shared binaries and libc",
-	"pagecache\tpage-cache readers: file folios of orders 0, 2, 4 and 9 mapped by many processes",
-	"mthp\tmTHP-heavy allocation: anon folios of orders 2-4 and 9, partial unmaps, forks, splits",
+	"server\tprefork server: a parent with a heap (thp% in PMD THPs) and libraries; procs-1 "
+	"workers forked from it each serve requests, writing cow% of the inherited heap over "
+	"their life (COW: PMD split, then 4 KiB copies), malloc/free small buffers, map "
+	"files; a worker exits after its requests and the parent forks a new one",
+	"shell\tshell-script storm: a shell forks, the child execs a command that maps its "
+	"text and shared libraries (page-cache folios of orders 0, 2, 4) and a small heap, "
+	"runs briefly and exits; up to procs-1 commands at once",
+	"pagecache\tpage-cache readers: procs processes map file folios of orders 0, 2, 4 and "
+	"9 (whole, PMD for order 9 half the time, or a window of a large folio), unmap them, "
+	"come and go; unmapped folios are evicted and read in again",
+	"mthp\tmTHP-heavy allocation: procs processes allocate anon folios of orders 2, 3, 4 "
+	"and 9 up to about heap pages each, unmap parts of them (deferred split candidates), "
+	"split PMDs, fork (sharing them), split folios, exit",
 	NULL,
 };
+
+enum wl_kind { WL_SERVER, WL_SHELL, WL_PAGECACHE, WL_MTHP, WL_NR };
+
+static const char *const wl_names[WL_NR] = { "server", "shell", "pagecache", "mthp" };
+
+static enum wl_kind wl_kind(const char *name)
+{
+	enum wl_kind k = 0;
+
+	while (k < WL_NR - 1 && strcmp(name, wl_names[k]))
+		k++;
+	return k;
+}
 
 struct wregion {
 	uint64_t vpn;		/* first page mapped */
@@ -35,6 +57,9 @@ struct wproc {
 	uint32_t mm;		/* trace mm id, 0 when dead */
 	uint64_t next_vpn;	/* bump allocator for new anon regions */
 	uint16_t *cmaps;	/* regions of each page-cache slot this process maps */
+	uint32_t requests;	/* server worker: requests left before it exits */
+	uint32_t cow;		/* server worker: heap pages it still has to write */
+	uint64_t pages;		/* pages mapped */
 	struct wregion *regions;
 	size_t nregions, cap;
 };
@@ -61,7 +86,7 @@ struct gen {
 	uint32_t *cache;	/* file folios of the page cache */
 	size_t ncache;
 	struct wproc *procs;
-	size_t nprocs;
+	size_t nprocs, live;
 	int error;
 	char *err;
 	size_t errlen;
@@ -223,6 +248,7 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 	rec.u.map.lf = lf_of(level) | (new_anon ? MC_LF_NEW_ANON | MC_LF_EXCLUSIVE : 0);
 	put(g, &rec);
 	f->maps++;
+	pr->pages += nr;
 	region_add(g, pr, &r);
 }
 
@@ -237,6 +263,7 @@ static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *
 	rec.u.unmap.nr = nr;
 	rec.u.unmap.lf = lf_of(r->level);
 	put(g, &rec);
+	pr->pages -= nr;
 }
 
 static void folio_put(struct gen *g, uint32_t idx)
@@ -320,6 +347,7 @@ static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 	rec.u.map.lf = MC_LEVEL_PTE | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE;
 	put(g, &rec);
 	g->folios[idx].maps++;
+	pr->pages++;
 	region_add(g, pr, &(struct wregion){ .vpn = vpn, .folio = idx, .nr = 1 });
 }
 
@@ -344,6 +372,7 @@ static struct wproc *proc_new(struct gen *g)
 	memset(pr->cmaps, 0, (g->ncache + 1) * sizeof(*pr->cmaps));
 	pr->mm = ++g->next_mm;
 	pr->next_vpn = 0x10000000;
+	g->live++;
 	pr->nregions = 0;
 	emit_mm(g, pr->mm);
 	return pr;
@@ -357,6 +386,7 @@ static void proc_drop_all(struct gen *g, struct wproc *pr)
 		region_remove(g, pr, pr->nregions - 1);
 		folio_put(g, folio);
 	}
+	pr->pages = 0;
 }
 
 static void proc_exit(struct gen *g, struct wproc *pr)
@@ -367,6 +397,7 @@ static void proc_exit(struct gen *g, struct wproc *pr)
 	put(g, &rec);
 	proc_drop_all(g, pr);
 	pr->mm = 0;
+	g->live--;
 }
 
 static void proc_exec(struct gen *g, struct wproc *pr)
@@ -395,6 +426,7 @@ static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 	memcpy(child->regions, parent->regions, parent->nregions * sizeof(*child->regions));
 	child->nregions = parent->nregions;
 	child->next_vpn = parent->next_vpn;
+	child->pages = parent->pages;
 	memcpy(child->cmaps, parent->cmaps, g->ncache * sizeof(*child->cmaps));
 	for (size_t i = 0; i < child->nregions; i++)
 		g->folios[child->regions[i].folio].maps++;
@@ -432,17 +464,31 @@ static void cache_init(struct gen *g, const unsigned int *orders, unsigned int n
 	}
 }
 
-/* Map a whole page-cache folio: PMD for order 9 half the time, else PTEs. */
-static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
+/*
+ * Map a page-cache folio: order 9 by PMD half the time, otherwise by PTEs,
+ * the whole folio or (window percent of the time) a window of a large one.
+ */
+static void map_file_window(struct gen *g, struct wproc *pr, uint32_t idx, unsigned int window)
 {
 	struct wfolio *f = &g->folios[idx];
+	uint32_t n = 1u << f->order, first = 0;
 
 	if (pr->cmaps[f->cslot - 1])
-		return;	/* one mapping per process and file page keeps the layout simple */
-	if (f->order == MC_PMD_ORDER && percent(g, 50))
+		return;	/* one mapping per process and file folio keeps the layout simple */
+	if (f->order == MC_PMD_ORDER && percent(g, 50)) {
 		map_new(g, pr, idx, 0, MC_PMD_NR, MC_LEVEL_PMD, 0);
-	else
-		map_new(g, pr, idx, 0, 1u << f->order, MC_LEVEL_PTE, 0);
+		return;
+	}
+	if (n > 1 && percent(g, window)) {
+		first = below(g, n);
+		n = 1 + below(g, n - first);
+	}
+	map_new(g, pr, idx, first, n, MC_LEVEL_PTE, 0);
+}
+
+static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
+{
+	map_file_window(g, pr, idx, 0);
 }
 
 static void maybe_checkpoint(struct gen *g)
@@ -450,7 +496,7 @@ static void maybe_checkpoint(struct gen *g)
 	struct mc_record rec = { .type = MC_REC_CHECKPOINT };
 	char label[32];
 
-	if (!g->ckpt_every || g->written < g->next_ckpt)
+	if (!g->ckpt_every || g->written < g->next_ckpt || g->ckpt_no == g->p->checkpoints)
 		return;
 	g->next_ckpt += g->ckpt_every;
 	rec.u.checkpoint.label.s = label;
@@ -474,37 +520,68 @@ static struct wproc *random_proc(struct gen *g, size_t from)
 	return NULL;
 }
 
-/* A child of the server handles a request: COW some heap, read some files. */
+/* Write one page of a heap region pr still shares (a COW fault); 0 if none found. */
+static int cow_shared(struct gen *g, struct wproc *pr)
+{
+	for (unsigned int tries = 0; tries < 8 && pr->nregions; tries++) {
+		size_t i = below(g, pr->nregions);
+		struct wregion *r = &pr->regions[i];
+		struct wfolio *f = &g->folios[r->folio];
+
+		if (f->kind == MC_KIND_ANON && f->maps > 1) {
+			cow_page(g, pr, i, below(g, r->nr));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A prefork server (Apache prefork, PostgreSQL, php-fpm): workers are forked
+ * from the parent, share its heap and libraries, and exit after a fixed
+ * number of requests (MaxRequestsPerChild); the parent forks a new one.
+ */
 static void server_step(struct gen *g, struct wproc *parent)
 {
-	struct wproc *child = random_proc(g, 1);
+	struct wproc *w;
+	uint32_t writes;
 
-	if (!child || below(g, 1000) < 15) {
-		child = proc_fork(g, parent);
-		if (!child)
-			proc_exit(g, random_proc(g, 1));
+	if (g->live < g->nprocs) {
+		w = proc_fork(g, parent);
+		w->requests = g->p->requests ? g->p->requests : 1;
+		w->cow = (uint32_t)((uint64_t)g->p->heap_pages * g->p->cow_percent / 100);
 		return;
 	}
-	if (below(g, 1000) < 15) {
-		proc_exit(g, child);
+	w = random_proc(g, 1);
+	/* this request's share of the worker's writes to the inherited heap */
+	writes = w->cow / w->requests;
+	if (below(g, w->requests) < w->cow % w->requests)
+		writes++;
+	w->cow -= writes;
+	while (writes-- && cow_shared(g, w))
+		;
+	if (percent(g, 50)) {
+		/* a request buffer: malloc'ed small pages, freed (trimmed) at the end */
+		unsigned int n = 1 + below(g, 8);
+
+		alloc_heap(g, w, n);
+		if (percent(g, 70))
+			while (n--)
+				unmap_region(g, w, w->nregions - 1);
+	}
+	if (g->ncache && percent(g, 20))
+		map_file(g, w, g->cache[below(g, g->ncache)]);
+	if (--w->requests == 0) {
+		proc_exit(g, w);
 		return;
 	}
-	for (unsigned int n = 1 + below(g, 8); n-- && child->nregions;) {
-		size_t i = below(g, child->nregions);
-		struct wregion *r = &child->regions[i];
-
-		if (g->folios[r->folio].kind != MC_KIND_ANON || !percent(g, g->p->cow_percent * 5))
-			continue;
-		cow_page(g, child, i, below(g, r->nr));
-	}
-	if (g->ncache && percent(g, 30))
-		map_file(g, child, g->cache[below(g, g->ncache)]);
-	if (percent(g, 5) && parent->nregions) {
+	if (percent(g, 1) && parent->nregions) {
 		/* the parent recycles part of its heap */
 		size_t i = below(g, parent->nregions);
+		struct wfolio *f = &g->folios[parent->regions[i].folio];
 
-		if (g->folios[parent->regions[i].folio].kind == MC_KIND_ANON) {
-			unsigned int order = g->folios[parent->regions[i].folio].order;
+		if (f->kind == MC_KIND_ANON) {
+			unsigned int order = f->order;
 
 			unmap_region(g, parent, i);
 			alloc_heap(g, parent, order ? MC_PMD_NR : 1);
@@ -572,7 +649,7 @@ static void pagecache_step(struct gen *g)
 		}
 		return;
 	}
-	map_file(g, pr, g->cache[below(g, g->ncache)]);
+	map_file_window(g, pr, g->cache[below(g, g->ncache)], 25);
 }
 
 /* Split folio idx into order-0 folios; every region mapping it follows. */
@@ -650,7 +727,8 @@ static void mthp_step(struct gen *g)
 			proc_exit(g, random_proc(g, 0));
 		return;
 	}
-	if (pr->nregions && percent(g, 45)) {
+	/* each process's footprint hovers around heap pages */
+	if (pr->nregions && percent(g, pr->pages < g->p->heap_pages ? 45 : 70)) {
 		size_t i = below(g, pr->nregions);
 		struct wregion *r = &pr->regions[i];
 		struct wfolio *f = &g->folios[r->folio];
@@ -685,15 +763,13 @@ static void mthp_step(struct gen *g)
 
 int mc_workload_defaults(const char *name, struct mc_workload_params *p)
 {
-	static const char *const names[] = { "server", "shell", "pagecache", "mthp" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(name, names[i]))
+	for (size_t i = 0; i < WL_NR; i++) {
+		if (strcmp(name, wl_names[i]))
 			continue;
 		*p = (struct mc_workload_params){
-			.name = names[i], .records = 1000000, .seed = 1, .procs = 8,
+			.name = wl_names[i], .records = 1000000, .seed = 1, .procs = 8,
 			.heap_pages = 4096, .thp_percent = 50, .cow_percent = 10,
-			.file_pages = 2048, .checkpoints = 4,
+			.file_pages = 2048, .requests = 200, .checkpoints = 4,
 		};
 		if (!strcmp(name, "pagecache")) {
 			p->procs = 32;
@@ -716,6 +792,7 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		{ "thp", offsetof(struct mc_workload_params, thp_percent), 0 },
 		{ "cow", offsetof(struct mc_workload_params, cow_percent), 0 },
 		{ "file", offsetof(struct mc_workload_params, file_pages), 0 },
+		{ "requests", offsetof(struct mc_workload_params, requests), 0 },
 		{ "checkpoints", offsetof(struct mc_workload_params, checkpoints), 0 },
 		{ "seed", offsetof(struct mc_workload_params, seed), 1 },
 		{ "records", offsetof(struct mc_workload_params, records), 1 },
@@ -746,7 +823,7 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, checkpoints, "
+		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, requests, checkpoints, "
 		 "seed, records)", kv);
 	return -1;
 }
@@ -765,8 +842,8 @@ void mc_workload_header(const struct mc_workload_params *p, struct mc_rec_header
 	hdr->extra.s = extra;
 	hdr->extra.len = snprintf(extra, sizeof(extra),
 				  "workload=%s\nseed=%" PRIu64 "\nprocs=%u\nheap=%u\nthp=%u\ncow=%u\n"
-				  "file=%u\n", p->name, p->seed, p->procs, p->heap_pages,
-				  p->thp_percent, p->cow_percent, p->file_pages);
+				  "file=%u\nrequests=%u\n", p->name, p->seed, p->procs, p->heap_pages,
+				  p->thp_percent, p->cow_percent, p->file_pages, p->requests);
 }
 
 int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w, char *err,
@@ -775,13 +852,14 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 	static const unsigned int lib_orders[] = { 0, 0, 0, 2, 4 };
 	static const unsigned int cache_orders[] = { 0, 0, 0, 2, 2, 4, 4, 9 };
 	struct gen g = { .p = p, .w = w, .err = err, .errlen = errlen };
+	enum wl_kind kind = wl_kind(p->name);
 	struct wproc *root = NULL;
 
 	if (!p->procs || p->procs > 1000000) {
 		snprintf(err, errlen, "workload %s: procs must be 1..1000000", p->name);
 		return -1;
 	}
-	if ((!strcmp(p->name, "server") || !strcmp(p->name, "shell")) && p->procs < 2) {
+	if ((kind == WL_SERVER || kind == WL_SHELL) && p->procs < 2) {
 		snprintf(err, errlen, "workload %s: procs must be at least 2", p->name);
 		return -1;
 	}
@@ -796,33 +874,38 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 	if (p->checkpoints)
 		g.ckpt_every = g.next_ckpt = p->records / (p->checkpoints + 1) + 1;
 
-	if (!strcmp(p->name, "server")) {
+	switch (kind) {
+	case WL_SERVER:
+	case WL_SHELL:	/* a root process with libraries and a heap */
 		cache_init(&g, lib_orders, 5);
 		root = proc_new(&g);
-		for (size_t i = 0; i < g.ncache; i++)
+		for (size_t i = 0; i < g.ncache && (kind == WL_SERVER || i < 64); i++)
 			map_file(&g, root, g.cache[i]);
-		alloc_heap(&g, root, p->heap_pages);
-	} else if (!strcmp(p->name, "shell")) {
-		cache_init(&g, lib_orders, 5);
-		root = proc_new(&g);
-		for (size_t i = 0; i < g.ncache && i < 64; i++)
-			map_file(&g, root, g.cache[i]);
-		alloc_heap(&g, root, 64);
-	} else if (!strcmp(p->name, "pagecache")) {
+		alloc_heap(&g, root, kind == WL_SERVER ? p->heap_pages : 64);
+		break;
+	case WL_PAGECACHE:
 		cache_init(&g, cache_orders, 8);
 		for (unsigned int i = 0; i < p->procs; i++)
 			proc_new(&g);
+		break;
+	default:
+		break;
 	}
 
 	while (g.written < p->records && !g.error) {
-		if (!strcmp(p->name, "server"))
+		switch (kind) {
+		case WL_SERVER:
 			server_step(&g, root);
-		else if (!strcmp(p->name, "shell"))
+			break;
+		case WL_SHELL:
 			shell_step(&g, root);
-		else if (!strcmp(p->name, "pagecache"))
+			break;
+		case WL_PAGECACHE:
 			pagecache_step(&g);
-		else
+			break;
+		default:
 			mthp_step(&g);
+		}
 		maybe_checkpoint(&g);
 	}
 
