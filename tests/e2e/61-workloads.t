@@ -6,13 +6,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 CLI not installed"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$ROOT/tests/e2e/40-replay-lib.sh"
 
 for w in server shell pagecache mthp; do
 	small="records=30000 seed=7 checkpoints=3"
@@ -69,5 +63,4 @@ ok $(test $? = 1 && cmp -s "$T/server.a" "$T/server.b"; echo $?) "existing outpu
 "$MAPCOUNT" gen --workload x --help | grep -q "^  pagecache"
 ok $? "--help lists the workloads"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+done_testing

@@ -8,13 +8,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
 case $MAPCOUNT in */*) MAPCOUNT=$(cd "$(dirname "$MAPCOUNT")" && pwd)/$(basename "$MAPCOUNT") ;; esac
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 CLI not installed"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$ROOT/tests/e2e/40-replay-lib.sh"
 
 cd "$ROOT"
 traces=$(ls traces/generated/*.trace traces/recorded/*.trace 2>/dev/null)
@@ -53,5 +47,4 @@ for t in traces/generated/*.trace; do
 	ok $? "${t#traces/}: make-traces.sh rebuilds it byte for byte"
 done
 
-echo "1..$n"
-[ "$failed" = 0 ]
+done_testing
