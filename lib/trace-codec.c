@@ -10,11 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/trace-decode.h"
 #include "lib/trace.h"
 #include "lib/varint.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* ---- the table as data ---- */
 
@@ -75,142 +74,12 @@ void mc_header_init(struct mc_rec_header *hdr, const char *source)
 	hdr->kernel = hdr->clock = hdr->host = hdr->extra = (struct mc_str){ "", 0 };
 }
 
-/* ---- decoding: one reader per coding, one function per record type ---- */
-
-static inline const uint8_t *mc_dec_U(const uint8_t *p, const uint8_t *end,
-				      struct mc_decode_state *st, uint64_t *v)
-{
-	return mc_get_varint(p, end, v);
-}
-
-static inline const uint8_t *mc_dec_MM(const uint8_t *p, const uint8_t *end,
-				       struct mc_decode_state *st, uint32_t *v)
-{
-	uint64_t x;
-
-	p = mc_get_varint(p, end, &x);
-	if (unlikely(!p || x > UINT32_MAX))
-		return NULL;
-	*v = (uint32_t)x;
-	return p;
-}
-
-/* PFN and VPN fields: a signed step from the previous value of their kind */
-static inline const uint8_t *mc_dec_delta(const uint8_t *p, const uint8_t *end, uint64_t *prev,
-					  uint64_t *v)
-{
-	uint64_t x;
-
-	p = mc_get_varint(p, end, &x);
-	if (unlikely(!p))
-		return NULL;
-	*prev += (uint64_t)mc_unzigzag(x);
-	*v = *prev;
-	return p;
-}
-
-static inline const uint8_t *mc_dec_PFN(const uint8_t *p, const uint8_t *end,
-					struct mc_decode_state *st, uint64_t *v)
-{
-	return mc_dec_delta(p, end, &st->pfn, v);
-}
-
-static inline const uint8_t *mc_dec_VPN(const uint8_t *p, const uint8_t *end,
-					struct mc_decode_state *st, uint64_t *v)
-{
-	return mc_dec_delta(p, end, &st->vpn, v);
-}
-
-static inline const uint8_t *mc_dec_DT(const uint8_t *p, const uint8_t *end,
-				       struct mc_decode_state *st, uint64_t *v)
-{
-	p = mc_get_varint(p, end, v);
-	if (unlikely(!p))
-		return NULL;
-	st->time += *v;
-	return p;
-}
-
-static inline const uint8_t *mc_dec_STR(const uint8_t *p, const uint8_t *end,
-					struct mc_decode_state *st, struct mc_str *v)
-{
-	uint64_t len;
-
-	p = mc_get_varint(p, end, &len);
-	if (unlikely(!p || len > (uint64_t)(end - p)))
-		return NULL;
-	v->s = (const char *)p;
-	v->len = (uint32_t)len;
-	return p + len;
-}
-
-static inline void mc_zero_U(uint64_t *v) { *v = 0; }
-static inline void mc_zero_MM(uint32_t *v) { *v = 0; }
-static inline void mc_zero_PFN(uint64_t *v) { *v = 0; }
-static inline void mc_zero_VPN(uint64_t *v) { *v = 0; }
-static inline void mc_zero_DT(uint64_t *v) { *v = 0; }
-static inline void mc_zero_STR(struct mc_str *v) { *v = (struct mc_str){ "", 0 }; }
-
-/*
- * A missing trailing field reads as 0 and leaves the delta state alone;
- * a field that starts inside the payload must end inside it.
- */
-#define MC_DEC_FIELD(field, coding, doc)                                         \
-	if (likely(p < pend)) {                                                  \
-		p = mc_dec_##coding(p, pend, st, &r->field);                     \
-		if (unlikely(!p)) {                                              \
-			*why = "field " #field " is truncated, overlong or too large"; \
-			return NULL;                                             \
-		}                                                                \
-	} else {                                                                 \
-		mc_zero_##coding(&r->field);                                     \
-	}
-
-#define MC_DEC_RECORD(NAME, name, id, fields, doc)                                                \
-	static inline const uint8_t *mc_dec_rec_##name(const uint8_t *p, const uint8_t *pend,    \
-						       struct mc_decode_state *st,              \
-						       struct mc_rec_##name *r, const char **why) \
-	{                                                                                         \
-		fields(MC_DEC_FIELD) return p;                                                    \
-	}
-MC_RECORD_TABLE(MC_DEC_RECORD)
-#undef MC_DEC_RECORD
+/* ---- decoding: lib/trace-decode.h ---- */
 
 long mc_decode_record_why(const uint8_t *buf, size_t len, struct mc_decode_state *st,
 			  struct mc_record *rec, const char **why)
 {
-	const uint8_t *end = buf + len, *p, *pend, *q;
-	uint64_t plen;
-
-	if (unlikely(!len))
-		return 0;
-	p = mc_get_varint(buf + 1, end, &plen);
-	if (unlikely(!p)) {
-		*why = "record length is truncated or overlong";
-		return -1;
-	}
-	if (unlikely(plen > (uint64_t)(end - p))) {
-		*why = "record length runs past the end of the frame";
-		return -1;
-	}
-	pend = p + plen;
-	rec->type = buf[0];
-	switch (buf[0]) {
-#define MC_DEC_CASE(NAME, name, id, fields, doc)                           \
-	case id:                                                           \
-		q = mc_dec_rec_##name(p, pend, st, &rec->u.name, why);     \
-		break;
-		MC_RECORD_TABLE(MC_DEC_CASE)
-#undef MC_DEC_CASE
-	default:
-		/* unknown type: the caller skips it */
-		q = pend;
-		break;
-	}
-	if (unlikely(!q))
-		return -1;
-	rec->time = st->time;
-	return pend - buf;
+	return mc_decode_inline(buf, len, st, rec, why);
 }
 
 long mc_decode_record(const uint8_t *buf, size_t len, struct mc_decode_state *st,
@@ -218,7 +87,7 @@ long mc_decode_record(const uint8_t *buf, size_t len, struct mc_decode_state *st
 {
 	const char *why;
 
-	return mc_decode_record_why(buf, len, st, rec, &why);
+	return mc_decode_inline(buf, len, st, rec, &why);
 }
 
 /* ---- encoding ---- */

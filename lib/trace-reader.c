@@ -17,9 +17,10 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "lib/trace-decode.h"
 #include "lib/trace.h"
 
-#define MC_READ_CHUNK (1u << 20)
+#define MC_READ_CHUNK (128u << 10)
 #define MC_SKIPPABLE_MAGIC 0x184D2A50u
 #define MC_SKIPPABLE_MASK 0xFFFFFFF0u
 
@@ -108,9 +109,9 @@ static uint32_t mc_le32(const uint8_t *p)
 static int mc_reader_load_frame(struct mc_reader *r)
 {
 	for (;;) {
-		const uint8_t *src = r->in + r->in_start;
 		size_t avail = r->in_end - r->in_start, csize;
 		unsigned long long content;
+		const uint8_t *src;
 
 		if (r->frame_len || r->frame_off != r->in_off) {
 			/* moving on from a frame (or skippable frame) to the next */
@@ -118,11 +119,17 @@ static int mc_reader_load_frame(struct mc_reader *r)
 			r->frame_off = r->in_off;
 			r->frame_len = r->pos = 0;
 		}
-		if (!avail && r->eof)
-			return 0;
-		csize = avail ? ZSTD_findFrameCompressedSize(src, avail) : (size_t)-1;
+		if (!avail) {
+			if (r->eof)
+				return 0;
+			if (mc_reader_fill(r) < 0)
+				return -1;
+			continue;
+		}
+		src = r->in + r->in_start;
+		csize = ZSTD_findFrameCompressedSize(src, avail);
 		if (ZSTD_isError(csize) || csize > avail) {
-			if (avail && ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong)
+			if (ZSTD_isError(csize) && ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong)
 				return mc_reader_fail(r, "not a zstd frame (%s)",
 						      ZSTD_getErrorName(csize));
 			if (r->eof)
@@ -180,15 +187,15 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 				return ret;
 		}
 		const char *why;
-		long n = mc_decode_record_why(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
-					      &why);
+		long n = mc_decode_inline(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
+					  &why);
 
-		if (n < 0)
+		if (unlikely(n < 0))
 			return mc_reader_fail(r, "%s record at byte %zu: %s",
 					      mc_record_name(r->frame[r->pos]) ?: "unknown",
 					      r->pos, why);
 		r->pos += (size_t)n;
-		if (mc_record_info(rec->type))
+		if (likely(mc_type_known[rec->type]))
 			return 1;
 		/* unknown record types are skipped */
 	}

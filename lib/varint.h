@@ -95,4 +95,34 @@ static inline const uint8_t *mc_get_varint(const uint8_t *p, const uint8_t *end,
 	return mc_get_varint_slow(p, end, out);
 }
 
+/*
+ * Branch-free read of a varint of up to 8 bytes, for callers that know 8
+ * bytes are readable at p (the decoder's bulk path); longer ones take the
+ * careful path, bounded by end. Varint lengths vary from field to field,
+ * where a branch per byte would mispredict.
+ */
+static inline __attribute__((always_inline)) const uint8_t *
+mc_get_varint_fast(const uint8_t *p, const uint8_t *end,
+						uint64_t *out)
+{
+	uint64_t x, stop;
+	unsigned int bits;
+
+	__builtin_memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	stop = ~x & 0x8080808080808080ull;
+	if (__builtin_expect(!stop, 0))
+		return mc_get_varint_slow(p, end, out);
+	bits = (unsigned int)__builtin_ctzll(stop) + 1;	/* 8 * length */
+	x &= ~0ull >> (64 - bits);
+	/* squeeze out the continuation bits: 7-bit groups, then 14, then 28 */
+	x = (x & 0x007f007f007f007full) | ((x & 0x7f007f007f007f00ull) >> 1);
+	x = (x & 0x00003fff00003fffull) | ((x & 0x3fff00003fff0000ull) >> 2);
+	x = (x & 0x000000000fffffffull) | ((x & 0x0fffffff00000000ull) >> 4);
+	*out = x;
+	return p + bits / 8;
+}
+
 #endif /* MAPCOUNT_VARINT_H */

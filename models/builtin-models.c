@@ -29,6 +29,7 @@ static void print_model(const struct mc_model *m, int verbose)
 int cmd_models(int argc, char **argv)
 {
 	const char *plugins[MC_MAX_MODELS];
+	const struct mc_model *firsts[MC_MAX_MODELS];
 	const struct mc_model *const *models;
 	unsigned int nr_plugins = 0, count;
 	int verbose = 0;
@@ -70,9 +71,14 @@ int cmd_models(int argc, char **argv)
 	for (unsigned int i = 0; i < count; i++)
 		print_model(models[i], verbose);
 	for (unsigned int p = 0; p < nr_plugins; p++) {
+		unsigned int q = 0;
+
 		mc_plugin_load(plugins[p], &models, &count, err, sizeof(err));
-		for (unsigned int i = 0; i < count; i++)
-			print_model(models[i], verbose);
+		firsts[p] = models[0];
+		while (q < p && firsts[q] != models[0])
+			q++;
+		for (unsigned int i = 0; q == p && i < count; i++)
+			print_model(models[i], verbose); /* a plugin given twice: once */
 	}
 	return fflush(stdout) ? 1 : 0;
 }

@@ -14,15 +14,15 @@
  * default, swapcache not modelled). The mTHP split_deferred and
  * nr_anon_partially_mapped counters have no slot in ctx->events.
  */
-static void defer_split_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			    struct en_state *s, bool partially, struct en_cost *c)
+static void defer_split_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			    bool partially, struct en_cost *c)
 {
 	if (f->order <= 1)
 		return;
-	c->atomics++;		/* split_queue_lock */
+	c->atomics++; /* split_queue_lock */
 	en_touch_fixed(c, 2);
 	if (partially && !s->partially_mapped) {
-		c->atomics++;	/* folio_set_partially_mapped: set_bit on page[1] flags */
+		c->atomics++; /* folio_set_partially_mapped: set_bit on page[1] flags */
 		s->partially_mapped = 1;
 		if (f->order >= MC_PMD_ORDER)
 			ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
@@ -33,13 +33,16 @@ static void defer_split_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	}
 }
 
-/* mm/rmap.c:__folio_add_rmap@v6.12, RMAP_LEVEL_PTE; returns pages newly mapped */
+/*
+ * mm/rmap.c:__folio_add_rmap@v6.12, RMAP_LEVEL_PTE; returns pages newly mapped.
+ * ext_pmd: the n = 512 pages are one PMD of a folio larger than a PMD (extension).
+ */
 static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-			uint32_t first_page, uint32_t n, struct en_cost *c)
+			uint32_t first_page, uint32_t n, bool ext_pmd, struct en_cost *c)
 {
 	int first = 0;
 
-	en_touch_fixed(c, 0);	/* folio_test_large */
+	en_touch_fixed(c, 0); /* folio_test_large */
 	if (!mc_folio_large(f))
 		return en_rmw(ctx, c, &s->mapcount[0], 1) == 0;
 	for (uint32_t i = first_page; i < first_page + n; i++) {
@@ -49,7 +52,9 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	en_touch_fixed(c, 1);
 	if (first && en_rmw(ctx, c, &s->nr_pages_mapped, first) >= EN_ENTIRELY_MAPPED)
 		first = 0;
-	en_rmw(ctx, c, &s->large_mapcount, (int32_t)n);
+	en_rmw(ctx, c, &s->large_mapcount, ext_pmd ? 1 : (int32_t)n);
+	if (ext_pmd)
+		en_ext_pmds(ctx, s, 1, c);
 	return first;
 }
 
@@ -59,15 +64,7 @@ static int add_entire_612(struct mc_model_ctx *ctx, const struct mc_folio *f, st
 {
 	int nr = 0;
 
-	en_touch_fixed(c, 0);
-	en_touch_fixed(c, 1);
-	if (en_rmw(ctx, c, &s->entire_mapcount, 1) == 0) {
-		int32_t v = en_rmw(ctx, c, &s->nr_pages_mapped, EN_ENTIRELY_MAPPED);
-
-		nr = en_entire_nr(ctx, f, v, true);
-		if (!pud && v < 2 * EN_ENTIRELY_MAPPED)
-			*pmd = (int)mc_folio_nr_pages(f);
-	}
+	en_entire_mod(ctx, f, s, true, pud, &nr, pmd, c);
 	en_rmw(ctx, c, &s->large_mapcount, 1);
 	return nr;
 }
@@ -89,13 +86,13 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 		    uint32_t first_page, uint32_t n, enum mc_level level, bool excl,
 		    struct en_cost *c)
 {
-	bool entire = level == MC_LEVEL_PUD || (level == MC_LEVEL_PMD && en_pmd_is_entire(f));
+	bool entire = en_level_entire(f, level);
 	int nr, pmd = 0;
 
 	if (entire)
 		nr = add_entire_612(ctx, f, s, level == MC_LEVEL_PUD, &pmd, c);
 	else
-		nr = add_ptes_612(ctx, f, s, first_page, n, c);
+		nr = add_ptes_612(ctx, f, s, first_page, n, level == MC_LEVEL_PMD, c);
 	mod_stat_612(ctx, f, nr, pmd);
 	if (!en_anon(f))
 		return;
@@ -116,7 +113,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		       uint32_t first_page, uint32_t n, enum mc_level level, struct en_cost *c)
 {
-	bool entire = level == MC_LEVEL_PUD || (level == MC_LEVEL_PMD && en_pmd_is_entire(f));
+	bool entire = en_level_entire(f, level);
 	bool partially = false;
 	int nr = 0, pmd = 0, last = 0;
 
@@ -131,22 +128,13 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 	}
 	en_touch_fixed(c, 1);
 	if (entire) {
-		int32_t v;
-
 		en_rmw(ctx, c, &s->large_mapcount, -1);
-		v = en_rmw(ctx, c, &s->entire_mapcount, -1);
-		if (v < -1)
-			ctx->violations++;
-		if (v < 0) {
-			int32_t w = en_rmw(ctx, c, &s->nr_pages_mapped, -EN_ENTIRELY_MAPPED);
-
-			nr = en_entire_nr(ctx, f, w, false);
-			if (level == MC_LEVEL_PMD && w < EN_ENTIRELY_MAPPED)
-				pmd = (int)mc_folio_nr_pages(f);
-		}
+		en_entire_mod(ctx, f, s, false, level == MC_LEVEL_PUD, &nr, &pmd, c);
 		partially = nr && nr < pmd;
 	} else {
-		en_rmw(ctx, c, &s->large_mapcount, -(int32_t)n);
+		en_rmw(ctx, c, &s->large_mapcount, level == MC_LEVEL_PTE ? -(int32_t)n : -1);
+		if (level != MC_LEVEL_PTE)
+			en_ext_pmds(ctx, s, -1, c);
 		for (uint32_t i = first_page; i < first_page + n; i++) {
 			int32_t v;
 
@@ -158,7 +146,7 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 		}
 		if (last && en_rmw(ctx, c, &s->nr_pages_mapped, -last) < EN_ENTIRELY_MAPPED)
 			nr = last;
-		partially = nr && s->nr_pages_mapped;	/* NPM re-read after the update */
+		partially = nr && s->nr_pages_mapped; /* NPM re-read after the update */
 	}
 	if (partially && en_anon(f) && !s->partially_mapped)
 		defer_split_612(ctx, f, s, true, c);
@@ -219,34 +207,24 @@ static void new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f, str
 static void dup_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		    const struct mc_op *op, struct en_cost *c)
 {
-	bool entire = op->level == MC_LEVEL_PUD ||
-		      (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f));
+	bool entire = en_level_entire(f, op->level);
 
 	if (!en_anon(f) && op->level != MC_LEVEL_PTE) {
 		add_612(ctx, f, s, op->first, op->nr, op->level, false, c);
 		return;
 	}
-	en_touch_fixed(c, 0);
 	if (entire) {
-		en_touch_fixed(c, 1);
-		if (en_pae(s, f->order, 0))
-			en_pae_clear(c, s, f->order, 0);
-		if (en_rmw(ctx, c, &s->entire_mapcount, 1) <= 0)
-			ctx->violations++;	/* dup of an entry that does not exist */
+		en_dup_entire(ctx, f, s, c);
 		en_rmw(ctx, c, &s->large_mapcount, 1);
 		return;
 	}
-	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
-		en_touch(c, i);
-		if (en_anon(f) && en_pae(s, f->order, i))
-			en_pae_clear(c, s, f->order, i);
-		if (en_rmw(ctx, c, &s->mapcount[i], 1) <= 0)
-			ctx->violations++;
-	}
+	en_dup_pages(ctx, f, s, op->first, op->nr, c);
 	if (mc_folio_large(f)) {
 		en_touch_fixed(c, 1);
-		en_rmw(ctx, c, &s->large_mapcount, (int32_t)op->nr);
+		en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
 	}
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, 1, c);
 }
 
 /*
@@ -254,26 +232,23 @@ static void dup_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
  * clear PAE first (include/linux/rmap.h:__folio_try_share_anon_rmap@v6.12) and
  * remove one PTE per call.
  */
-static void remove_op_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			  struct en_state *s, const struct mc_op *op, struct en_cost *c)
+static void remove_op_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			  const struct mc_op *op, struct en_cost *c)
 {
 	bool freeze = op->flags & MC_OPF_FREEZE;
-	bool entire = op->level == MC_LEVEL_PUD ||
-		      (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f));
 
-	if (!freeze) {
-		remove_612(ctx, f, s, op->first, op->nr, op->level, c);
-		return;
+	if (freeze && en_level_entire(f, op->level)) {
+		en_share_anon(c, f, s, 0);
+	} else if (freeze && op->level == MC_LEVEL_PMD) {
+		for (uint32_t i = op->first; i < op->first + op->nr; i++)
+			en_share_anon(c, f, s, i);
 	}
-	if (entire) {
-		if (en_anon(f) && en_pae(s, f->order, 0))
-			en_pae_clear(c, s, f->order, 0);
+	if (!freeze || op->level != MC_LEVEL_PTE) {
 		remove_612(ctx, f, s, op->first, op->nr, op->level, c);
 		return;
 	}
 	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
-		if (en_anon(f) && en_pae(s, f->order, i))
-			en_pae_clear(c, s, f->order, i);
+		en_share_anon(c, f, s, i);
 		remove_612(ctx, f, s, i, 1, MC_LEVEL_PTE, c);
 	}
 }
@@ -298,10 +273,14 @@ static void add_op_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
  * PMD is zapped; the scenario rule re-maps all 512 pages in one batch.
  */
 static void remap_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		      struct en_cost *c)
+		      const struct mc_op *op, struct en_cost *c)
 {
-	if (!en_pmd_is_entire(f))
-		return;		/* extension: a PMD of a larger folio is already per-page */
+	if (!en_pmd_is_entire(f)) {
+		/* extension: the pages are already counted; one entry becomes 512 */
+		en_rmw(ctx, c, &s->large_mapcount, MC_PMD_NR - 1);
+		en_ext_pmds(ctx, s, -1, c);
+		return;
+	}
 	if (!en_anon(f)) {
 		remove_612(ctx, f, s, 0, MC_PMD_NR, MC_LEVEL_PMD, c);
 		add_612(ctx, f, s, 0, MC_PMD_NR, MC_LEVEL_PTE, false, c);
@@ -311,24 +290,7 @@ static void remap_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 	remove_612(ctx, f, s, 0, MC_PMD_NR, MC_LEVEL_PMD, c);
 }
 
-void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		 const struct mc_op *op, struct en_cost *c)
-{
-	switch (op->type) {
-	case MC_OP_NEW_ANON:
-		new_anon_612(ctx, f, s, op, c);
-		break;
-	case MC_OP_ADD:
-		add_op_612(ctx, f, s, op, c);
-		break;
-	case MC_OP_REMOVE:
-		remove_op_612(ctx, f, s, op, c);
-		break;
-	case MC_OP_DUP:
-		dup_612(ctx, f, s, op, c);
-		break;
-	case MC_OP_REMAP:
-		remap_612(ctx, f, s, c);
-		break;
-	}
-}
+const en_op_fn en612_ops[MC_OP_NR_TYPES] = {
+	[MC_OP_NEW_ANON] = new_anon_612, [MC_OP_ADD] = add_op_612,  [MC_OP_REMOVE] = remove_op_612,
+	[MC_OP_DUP] = dup_612,		 [MC_OP_REMAP] = remap_612,
+};

@@ -10,10 +10,10 @@
 /* mm/huge_memory.c:deferred_split_folio@v6.6 (swapcache is not modelled) */
 static void defer_split_66(struct mc_model_ctx *ctx, struct en_state *s, struct en_cost *c)
 {
-	en_touch_fixed(c, 2);	/* lockless list_empty(&folio->_deferred_list) */
+	en_touch_fixed(c, 2); /* lockless list_empty(&folio->_deferred_list) */
 	if (s->queued)
 		return;
-	c->atomics++;		/* split_queue_lock */
+	c->atomics++; /* split_queue_lock */
 	s->queued = 1;
 	ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
 	ctx->events[MC_EV_DEFERRED_SPLIT_QUEUED]++;
@@ -24,14 +24,14 @@ static void defer_split_66(struct mc_model_ctx *ctx, struct en_state *s, struct 
  * compound) and each iteration of folio_add_file_rmap_range@v6.6. Returns the
  * pages newly counted in NR_*_MAPPED; *first tells whether PMC went -1 -> 0.
  */
-static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			   struct en_state *s, uint32_t i, bool *first, struct en_cost *c)
+static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			   uint32_t i, bool *first, struct en_cost *c)
 {
 	en_touch(c, i);
 	*first = en_rmw(ctx, c, &s->mapcount[i], 1) == 0;
 	if (!*first)
 		return 0;
-	en_touch_fixed(c, 0);	/* folio_test_large */
+	en_touch_fixed(c, 0); /* folio_test_large */
 	if (!mc_folio_large(f))
 		return 1;
 	en_touch_fixed(c, 1);
@@ -39,8 +39,8 @@ static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
 }
 
 /* mm/rmap.c:page_add_anon_rmap@v6.6, compound=false */
-static void add_anon_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			     struct en_state *s, uint32_t i, bool excl, struct en_cost *c)
+static void add_anon_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			     uint32_t i, bool excl, struct en_cost *c)
 {
 	bool first;
 	int nr = add_pte_page_66(ctx, f, s, i, &first, c);
@@ -50,7 +50,7 @@ static void add_anon_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
 		ctx->violations++;
 	if (nr)
 		en_stat_mapped(ctx, f, nr);
-	en_touch_fixed(c, 0);	/* folio_test_ksm, anon mapping */
+	en_touch_fixed(c, 0); /* folio_test_ksm, anon mapping */
 	/* __page_set_anon_rmap: PAE only when the page gets its first mapping */
 	if (first && excl)
 		en_pae_set(c, s, f->order, i);
@@ -75,22 +75,12 @@ static void add_file_range_66(struct mc_model_ctx *ctx, const struct mc_folio *f
  * PUD (extension, spec 2.9) takes the same path with no PMDMAPPED pages.
  * Returns whether EM went -1 -> 0.
  */
-static bool add_entire_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			  struct en_state *s, bool pud, struct en_cost *c)
+static bool add_entire_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			  bool pud, struct en_cost *c)
 {
 	int nr = 0, pmd = 0;
-	bool first;
+	bool first = en_entire_mod(ctx, f, s, true, pud, &nr, &pmd, c);
 
-	en_touch_fixed(c, 0);	/* folio_test_pmd_mappable */
-	en_touch_fixed(c, 1);
-	first = en_rmw(ctx, c, &s->entire_mapcount, 1) == 0;
-	if (first) {
-		int32_t v = en_rmw(ctx, c, &s->nr_pages_mapped, EN_ENTIRELY_MAPPED);
-
-		nr = en_entire_nr(ctx, f, v, true);
-		if (!pud && v < 2 * EN_ENTIRELY_MAPPED)
-			pmd = (int)mc_folio_nr_pages(f);
-	}
 	if (pmd)
 		en_stat_pmdmapped(ctx, f, pmd);
 	if (nr)
@@ -110,19 +100,19 @@ static void add_entire_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *
 }
 
 /* mm/rmap.c:page_remove_rmap@v6.6, compound=false */
-static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			   struct en_state *s, uint32_t i, struct en_cost *c)
+static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			   uint32_t i, struct en_cost *c)
 {
 	int32_t v;
 	int nr = 1;
 
 	en_touch(c, i);
-	en_touch_fixed(c, 0);	/* folio_test_hugetlb reads page[0] and page[1] flags */
+	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
 	if (mc_folio_large(f))
 		en_touch_fixed(c, 1);
 	v = en_rmw(ctx, c, &s->mapcount[i], -1);
 	if (v < -1)
-		ctx->violations++;	/* removal of an unmapped page */
+		ctx->violations++; /* removal of an unmapped page */
 	if (v >= 0)
 		return;
 	if (mc_folio_large(f))
@@ -136,24 +126,12 @@ static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
 }
 
 /* mm/rmap.c:page_remove_rmap@v6.6, compound=true (PUD: extension, no PMDMAPPED) */
-static void remove_entire_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			     struct en_state *s, bool pud, struct en_cost *c)
+static void remove_entire_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			     bool pud, struct en_cost *c)
 {
 	int nr = 0, pmd = 0;
-	int32_t v;
 
-	en_touch_fixed(c, 0);
-	en_touch_fixed(c, 1);
-	v = en_rmw(ctx, c, &s->entire_mapcount, -1);
-	if (v < -1)
-		ctx->violations++;
-	if (v < 0) {
-		int32_t w = en_rmw(ctx, c, &s->nr_pages_mapped, -EN_ENTIRELY_MAPPED);
-
-		nr = en_entire_nr(ctx, f, w, false);
-		if (!pud && w < EN_ENTIRELY_MAPPED)
-			pmd = (int)mc_folio_nr_pages(f);
-	}
+	en_entire_mod(ctx, f, s, false, pud, &nr, &pmd, c);
 	if (pmd)
 		en_stat_pmdmapped(ctx, f, -pmd);
 	if (nr) {
@@ -161,6 +139,34 @@ static void remove_entire_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
 		if (en_anon(f) && f->order >= MC_PMD_ORDER && nr < pmd)
 			defer_split_66(ctx, s, c);
 	}
+}
+
+/* PTE-level adds, and PMD entries of folios larger than a PMD (extension) */
+static void add_ptes_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			const struct mc_op *op, struct en_cost *c)
+{
+	if (!en_anon(f)) {
+		add_file_range_66(ctx, f, s, op->first, op->nr, c);
+		return;
+	}
+	for (uint32_t i = op->first; i < op->first + op->nr; i++)
+		add_anon_page_66(ctx, f, s, i, op->flags & MC_OPF_EXCLUSIVE, c);
+}
+
+static void add_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		   const struct mc_op *op, struct en_cost *c)
+{
+	bool entire = en_level_entire(f, op->level);
+
+	if (!entire) {
+		add_ptes_66(ctx, f, s, op, c);
+		if (op->level == MC_LEVEL_PMD)
+			en_ext_pmds(ctx, s, 1, c);
+	} else if (en_anon(f))
+		add_entire_anon_66(ctx, f, s, op->level == MC_LEVEL_PUD,
+				   op->flags & MC_OPF_EXCLUSIVE, c);
+	else
+		add_entire_66(ctx, f, s, op->level == MC_LEVEL_PUD, c);
 }
 
 /* mm/rmap.c:folio_add_new_anon_rmap@v6.6: plain stores, always exclusive */
@@ -188,38 +194,11 @@ static void new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 
 		add.type = MC_OP_ADD;
 		add.flags |= MC_OPF_EXCLUSIVE;
-		en66_apply(ctx, f, s, &add, c);
+		add_66(ctx, f, s, &add, c);
 		return;
 	}
 	en_touch_fixed(c, 0);
-	en_pae_set(c, s, f->order, 0);	/* __page_set_anon_rmap(..., exclusive=1) */
-}
-
-/* PTE-level adds, and PMD entries of folios larger than a PMD (extension) */
-static void add_ptes_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-			const struct mc_op *op, struct en_cost *c)
-{
-	if (!en_anon(f)) {
-		add_file_range_66(ctx, f, s, op->first, op->nr, c);
-		return;
-	}
-	for (uint32_t i = op->first; i < op->first + op->nr; i++)
-		add_anon_page_66(ctx, f, s, i, op->flags & MC_OPF_EXCLUSIVE, c);
-}
-
-static void add_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		   const struct mc_op *op, struct en_cost *c)
-{
-	bool entire = op->level == MC_LEVEL_PUD ||
-		      (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f));
-
-	if (!entire)
-		add_ptes_66(ctx, f, s, op, c);
-	else if (en_anon(f))
-		add_entire_anon_66(ctx, f, s, op->level == MC_LEVEL_PUD,
-				   op->flags & MC_OPF_EXCLUSIVE, c);
-	else
-		add_entire_66(ctx, f, s, op->level == MC_LEVEL_PUD, c);
+	en_pae_set(c, s, f->order, 0); /* __page_set_anon_rmap(..., exclusive=1) */
 }
 
 /*
@@ -231,19 +210,21 @@ static void add_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en
 static void remove_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		      const struct mc_op *op, struct en_cost *c)
 {
-	bool freeze = (op->flags & MC_OPF_FREEZE) && en_anon(f);
+	bool freeze = op->flags & MC_OPF_FREEZE;
 
-	if (op->level == MC_LEVEL_PUD || (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f))) {
-		if (freeze && en_pae(s, f->order, 0))
-			en_pae_clear(c, s, f->order, 0);
+	if (en_level_entire(f, op->level)) {
+		if (freeze)
+			en_share_anon(c, f, s, 0);
 		remove_entire_66(ctx, f, s, op->level == MC_LEVEL_PUD, c);
 		return;
 	}
 	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
-		if (freeze && en_pae(s, f->order, i))
-			en_pae_clear(c, s, f->order, i);
+		if (freeze)
+			en_share_anon(c, f, s, i);
 		remove_page_66(ctx, f, s, i, c);
 	}
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, -1, c);
 }
 
 /*
@@ -254,29 +235,19 @@ static void remove_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 static void dup_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		   const struct mc_op *op, struct en_cost *c)
 {
-	bool entire = op->level == MC_LEVEL_PUD ||
-		      (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f));
+	bool entire = en_level_entire(f, op->level);
 
 	if (!en_anon(f) && op->level != MC_LEVEL_PTE) {
 		add_66(ctx, f, s, op, c);
 		return;
 	}
-	en_touch_fixed(c, 0);	/* folio_test_anon */
 	if (entire) {
-		en_touch_fixed(c, 1);
-		if (en_pae(s, f->order, 0))
-			en_pae_clear(c, s, f->order, 0);
-		if (en_rmw(ctx, c, &s->entire_mapcount, 1) <= 0)
-			ctx->violations++;	/* dup of an entry that does not exist */
+		en_dup_entire(ctx, f, s, c);
 		return;
 	}
-	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
-		en_touch(c, i);
-		if (en_anon(f) && en_pae(s, f->order, i))
-			en_pae_clear(c, s, f->order, i);
-		if (en_rmw(ctx, c, &s->mapcount[i], 1) <= 0)
-			ctx->violations++;
-	}
+	en_dup_pages(ctx, f, s, op->first, op->nr, c);
+	if (op->level == MC_LEVEL_PMD)
+		en_ext_pmds(ctx, s, 1, c);
 }
 
 /*
@@ -290,8 +261,11 @@ static void remap_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 {
 	bool excl;
 
-	if (!en_pmd_is_entire(f))
-		return;		/* extension: a PMD of a larger folio is already per-page */
+	if (!en_pmd_is_entire(f)) {
+		/* extension: the pages are already counted; one entry becomes 512 */
+		en_ext_pmds(ctx, s, -1, c);
+		return;
+	}
 	if (!en_anon(f)) {
 		remove_entire_66(ctx, f, s, false, c);
 		add_file_range_66(ctx, f, s, 0, MC_PMD_NR, c);
@@ -306,24 +280,7 @@ static void remap_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 	remove_entire_66(ctx, f, s, false, c);
 }
 
-void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		const struct mc_op *op, struct en_cost *c)
-{
-	switch (op->type) {
-	case MC_OP_NEW_ANON:
-		new_anon_66(ctx, f, s, op, c);
-		break;
-	case MC_OP_ADD:
-		add_66(ctx, f, s, op, c);
-		break;
-	case MC_OP_REMOVE:
-		remove_66(ctx, f, s, op, c);
-		break;
-	case MC_OP_DUP:
-		dup_66(ctx, f, s, op, c);
-		break;
-	case MC_OP_REMAP:
-		remap_66(ctx, f, s, op, c);
-		break;
-	}
-}
+const en_op_fn en66_ops[MC_OP_NR_TYPES] = {
+	[MC_OP_NEW_ANON] = new_anon_66, [MC_OP_ADD] = add_66,	  [MC_OP_REMOVE] = remove_66,
+	[MC_OP_DUP] = dup_66,		[MC_OP_REMAP] = remap_66,
+};

@@ -57,7 +57,44 @@ void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uin
 {
 	c->atomics++;
 	en_touch(c, i);
-	en_pae_bits(s, order)[i >> 3] &= (uint8_t)~(1u << (i & 7));
+	en_pae_bits(s, order)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+/* A PAE clear before a migration entry replaces the mapping (freeze), anon only. */
+void en_share_anon(struct en_cost *c, const struct mc_folio *f, struct en_state *s, uint32_t i)
+{
+	if (en_anon(f) && en_pae(s, f->order, i))
+		en_pae_clear(c, s, f->order, i);
+}
+
+/*
+ * Fork of an entire (PMD/PUD) anon mapping: PAE of the head cleared if set,
+ * EM incremented (include/linux/rmap.h:page_try_dup_anon_rmap@v6.6,
+ * __folio_try_dup_anon_rmap@v6.12; GUP pins are not modelled).
+ */
+void en_dup_entire(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		   struct en_cost *c)
+{
+	en_touch_fixed(c, 0); /* folio_test_anon */
+	en_touch_fixed(c, 1);
+	if (en_pae(s, f->order, 0))
+		en_pae_clear(c, s, f->order, 0);
+	if (en_rmw(ctx, c, &s->entire_mapcount, 1) <= 0)
+		ctx->violations++; /* dup of an entry that does not exist */
+}
+
+/* Fork of PTEs: PAE cleared (anon), every page's _mapcount incremented, never from -1. */
+void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		  uint32_t first, uint32_t n, struct en_cost *c)
+{
+	en_touch_fixed(c, 0); /* folio_test_anon */
+	for (uint32_t i = first; i < first + n; i++) {
+		en_touch(c, i);
+		if (en_anon(f) && en_pae(s, f->order, i))
+			en_pae_clear(c, s, f->order, i);
+		if (en_rmw(ctx, c, &s->mapcount[i], 1) <= 0)
+			ctx->violations++;
+	}
 }
 
 /* NR_ANON_MAPPED (anon, KSM) or NR_FILE_MAPPED (file, shmem) */
@@ -78,22 +115,49 @@ void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64
 }
 
 /*
- * Pages whose mapped state an entire mapping changed, from NPM read back after
- * adding or removing ENTIRELY_MAPPED (mm/rmap.c:__folio_add_rmap,
- * __folio_remove_rmap@v6.12; page_add_anon_rmap, page_remove_rmap@v6.6). The
- * kernel's "raced ahead" branches cannot happen in a serialized replay: they
- * count as violations and yield 0, as the kernel does.
+ * Extension: a PMD entry of a folio larger than a PMD is counted per page on
+ * its 512 pages' _mapcount; this page[1] count of such entries keeps
+ * folio_mapcount at one per entry.
  */
-int en_entire_nr(struct mc_model_ctx *ctx, const struct mc_folio *f, int32_t npm, bool add)
+void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c)
 {
-	int32_t limit = add ? 2 * EN_ENTIRELY_MAPPED : EN_ENTIRELY_MAPPED;
-	int64_t nr = (int64_t)mc_folio_nr_pages(f) - (npm & EN_PAGES_MAPPED);
-
-	if (npm >= limit || npm < 0 || nr < 0) {
+	en_touch_fixed(c, 1);
+	if (en_rmw(ctx, c, &s->ext_pmds, delta) < 0)
 		ctx->violations++;
-		return 0;
+}
+
+/*
+ * The entire-mapping step both versions share (mm/rmap.c:page_add_anon_rmap,
+ * folio_add_file_rmap_range, page_remove_rmap@v6.6; __folio_add_rmap,
+ * __folio_remove_rmap@v6.12): EM +-1; when it crosses -1, NPM +-ENTIRELY_MAPPED
+ * read back gives the pages whose mapped state changed (*nr) and, for a PMD,
+ * the PMDMAPPED pages (*pmd). The "raced ahead" branches cannot happen in a
+ * serialized replay: they count as violations and yield 0 as in the kernel.
+ * Returns whether EM crossed -1.
+ */
+bool en_entire_mod(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s, bool add,
+		   bool pud, int *nr, int *pmd, struct en_cost *c)
+{
+	int32_t em, npm, limit = add ? 2 * EN_ENTIRELY_MAPPED : EN_ENTIRELY_MAPPED;
+	int64_t pages;
+
+	en_touch_fixed(c, 0); /* folio_test_pmd_mappable / folio_test_large */
+	en_touch_fixed(c, 1);
+	em = en_rmw(ctx, c, &s->entire_mapcount, add ? 1 : -1);
+	if (em < -1)
+		ctx->violations++;
+	if (add ? em != 0 : em >= 0)
+		return false;
+	npm = en_rmw(ctx, c, &s->nr_pages_mapped, add ? EN_ENTIRELY_MAPPED : -EN_ENTIRELY_MAPPED);
+	pages = (int64_t)mc_folio_nr_pages(f) - (npm & EN_PAGES_MAPPED);
+	if (npm >= limit || npm < 0 || pages < 0) {
+		ctx->violations++;
+		return true;
 	}
-	return (int)nr;
+	*nr = (int)pages;
+	if (!pud)
+		*pmd = (int)mc_folio_nr_pages(f);
+	return true;
 }
 
 static size_t en_state_size(unsigned int order)
@@ -110,7 +174,8 @@ static size_t en_metadata_bytes(unsigned int order, enum en_version v)
 
 	if (!order)
 		return 4;
-	return 4 * n + (v == EN_V6_12 ? 12 : 8);
+	/* extension: the count of PMD entries of a folio larger than a PMD */
+	return 4 * n + (v == EN_V6_12 ? 12 : 8) + (order > MC_PMD_ORDER ? 4 : 0);
 }
 
 /* mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1 */
@@ -122,6 +187,7 @@ static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	s->entire_mapcount = -1;
 	s->nr_pages_mapped = 0;
 	s->large_mapcount = -1;
+	s->ext_pmds = 0;
 	s->queued = 0;
 	s->partially_mapped = 0;
 	s->reserved = 0;
@@ -134,7 +200,7 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 				 enum en_version v)
 {
 	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
-	int64_t entries = (int64_t)s->entire_mapcount + 1;
+	int64_t entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
 	unsigned int bad = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -142,15 +208,15 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 		mapped += s->mapcount[i] >= 0;
 		entries += (int64_t)s->mapcount[i] + 1;
 	}
-	if (!mc_folio_large(f))	/* I4 */
+	if (!mc_folio_large(f)) /* I4 */
 		return bad + (s->entire_mapcount != -1) + (s->nr_pages_mapped != 0) +
-		       (s->large_mapcount != -1);
-	bad += s->entire_mapcount < -1;
-	bad += (uint32_t)(s->nr_pages_mapped & EN_PAGES_MAPPED) != mapped;		/* I1 */
+		       (s->large_mapcount != -1) + (s->ext_pmds != 0);
+	bad += s->entire_mapcount < -1 || s->ext_pmds < 0;
+	bad += (uint32_t)(s->nr_pages_mapped & EN_PAGES_MAPPED) != mapped; /* I1 */
 	bad += (s->nr_pages_mapped >= EN_ENTIRELY_MAPPED) != (s->entire_mapcount >= 0); /* I2 */
 	bad += s->nr_pages_mapped < 0 || s->nr_pages_mapped >= 2 * EN_ENTIRELY_MAPPED;
 	if (v == EN_V6_12)
-		bad += (int64_t)s->large_mapcount + 1 != entries;			/* I3 */
+		bad += (int64_t)s->large_mapcount + 1 != entries; /* I3 */
 	else
 		bad += s->large_mapcount != -1;
 	return bad;
@@ -184,7 +250,8 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	uint32_t n = mc_folio_nr_pages(f);
 
 	ctx->violations += en_check_invariants(f, s, v);
-	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1) {
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1 ||
+	    s->ext_pmds) {
 		ctx->violations++;
 		return;
 	}
@@ -201,14 +268,13 @@ static bool en_op_valid(const struct mc_folio *f, const struct mc_op *op)
 {
 	uint32_t n = mc_folio_nr_pages(f);
 
-	if (op->nr == 0 || op->first >= n || op->nr > n - op->first)
+	if (op->type >= MC_OP_NR_TYPES || op->nr == 0 || op->first >= n || op->nr > n - op->first)
 		return false;
 	switch (op->level) {
 	case MC_LEVEL_PTE:
 		return op->type != MC_OP_REMAP;
 	case MC_LEVEL_PMD:
-		return f->order >= MC_PMD_ORDER && op->nr == MC_PMD_NR &&
-		       !(op->first % MC_PMD_NR);
+		return f->order >= MC_PMD_ORDER && op->nr == MC_PMD_NR && !(op->first % MC_PMD_NR);
 	case MC_LEVEL_PUD:
 		return f->order == MC_PUD_ORDER && op->type != MC_OP_REMAP;
 	}
@@ -218,16 +284,13 @@ static bool en_op_valid(const struct mc_folio *f, const struct mc_op *op)
 static void en_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		     const struct mc_op *op, enum en_version v)
 {
-	struct en_cost c = { 0 };
+	struct en_cost c = {0};
 
 	if (!en_op_valid(f, op)) {
 		ctx->violations++;
 		return;
 	}
-	if (v == EN_V6_12)
-		en612_apply(ctx, f, state, op, &c);
-	else
-		en66_apply(ctx, f, state, op, &c);
+	(v == EN_V6_12 ? en612_ops : en66_ops)[op->type](ctx, f, state, op, &c);
 	ctx->atomics += c.atomics;
 	ctx->cachelines += en_cost_lines(&c);
 	en_check_quick(ctx, f, state, v);
@@ -274,12 +337,12 @@ static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state
 		return (int32_t)m;
 	for (uint32_t i = 0; i < n; i++)
 		m += (uint32_t)s->mapcount[i];
-	return (int32_t)(m + n);
+	/* extension: a PMD of a larger folio counts once, not once per page */
+	return (int32_t)(m + n - (MC_PMD_NR - 1) * (uint32_t)s->ext_pmds);
 }
 
 /* include/linux/mm.h:folio_mapped / folio_large_is_mapped@v6.6 */
-static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s,
-			    enum en_version v)
+static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s, enum en_version v)
 {
 	if (v == EN_V6_12)
 		return en_folio_mapcount(f, s, v) >= 1;
@@ -304,8 +367,7 @@ static int64_t en_page_mapcount(const struct mc_folio *f, const struct en_state 
  * 6.6: callers test folio_estimated_sharers() (= page mapcount of page 0) != 1
  * (include/linux/mm.h@v6.6). 6.12: include/linux/mm.h:folio_likely_mapped_shared.
  */
-static bool en_maybe_shared(const struct mc_folio *f, const struct en_state *s,
-			    enum en_version v)
+static bool en_maybe_shared(const struct mc_folio *f, const struct en_state *s, enum en_version v)
 {
 	int64_t m;
 
@@ -380,7 +442,8 @@ static void en_smaps_entry(const struct mc_folio *f, const struct en_state *s, u
 	for (uint32_t i = first; i < first + nr; i++) {
 		int32_t mc = en_pm(f, s, i, v);
 
-		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mc >= 2 ? (uint64_t)mc : 1));
+		mc_smaps_add_pss(acc, f->kind,
+				 mc_pss_share(MC_PAGE_SIZE, mc >= 2 ? (uint64_t)mc : 1));
 		if (mc < 2)
 			acc->private_ += MC_PAGE_SIZE;
 		else
@@ -412,71 +475,74 @@ static void en_smaps_account(const struct mc_folio *f, const struct en_state *s,
 /* ---- the two model tables ---- */
 
 #define EN_EXT_RULES                                                                            \
-	"Anon adds, all removals and all dups are applied one page per call in the 6.6 model "   \
-	"(6.6 has no batching there; file PTE adds stay one range call); the 6.12 model makes "  \
-	"one call per batch. A file PMD/PUD dup is the child's refault: an add. A file/shmem "    \
-	"remap is the PMD removal followed by one PTE add of the 512 pages. Split follows the "  \
-	"replayer protocol: FREEZE removals clear PAE and go one PTE per call, RESTORE adds go "  \
-	"one page per call. A first map that the kernel of the model could not issue at once "    \
-	"(6.6: any anon folio other than order 0 by PTE or order 9 by PMD; 6.12: part of a "     \
-	"folio, or a PTE map of an order >= 9 folio) is replayed as ordinary exclusive adds "      \
-	"(extrapolated). A PMD entry of a folio larger than a PMD is accounted as 512 PTE "        \
-	"mappings (per-page _mapcount, no _entire_mapcount, no PMDMAPPED; folio_mapcount counts " \
-	"512 for it), and remapping it changes nothing. A PUD entry of an order-18 folio takes "  \
-	"the PMD path on _entire_mapcount/_nr_pages_mapped (and _large_mapcount) with no "         \
-	"PMDMAPPED pages, so it is never partial (posted 2025 PUD rmap series)."
+	"Anon adds, all removals and all dups are applied one page per call in the 6.6 model "  \
+	"(6.6 has no batching there; file PTE adds stay one range call); the 6.12 model makes " \
+	"one call per batch. A file PMD/PUD dup is the child's refault: an add. A file/shmem "  \
+	"remap is the PMD removal followed by one PTE add of the 512 pages. Split follows the " \
+	"replayer protocol: FREEZE removals clear PAE and go one PTE per call, RESTORE adds "   \
+	"go one page per call. A first map that the kernel of the model could not issue at "    \
+	"once (6.6: any anon folio other than order 0 by PTE or order 9 by PMD; 6.12: part of " \
+	"a folio, or a PTE map of an order >= 9 folio) is replayed as ordinary exclusive adds " \
+	"(extrapolated). A PMD entry of a folio larger than a PMD is counted on its 512 "       \
+	"pages' _mapcount (and _nr_pages_mapped) as a PTE batch would be, plus one count of "   \
+	"such entries in page[1] so that folio_mapcount (6.6 walk, 6.12 _large_mapcount) "      \
+	"counts it once; no _entire_mapcount, no PMDMAPPED; an exclusive anon one sets PAE on " \
+	"all 512 pages; remapping it only turns the one entry into 512. A PUD entry of an "     \
+	"order-18 folio takes the PMD path on _entire_mapcount/_nr_pages_mapped (and "          \
+	"_large_mapcount) with no PMDMAPPED pages, so it is never partial (posted 2025 PUD "    \
+	"rmap series)."
 
 #define EN_MODEL_FUNCS(sfx, ver)                                                                \
 	static size_t en_meta_##sfx(unsigned int order)                                         \
-	{                                                                                        \
-		return en_metadata_bytes(order, ver);                                            \
-	}                                                                                        \
+	{                                                                                       \
+		return en_metadata_bytes(order, ver);                                           \
+	}                                                                                       \
 	static void en_fini_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s)  \
-	{                                                                                        \
-		en_fini(ctx, f, s, ver);                                                         \
-	}                                                                                        \
+	{                                                                                       \
+		en_fini(ctx, f, s, ver);                                                        \
+	}                                                                                       \
 	static void en_apply_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s, \
-				   const struct mc_op *op)                                       \
-	{                                                                                        \
-		en_apply(ctx, f, s, op, ver);                                                    \
-	}                                                                                        \
+				   const struct mc_op *op)                                      \
+	{                                                                                       \
+		en_apply(ctx, f, s, op, ver);                                                   \
+	}                                                                                       \
 	static int64_t en_fmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                               \
-	{                                                                                        \
-		return en_folio_mapcount(f, s, ver);                                             \
-	}                                                                                        \
+				    const void *s)                                              \
+	{                                                                                       \
+		return en_folio_mapcount(f, s, ver);                                            \
+	}                                                                                       \
 	static bool en_mapped_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                               \
-	{                                                                                        \
-		return en_folio_mapped(f, s, ver);                                               \
-	}                                                                                        \
+				    const void *s)                                              \
+	{                                                                                       \
+		return en_folio_mapped(f, s, ver);                                              \
+	}                                                                                       \
 	static int64_t en_pmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s, uint32_t p)                                   \
-	{                                                                                        \
-		return en_page_mapcount(f, s, p, ver);                                           \
-	}                                                                                        \
+				    const void *s, uint32_t p)                                  \
+	{                                                                                       \
+		return en_page_mapcount(f, s, p, ver);                                          \
+	}                                                                                       \
 	static bool en_shared_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                               \
-	{                                                                                        \
-		return en_maybe_shared(f, s, ver);                                               \
-	}                                                                                        \
+				    const void *s)                                              \
+	{                                                                                       \
+		return en_maybe_shared(f, s, ver);                                              \
+	}                                                                                       \
 	static bool en_cow_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
-				 const void *s, uint32_t p, enum mc_level level,                 \
-				 const struct mc_query_ctx *q)                                   \
-	{                                                                                        \
-		return en_cow_reuse(f, s, p, level, q, ver);                                     \
-	}                                                                                        \
+				 const void *s, uint32_t p, enum mc_level level,                \
+				 const struct mc_query_ctx *q)                                  \
+	{                                                                                       \
+		return en_cow_reuse(f, s, p, level, q, ver);                                    \
+	}                                                                                       \
 	static bool en_pmx_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
-				 const void *s, uint32_t p, enum mc_level level)                 \
-	{                                                                                        \
-		return en_pagemap_exclusive(f, s, p, level, ver);                                \
-	}                                                                                        \
+				 const void *s, uint32_t p, enum mc_level level)                \
+	{                                                                                       \
+		return en_pagemap_exclusive(f, s, p, level, ver);                               \
+	}                                                                                       \
 	static void en_smaps_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,    \
-				   const void *s, uint32_t first, uint32_t nr,                   \
-				   enum mc_level level, const struct mc_query_ctx *q,            \
-				   struct mc_smaps *acc)                                         \
-	{                                                                                        \
-		en_smaps_account(f, s, first, nr, level, q, acc, ver);                           \
+				   const void *s, uint32_t first, uint32_t nr,                  \
+				   enum mc_level level, const struct mc_query_ctx *q,           \
+				   struct mc_smaps *acc)                                        \
+	{                                                                                       \
+		en_smaps_account(f, s, first, nr, level, q, acc, ver);                          \
 	}
 
 EN_MODEL_FUNCS(66, EN_V6_6)
@@ -501,13 +567,13 @@ static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_fo
 	return en_pae(state, f->order, page);
 }
 
-#define EN_MODEL(sfx)                                                                            \
-	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                    \
-	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                     \
+#define EN_MODEL(sfx)                                                                             \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                     \
+	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                      \
 	.metadata_bytes = en_meta_##sfx, .apply = en_apply_##sfx, .folio_mapcount = en_fmc_##sfx, \
-	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                          \
-	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                              \
-	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,               \
+	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                           \
+	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                               \
+	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,                \
 	.pagemap_exclusive = en_pmx_##sfx, .smaps_account = en_smaps_##sfx
 
 const struct mc_model mc_model_entire_nrmapped = {

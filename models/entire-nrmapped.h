@@ -11,7 +11,7 @@
 
 /* COMPOUND_MAPPED@v6.6 (mm/internal.h) = ENTIRELY_MAPPED@v6.12, same value */
 #define EN_ENTIRELY_MAPPED 0x800000
-#define EN_PAGES_MAPPED (EN_ENTIRELY_MAPPED - 1)	/* FOLIO_PAGES_MAPPED */
+#define EN_PAGES_MAPPED (EN_ENTIRELY_MAPPED - 1) /* FOLIO_PAGES_MAPPED */
 
 enum en_version {
 	EN_V6_6 = 0,
@@ -23,13 +23,14 @@ enum en_version {
  * by -1). Followed by mapcount[N] and a PAE bitmap of N bits.
  */
 struct en_state {
-	int32_t entire_mapcount;	/* EM, page[1] */
-	int32_t nr_pages_mapped;	/* NPM, page[1]; not biased */
-	int32_t large_mapcount;		/* LM, page[1], 6.12 only (stays -1 in 6.6) */
-	uint8_t queued;			/* Q: on the deferred split queue (page[2]) */
-	uint8_t partially_mapped;	/* PM: PG_partially_mapped, 6.12 only */
+	int32_t entire_mapcount; /* EM, page[1] */
+	int32_t nr_pages_mapped; /* NPM, page[1]; not biased */
+	int32_t large_mapcount; /* LM, page[1], 6.12 only (stays -1 in 6.6) */
+	int32_t ext_pmds; /* extension: PMD entries of a folio larger than a PMD */
+	uint8_t queued; /* Q: on the deferred split queue (page[2]) */
+	uint8_t partially_mapped; /* PM: PG_partially_mapped, 6.12 only */
 	uint16_t reserved;
-	int32_t mapcount[];		/* PMC[i]: page[i]._mapcount */
+	int32_t mapcount[]; /* PMC[i]: page[i]._mapcount */
 };
 
 static inline uint8_t *en_pae_bits(const struct en_state *s, unsigned int order)
@@ -46,8 +47,8 @@ static inline bool en_pae(const struct en_state *s, unsigned int order, uint32_t
 /* Accounting work of one apply() call: atomics and the struct pages touched. */
 struct en_cost {
 	uint64_t atomics;
-	uint32_t lo, hi;	/* pages whose own struct page was touched: [lo, hi) */
-	uint8_t fixed;		/* bit k: folio page k (0, 1 or 2) touched */
+	uint32_t lo, hi; /* pages whose own struct page was touched: [lo, hi) */
+	uint8_t fixed; /* bit k: folio page k (0, 1 or 2) touched */
 };
 
 /* Common helpers (models/entire-nrmapped.c) used by both versions. */
@@ -58,13 +59,21 @@ void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint3
 void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
 void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
-int en_entire_nr(struct mc_model_ctx *ctx, const struct mc_folio *f, int32_t npm, bool add);
+void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c);
+bool en_entire_mod(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s, bool add,
+		   bool pud, int *nr, int *pmd, struct en_cost *c);
 
-/* The two versions' operation streams. */
-void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		const struct mc_op *op, struct en_cost *c);
-void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
-		 const struct mc_op *op, struct en_cost *c);
+void en_share_anon(struct en_cost *c, const struct mc_folio *f, struct en_state *s, uint32_t i);
+void en_dup_entire(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		   struct en_cost *c);
+void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		  uint32_t first, uint32_t n, struct en_cost *c);
+
+/* The two versions' operations, indexed by enum mc_op_type. */
+typedef void (*en_op_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+			 const struct mc_op *op, struct en_cost *c);
+extern const en_op_fn en66_ops[MC_OP_NR_TYPES];
+extern const en_op_fn en612_ops[MC_OP_NR_TYPES];
 
 static inline bool en_anon(const struct mc_folio *f)
 {
@@ -75,6 +84,12 @@ static inline bool en_anon(const struct mc_folio *f)
 static inline bool en_pmd_is_entire(const struct mc_folio *f)
 {
 	return f->order == MC_PMD_ORDER;
+}
+
+/* Does an entry at this level go through _entire_mapcount (PMD of order 9, PUD)? */
+static inline bool en_level_entire(const struct mc_folio *f, unsigned int level)
+{
+	return level == MC_LEVEL_PUD || (level == MC_LEVEL_PMD && en_pmd_is_entire(f));
 }
 
 /*

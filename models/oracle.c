@@ -24,25 +24,25 @@
 
 /* Header shared by every order; order-0 folios have nothing else. */
 struct oracle_head {
-	int64_t entries;	/* PTE + PMD + PUD entries, all mms */
-	uint32_t nr_mms;	/* mms with at least one entry */
+	int64_t entries; /* PTE + PMD + PUD entries, all mms */
+	uint32_t nr_mms; /* mms with at least one entry */
 	uint32_t pad;
 };
 
 /* Large folios: followed by pmd[nreg] (order >= 9), pte_mapped[nreg], pte[N]. */
 struct oracle_large {
 	struct oracle_head h;
-	int64_t huge_entries;	  /* PMD + PUD entries */
-	int64_t pud;		  /* PUD entries */
+	int64_t huge_entries; /* PMD + PUD entries */
+	int64_t pud; /* PUD entries */
 	int64_t mapped_below_pud; /* pages mapped by a PTE or by their region's PMD */
 };
 
 /* Where the arrays of a large folio's state live. */
 struct oracle_view {
 	struct oracle_large *l;
-	int64_t *pmd;		/* per region; NULL below order 9 */
-	int32_t *pte_mapped;	/* per region: pages with a PTE count >= 1 */
-	int64_t *pte;		/* per page */
+	int64_t *pmd; /* per region; NULL below order 9 */
+	int32_t *pte_mapped; /* per region: pages with a PTE count >= 1 */
+	int64_t *pte; /* per page */
 	uint32_t nr_pages, region_pages;
 };
 
@@ -89,13 +89,13 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 /* ---- the (folio slot, mm) -> entries table ---- */
 
 struct mm_pair {
-	uint64_t key;		/* slot << 32 | mm; 0 = empty (mm is never 0) */
+	uint64_t key; /* slot << 32 | mm; 0 = empty (mm is never 0) */
 	int64_t entries;
 };
 
 struct oracle_ctx {
 	struct mm_pair *tab;
-	uint32_t mask;		/* capacity - 1, capacity a power of two */
+	uint32_t mask; /* capacity - 1, capacity a power of two */
 	uint32_t used;
 };
 
@@ -190,8 +190,8 @@ static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 }
 
 /* Add delta (may be negative, never below zero: callers check) to mm's entries. */
-static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f,
-		     struct oracle_head *h, uint32_t mm, int64_t delta)
+static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_head *h,
+		     uint32_t mm, int64_t delta)
 {
 	struct oracle_ctx *oc = ctx->priv;
 	uint64_t key = pair_key(f, mm);
@@ -199,7 +199,7 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f,
 
 	if (!p) {
 		if (pair_insert(oc, key, delta))
-			ctx->violations++;	/* out of memory: mm sets no longer exact */
+			ctx->violations++; /* out of memory: mm sets no longer exact */
 		else
 			h->nr_mms++;
 		return;
@@ -285,7 +285,7 @@ static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 		if (oc->tab[i].key && oc->tab[i].key >> 32 == f->slot) {
 			pair_delete(oc, &oc->tab[i]);
 			h->nr_mms--;
-			continue;	/* the shift may have moved another pair here */
+			continue; /* the shift may have moved another pair here */
 		}
 		i++;
 	}
@@ -497,9 +497,11 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 							  : (int64_t)mc_folio_nr_pages(f);
 
 	/* RMAP_EXCLUSIVE on a page someone else maps is a kernel bug (the
-	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream. */
-	if ((op->flags & MC_OPF_EXCLUSIVE) && op->type != MC_OP_REMOVE &&
-	    !range_exclusive(f, state, op->first, op->nr))
+	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream.
+	 * Not on RESTORE: the exclusive bit was read when that entry was frozen,
+	 * possibly after the other mappers' entries were frozen too. */
+	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
+	    op->type != MC_OP_REMOVE && !range_exclusive(f, state, op->first, op->nr))
 		ctx->violations++;
 }
 
@@ -614,8 +616,7 @@ uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state)
 	return ((const struct oracle_head *)state)->nr_mms;
 }
 
-int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-			     uint32_t mm)
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_t mm)
 {
 	return pair_entries(ctx->priv, pair_key(f, mm));
 }

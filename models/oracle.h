@@ -23,8 +23,7 @@ extern const struct mc_model mc_model_oracle;
 uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state);
 
 /* Entries of mm mapping the folio (0 if none). */
-int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
-			     uint32_t mm);
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_t mm);
 
 /* Distinct pages of the folio mapped by at least one entry. */
 uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state);

@@ -19,9 +19,9 @@ static unsigned int nr_loaded;
 
 bool mc_model_implemented(const struct mc_model *m)
 {
-	return m->state_size && m->init && m->apply && m->metadata_bytes && m->folio_mapcount &&
-	       m->folio_mapped && m->page_mapcount && m->maybe_shared && m->cow_reuse &&
-	       m->partially_mapped && m->anon_exclusive && m->pagemap_exclusive &&
+	return m->state_size && m->init && m->fini && m->apply && m->metadata_bytes &&
+	       m->folio_mapcount && m->folio_mapped && m->page_mapcount && m->maybe_shared &&
+	       m->cow_reuse && m->partially_mapped && m->anon_exclusive && m->pagemap_exclusive &&
 	       m->smaps_account;
 }
 
@@ -63,8 +63,8 @@ static struct loaded_plugin *find_loaded(const char *path)
 	return NULL;
 }
 
-static int remember(const char *path, const struct mc_model *models, unsigned int count,
-		    char *err, size_t errlen)
+static int remember(const char *path, const struct mc_model *models, unsigned int count, char *err,
+		    size_t errlen)
 {
 	struct loaded_plugin *grown = realloc(loaded, (nr_loaded + 1) * sizeof(*loaded));
 	struct loaded_plugin *p;
@@ -94,7 +94,12 @@ int mc_plugin_load(const char *path, const struct mc_model *const **models, unsi
 	if (!p) {
 		handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		if (!handle) {
-			snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+			const char *why = dlerror();
+			size_t n = strlen(path);
+
+			if (!strncmp(why, path, n) && !strncmp(why + n, ": ", 2))
+				why += n + 2; /* dlerror names the path too */
+			snprintf(err, errlen, "%s: cannot load: %s", path, why);
 			return -1;
 		}
 		*(void **)&fn = dlsym(handle, MC_PLUGIN_SYMBOL);

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "lib/builtin.h"
+#include "replayer/bench-trace.h"
 #include "replayer/db.h"
 #include "replayer/metrics.h"
 #include "replayer/model-set.h"
@@ -32,6 +33,7 @@ struct replay_opts {
 	const char *label;
 	uint64_t every;
 	bool stats;	/* MAPCOUNT_REPLAY_STATS: speed and memory on stderr (bench) */
+	bool decode_only;	/* hidden --decode-only: read the records, replay nothing */
 };
 
 struct replay_job {
@@ -175,6 +177,38 @@ out:
 	return fail || j->run < 0;
 }
 
+/* Read every record and do nothing with it: the decode speed the replay is held to. */
+static int decode_only(int n, char **paths)
+{
+	int status = 0;
+
+	for (int i = 0; i < n; i++) {
+		char err[1024];
+		struct mc_reader *r = mc_reader_open(paths[i], err, sizeof(err));
+		struct mc_record rec;
+		double t0 = progress_now(), dt;
+		uint64_t recs = 0;
+		int rc;
+
+		if (!r) {
+			fprintf(stderr, "%s\n", err);
+			status = 1;
+			continue;
+		}
+		while ((rc = mc_reader_next(r, &rec)) > 0)
+			recs++;
+		dt = progress_now() - t0;
+		if (rc < 0) {
+			fprintf(stderr, "%s\n", mc_reader_error(r));
+			status = 1;
+		}
+		fprintf(stderr, "%s: %llu records in %.3f s: %.2f M records/s (decode only)\n",
+			paths[i], (unsigned long long)recs, dt, (double)recs / dt / 1e6);
+		mc_reader_close(r);
+	}
+	return status;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -183,9 +217,13 @@ int cmd_replay(int argc, char **argv)
 		{ "checkpoint-every", required_argument, NULL, 'e' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		/* hidden, for scripts/bench.d/20-replay.sh */
+		{ "gen-bench", required_argument, NULL, 'g' },
+		{ "decode-only", no_argument, NULL, 'D' },
 		{ 0 },
 	};
 	struct replay_opts o = { .models = "all" };
+	unsigned long long gen_bench = 0;
 	struct replay_job j = { .o = &o };
 	char err[1024];
 	int c, status = 0;
@@ -214,11 +252,23 @@ int cmd_replay(int argc, char **argv)
 		case 'h':
 			fputs(replay_usage, stdout);
 			return 0;
+		case 'g':
+			gen_bench = strtoull(optarg, &end, 0);
+			if (*end || !gen_bench)
+				return 2;
+			break;
+		case 'D':
+			o.decode_only = true;
+			break;
 		default:
 			fputs(replay_usage, stderr);
 			return 2;
 		}
 	}
+	if (gen_bench)
+		return optind == argc - 1 ? rp_bench_trace(gen_bench, argv[optind]) : 2;
+	if (o.decode_only)
+		return decode_only(argc - optind, argv + optind);
 	if (optind >= argc || !o.db) {
 		fprintf(stderr, "mapcount replay: %s\n%s",
 			optind >= argc ? "no trace given" : "--db RESULTS is required", replay_usage);

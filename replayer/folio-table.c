@@ -157,6 +157,8 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	*cell = id + 1;
 	ft->live++;
 	ft->live_by_order[order]++;
+	if (order > ft->max_order)
+		ft->max_order = order;
 	if (ft->live > ft->peak_live)
 		ft->peak_live = ft->live;
 	return s;
@@ -183,5 +185,40 @@ struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 	for (uint32_t i = from; i < ft->nr_slots; i++)
 		if (ft->slots[i].state)
 			return &ft->slots[i];
+	return NULL;
+}
+
+struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
+			   uint64_t *pos)
+{
+	uint64_t end = pfn + (1ull << order);
+
+	if (*pos == 0) {
+		/* a folio with a lower head covering pfn (folios never overlap, so one) */
+		*pos = 1;
+		for (unsigned int o = 1; o <= ft->max_order; o++) {
+			uint64_t head = pfn & ~((1ull << o) - 1);
+			struct ft_slot *s = head != pfn ? ft_lookup(ft, head) : NULL;
+
+			if (s && head + (1ull << s->f.order) > pfn)
+				return s;
+		}
+	}
+	for (uint64_t at = pfn + *pos - 1; at < end && !(at >> FT_PFN_BITS);) {
+		const uint32_t *chunk = ft->top[at >> FT_CHUNK_SHIFT];
+		uint32_t v;
+
+		if (!chunk) {
+			at = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1;
+			continue;
+		}
+		v = chunk[at & ((1u << FT_CHUNK_SHIFT) - 1)];
+		at++;
+		if (v) {
+			*pos = at - pfn + 1;
+			return &ft->slots[v - 1];
+		}
+	}
+	*pos = end - pfn + 1;
 	return NULL;
 }

@@ -85,10 +85,16 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 	return 0;
 }
 
+static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end);
+
 void rp_fini(struct replay *rp)
 {
 	struct ft_slot *s;
 
+	/* tear down as the kernel would: every mm exits, then every folio is freed,
+	 * so that each model sees a consistent end (fini() on unmapped state) */
+	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
+		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
 	if (rp->ft.slots)
 		ft_for_each_live(&rp->ft, s)
 			for (unsigned int i = 0; i < rp->nr_models; i++)
@@ -101,6 +107,7 @@ void rp_fini(struct replay *rp)
 	free(rp->mm_by_trace);
 	free(rp->kproc);
 	free(rp->scratch);
+	free(rp->split_v);
 	sh_pool_fini(&rp->pool);
 	ft_fini(&rp->ft);
 	memset(rp, 0, sizeof(*rp));
@@ -279,6 +286,7 @@ static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child,
 		   uint64_t end)
 {
 	struct rp_batch b = { .active = false };
+	uint64_t *pte = NULL, pte_base = 0, blocker;
 	struct sh_iter it;
 
 	sh_iter_start(&it, &parent->sh, start, end);
@@ -286,8 +294,21 @@ static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child,
 		uint64_t leaf = *it.cell;
 
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_DUP, child, parent);
+		if (it.level == 0 && pte && (it.vpn >> 9) == pte_base && !pte[it.vpn & 511]) {
+			/* same page table as the last PTE: no walk from the top */
+			pte[it.vpn & 511] = leaf;
+			child->sh.entries++;
+			child->sh.pages++;
+			ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries++;
+			continue;
+		}
 		if (rp_install(rp, child, it.vpn, leaf))
 			return -1;
+		if (it.level == 0) {
+			pte = sh_cell(&rp->pool, &child->sh, it.vpn, 0, false, &blocker) -
+			      (it.vpn & 511);
+			pte_base = it.vpn >> 9;
+		}
 	}
 	rp_batch_flush(rp, &b, MC_OP_DUP, child, parent);
 	return 0;
@@ -302,6 +323,42 @@ static bool rp_range_free(const struct rp_mm *mm, uint64_t vpn, uint64_t nr, uin
 	if (sh_iter_next(&it)) {
 		*clash = it.vpn > vpn ? it.vpn : vpn;
 		return false;
+	}
+	return true;
+}
+
+/*
+ * Are the cells for [vpn, vpn + nr) at level free (tables are created on the
+ * way, which is harmless)? A huge leaf above, a leaf, or (for a huge entry) a
+ * table with leaves below is a clash; *clash gets its VPN.
+ */
+static bool rp_cells_free(struct replay *rp, struct rp_mm *mm, uint64_t vpn, uint64_t nr,
+			  unsigned int level, uint64_t *clash)
+{
+	for (uint64_t done = 0; done < nr;) {
+		uint64_t at = vpn + done, blocker;
+		uint64_t run = level ? 1 : 512 - (at & 511);
+		uint64_t *cell = sh_cell(&rp->pool, &mm->sh, at, level, true, &blocker);
+
+		*clash = at;
+		if (!cell) {
+			rp->oom = !blocker;
+			return false;
+		}
+		if (level) {
+			if (!sh_subtree_empty(*cell, level))
+				return false;
+			return true;
+		}
+		if (run > nr - done)
+			run = nr - done;
+		for (uint64_t i = 0; i < run; i++) {
+			if (cell[i]) {
+				*clash = at + i;
+				return false;
+			}
+		}
+		done += run;
 	}
 	return true;
 }
@@ -349,7 +406,9 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 				(unsigned long long)r->vpn);
 		return 0;
 	}
-	if (!rp_range_free(mm, r->vpn, r->nr, &clash)) {
+	if (!rp_cells_free(rp, mm, r->vpn, r->nr, level, &clash)) {
+		if (rp->oom)
+			return -1;
 		rp_inconsistent(rp, "map over mapped VPN %#llx of mm %u", (unsigned long long)clash,
 				r->mm);
 		return 0;
@@ -411,6 +470,72 @@ static struct rp_mm *rp_mm_existing(struct replay *rp, uint32_t tid, const char 
 	return mm;
 }
 
+/*
+ * UNMAP of PTEs that must all be mapped: the cells are checked, then cleared
+ * in batches per folio per page table (zap_present_ptes), without a walk.
+ */
+static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_rec_unmap *r)
+{
+	struct rp_batch b = { .active = false };
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t done = 0; done < r->nr;) {
+			uint64_t at = r->vpn + done, blocker;
+			uint64_t run = 512 - (at & 511);
+			uint64_t *cell = sh_cell(&rp->pool, &mm->sh, at, 0, false, &blocker);
+
+			if (run > r->nr - done)
+				run = r->nr - done;
+			if (pass) {
+				for (uint64_t i = 0; i < run; i++) {
+					uint64_t leaf = cell[i];
+
+					rp_batch_add(rp, &b, leaf, at + i, MC_OP_REMOVE, mm, NULL);
+					ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries--;
+					cell[i] = 0;
+				}
+				done += run;
+				continue;
+			}
+			if (!cell) {
+				if (blocker)
+					rp_inconsistent(rp, "pte unmap of VPN %#llx, which a %s maps",
+							(unsigned long long)at,
+							level_names[sh_leaf_level(blocker)]);
+				else
+					rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm "
+							"%u, VPN %#llx not mapped",
+							(unsigned long long)r->nr,
+							(unsigned long long)r->vpn, r->mm,
+							(unsigned long long)at);
+				return;
+			}
+			for (uint64_t i = 0; i < run; i++) {
+				if (!cell[i]) {
+					rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm "
+							"%u, VPN %#llx not mapped",
+							(unsigned long long)r->nr,
+							(unsigned long long)r->vpn, r->mm,
+							(unsigned long long)(at + i));
+					return;
+				}
+			}
+			if (!done && ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->f.pfn != r->pfn) {
+				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
+						"has %#llx",
+						(unsigned long long)at, (unsigned long long)r->pfn,
+						(unsigned long long)ft_slot(&rp->ft,
+									sh_leaf_slot(cell[0]))->f.pfn);
+				return;
+			}
+			done += run;
+		}
+	}
+	rp_batch_flush(rp, &b, MC_OP_REMOVE, mm, NULL);
+	mm->sh.entries -= r->nr;
+	mm->sh.pages -= r->nr;
+}
+
 static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
 {
 	unsigned int level = r->lf & MC_LF_LEVEL_MASK;
@@ -431,6 +556,10 @@ static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
 	    (level > 0 && (r->nr != span || r->vpn % span))) {
 		rp_inconsistent(rp, "unmap of %llu pages (%s) at VPN %#llx", (unsigned long long)r->nr,
 				level_names[level], (unsigned long long)r->vpn);
+		return;
+	}
+	if (level == MC_LEVEL_PTE && conf != MC_CONF_SEMANTIC) {
+		rp_unmap_ptes(rp, mm, r);
 		return;
 	}
 	/* check everything before changing anything: a bad record is skipped whole */
@@ -561,30 +690,23 @@ static int rp_dup(struct replay *rp, const struct mc_rec_dup *r)
 	return rp_copy(rp, parent, child, r->vpn, r->vpn + r->nr);
 }
 
-static void rp_exec(struct replay *rp, const struct mc_rec_exec *r)
+/* exec and exit: every mapping goes (exit_mmap), the mm_struct ends. exec
+ * continues with a new mm: a new id, last in creation order, maybe a new name. */
+static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec_name)
 {
-	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exec");
-
-	if (!mm)
-		return;
-	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
-	sh_mm_clear(&rp->pool, &mm->sh);
-	/* a new mm_struct: a new id, last in creation order */
-	rp_mm_unlink(rp, mm);
-	rp_mm_link(rp, mm);
-	if (r->name.len)
-		rp_set_name(mm, &r->name);
-}
-
-static void rp_exit(struct replay *rp, const struct mc_rec_exit *r)
-{
-	struct rp_mm *mm = rp_mm_existing(rp, r->mm, "exit");
+	struct rp_mm *mm = rp_mm_existing(rp, tid, exec_name ? "exec" : "exit");
 
 	if (!mm)
 		return;
 	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
 	sh_mm_clear(&rp->pool, &mm->sh);
 	rp_mm_unlink(rp, mm);
+	if (exec_name) {
+		rp_mm_link(rp, mm);
+		if (exec_name->len)
+			rp_set_name(mm, exec_name);
+		return;
+	}
 	mm->live = false;
 	rp->live_mms--;
 }
@@ -598,8 +720,9 @@ static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
 
 static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 {
-	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
 	unsigned int kind = r->kind & 15;
+	struct ft_slot *s;
+	uint64_t pos;
 
 	if (r->order > MC_MAX_ORDER || kind > MC_KIND_SHMEM || ((r->kind & 16) && r->order) ||
 	    r->pfn >> FT_PFN_BITS || r->pfn & ((1ull << r->order) - 1)) {
@@ -608,14 +731,18 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 				(unsigned long long)r->pfn);
 		return 0;
 	}
-	if (s) {
+	/* live folios in the way: unmapped ones were freed without a record */
+	pos = 0;
+	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos))) {
 		if (s->entries) {
-			rp_inconsistent(rp, "new folio at PFN %#llx, where a mapped folio lives",
-					(unsigned long long)r->pfn);
+			rp_inconsistent(rp, "new folio at PFN %#llx over mapped folio at PFN %#llx",
+					(unsigned long long)r->pfn, (unsigned long long)s->f.pfn);
 			return 0;
 		}
-		rp_folio_drop(rp, s);	/* its free was not recorded */
 	}
+	pos = 0;
+	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos)))
+		rp_folio_drop(rp, s);
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)
 		return -1;
@@ -702,10 +829,10 @@ int rp_record(struct replay *rp, const struct mc_record *rec)
 	case MC_REC_DUP:
 		return rp_dup(rp, &rec->u.dup);
 	case MC_REC_EXEC:
-		rp_exec(rp, &rec->u.exec);
+		rp_mm_end(rp, rec->u.exec.mm, &rec->u.exec.name);
 		return 0;
 	case MC_REC_EXIT:
-		rp_exit(rp, &rec->u.exit);
+		rp_mm_end(rp, rec->u.exit.mm, NULL);
 		return 0;
 	case MC_REC_SPLIT:
 		return rp_split(rp, rec->u.split.pfn, (unsigned int)rec->u.split.order);

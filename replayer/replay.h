@@ -20,6 +20,8 @@
 #define RP_MAX_MODELS 64
 #define RP_NAME_MAX 64
 
+struct split_map;
+
 struct rp_mm {
 	uint32_t id;		/* the models' mm id: unique per mm lifetime, never 0 */
 	uint32_t trace_id;
@@ -68,6 +70,8 @@ struct replay {
 	/* scratch kept between records */
 	void *scratch;
 	size_t scratch_cap;
+	struct split_map *split_v;	/* split.c: the mappings of the folio being split */
+	size_t split_cap;
 };
 
 /* models[0] must be the oracle. Returns 0, or -1 with a message in err. */

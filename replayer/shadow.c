@@ -177,54 +177,38 @@ void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm)
 
 bool sh_iter_next(struct sh_iter *it)
 {
+	if (it->lvl < 0) {
+		if (!it->mm->pgd)
+			return false;
+		it->t[3] = it->mm->pgd;
+		it->lvl = 3;
+	}
+	/* a depth-first walk that keeps its path: O(1) per entry visited */
 	while (it->next < it->end && !(it->next >> SH_VPN_BITS)) {
-		struct sh_table *t = it->mm->pgd;
-		uint64_t vpn = it->next;
-		int l;
+		unsigned int l = (unsigned int)it->lvl;
+		uint64_t span = 1ull << SH_LEVEL_SHIFT(l);
+		uint64_t start = it->next & ~(span - 1);
+		uint64_t *e;
 
-		if (it->pte && (vpn >> 9) == it->pte_base) {
-			/* fast path: the rest of the PTE table walked last */
-			uint64_t stop = it->end - (it->pte_base << 9);
-			unsigned int i;
-
-			for (i = vpn & 511; i < 512 && i < stop; i++) {
-				if (it->pte->e[i]) {
-					it->cell = &it->pte->e[i];
-					it->vpn = (it->pte_base << 9) | i;
-					it->level = 0;
-					it->next = it->vpn + 1;
-					return true;
-				}
-			}
-			it->next = (it->pte_base + 1) << 9;
-			it->pte = NULL;
+		if (l < 3 && (it->next >> SH_LEVEL_SHIFT(l + 1)) != it->base[l]) {
+			it->lvl++;	/* walked off the end of this table */
 			continue;
 		}
-
-		if (!t)
-			break;
-		for (l = 3; l >= 0; l--) {
-			uint64_t *e = &t->e[sh_index(vpn, (unsigned int)l)];
-			uint64_t span = 1ull << SH_LEVEL_SHIFT((unsigned int)l);
-			uint64_t start = vpn & ~(span - 1);
-
-			if (!*e) {
-				it->next = start + span;	/* skip the empty range */
-				break;
-			}
-			if (sh_is_leaf(*e)) {
-				if (l == 0) {
-					it->pte = t;
-					it->pte_base = vpn >> 9;
-				}
-				it->vpn = start;
-				it->cell = e;
-				it->level = (unsigned int)l;
-				it->next = start + span;
-				return true;
-			}
-			t = sh_child(*e);
+		e = &it->t[l]->e[sh_index(it->next, l)];
+		if (!*e) {
+			it->next = start + span;
+			continue;
 		}
+		if (sh_is_leaf(*e)) {
+			it->vpn = start;
+			it->cell = e;
+			it->level = l;
+			it->next = start + span;
+			return true;
+		}
+		it->t[l - 1] = sh_child(*e);
+		it->base[l - 1] = it->next >> SH_LEVEL_SHIFT(l);
+		it->lvl--;
 	}
 	it->next = it->end;
 	return false;

@@ -105,8 +105,9 @@ struct sh_iter {
 	uint64_t vpn;
 	uint64_t *cell;
 	unsigned int level;
-	struct sh_table *pte;	/* the PTE table last walked, and the VPN >> 9 it covers */
-	uint64_t pte_base;
+	int lvl;			/* level of the table being scanned, -1 before the first */
+	struct sh_table *t[4];		/* the tables on the path to next, by level */
+	uint64_t base[4];		/* which table t[l] is: next >> SH_LEVEL_SHIFT(l + 1) */
 };
 
 static inline void sh_iter_start(struct sh_iter *it, const struct shadow_mm *mm, uint64_t vpn,
@@ -115,7 +116,7 @@ static inline void sh_iter_start(struct sh_iter *it, const struct shadow_mm *mm,
 	it->mm = mm;
 	it->next = vpn;
 	it->end = end;
-	it->pte = NULL;
+	it->lvl = -1;
 }
 
 bool sh_iter_next(struct sh_iter *it);

@@ -22,7 +22,7 @@ struct split_map {
 };
 
 struct split_list {
-	struct split_map *v;
+	struct split_map *v;	/* kept in struct replay between splits */
 	size_t nr, cap;
 	uint64_t pages;		/* pages over all entries */
 };
@@ -122,7 +122,7 @@ static int split_reshadow(struct replay *rp, const struct split_map *e, const ui
 int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 {
 	struct ft_slot *s = ft_lookup(&rp->ft, pfn);
-	struct split_list l = { 0 };
+	struct split_list l = { .v = rp->split_v, .cap = rp->split_cap };
 	struct mc_folio old;
 	uint32_t nr_new, *slots;
 	uint8_t *excl;
@@ -151,21 +151,27 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 		void *state = rp_state(rp, s, m);
 		uint8_t *x = excl + (size_t)m * l.pages;
 
+		/*
+		 * PageAnonExclusive of every mapped page first: a page that is
+		 * exclusive has one mapping, so this is what each migration entry
+		 * records, whatever order the mappings are then frozen in.
+		 */
+		for (size_t i = 0; i < l.nr; i++)
+			for (uint32_t p = 0; p < sh_level_pages(l.v[i].level); p++)
+				*x++ = old.kind == MC_KIND_ANON &&
+				       model->anon_exclusive(&rp->ctx[m], &s->f, state,
+							     l.v[i].page + p);
 		for (size_t i = 0; i < l.nr; i++) {
 			const struct split_map *e = &l.v[i];
-			uint32_t pages = sh_level_pages(e->level);
 			struct mc_op op = {
 				.type = MC_OP_REMOVE,
 				.level = e->level,
 				.flags = MC_OPF_FREEZE,
 				.first = e->page,
-				.nr = pages,
+				.nr = sh_level_pages(e->level),
 				.mm = e->mm->id,
 			};
 
-			for (uint32_t p = 0; p < pages; p++)
-				*x++ = old.kind == MC_KIND_ANON &&
-				       model->anon_exclusive(&rp->ctx[m], &s->f, state, e->page + p);
 			model->apply(&rp->ctx[m], &s->f, state, &op);
 		}
 		model->fini(&rp->ctx[m], &s->f, state);
@@ -211,6 +217,7 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 			goto out;
 	ret = 0;
 out:
-	free(l.v);
+	rp->split_v = l.v;
+	rp->split_cap = l.cap;
 	return ret;
 }

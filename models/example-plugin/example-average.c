@@ -32,6 +32,15 @@ static void average_init(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	s->pages = 0;
 }
 
+/* Freed with mappings left: the stream was inconsistent. */
+static void average_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	const struct average_state *s = state;
+
+	if (s->entries || s->pages)
+		ctx->violations++;
+}
+
 static size_t average_metadata_bytes(unsigned int order)
 {
 	return order ? sizeof(struct average_state) : sizeof(int32_t);
@@ -59,7 +68,7 @@ static void average_change(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	mc_atomic_add32(ctx, &s->entries, dir * u);
 	mc_atomic_add32(ctx, &s->pages, dir * n);
 	ctx->atomics += 2;
-	ctx->cachelines += 1;	/* both counters live in one struct page */
+	ctx->cachelines += 1; /* both counters live in one struct page */
 	if (mapped != (s->entries > 0))
 		ctx->vm[mapped_item(f)] += mapped ? -nr : nr;
 	/* pages exceed entries exactly while some PMD or PUD entry exists */
@@ -92,7 +101,7 @@ static void average_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, vo
 		break;
 	case MC_OP_REMAP:
 		if (s->pages - s->entries < (int32_t)MC_PMD_NR - 1) {
-			ctx->violations++;	/* no PMD entry to remap */
+			ctx->violations++; /* no PMD entry to remap */
 			return;
 		}
 		/* one PMD entry becomes 512 PTE entries over the same pages */
@@ -198,7 +207,7 @@ static void average_smaps_account(const struct mc_model_ctx *ctx, const struct m
 		acc->shared += size;
 }
 
-static const struct mc_model average_models[] = { {
+static const struct mc_model average_models[] = {{
 	.abi_version = MC_MODEL_ABI_VERSION,
 	.name = "example-average",
 	.description = "plugin example: entry count + average page mapcount, no per-mm state",
@@ -209,6 +218,7 @@ static const struct mc_model average_models[] = { {
 		"while pages exceed entries (some PMD or PUD entry exists).",
 	.state_size = average_state_size,
 	.init = average_init,
+	.fini = average_fini,
 	.metadata_bytes = average_metadata_bytes,
 	.apply = average_apply,
 	.folio_mapcount = average_folio_mapcount,
@@ -220,7 +230,7 @@ static const struct mc_model average_models[] = { {
 	.anon_exclusive = average_anon_exclusive,
 	.pagemap_exclusive = average_pagemap_exclusive,
 	.smaps_account = average_smaps_account,
-} };
+}};
 
 const struct mc_model *mapcount_models(unsigned int *count, int abi)
 {

@@ -41,13 +41,15 @@ check "--plugin keeps every built-in line" \
 
 "$MAPCOUNT" models --plugin "$TMP/nosuch.so" >"$TMP/out" 2>"$TMP/err"
 check "a missing plugin exits 1" test $? -eq 1
-check "with one line naming it" sh -c "test \$(wc -l <'$TMP/err') -eq 1 && grep -q 'nosuch.so' '$TMP/err'"
+check "with one line naming it" \
+	sh -c "test \$(wc -l <'$TMP/err') -eq 1 && grep -q 'nosuch.so' '$TMP/err'"
 check "and prints no list" test ! -s "$TMP/out"
 
 "$MAPCOUNT" models --bogus >/dev/null 2>&1
 check "an unknown option exits 2" test $? -eq 2
 "$MAPCOUNT" models --help >"$TMP/help"
-check "--help exits 0 and shows usage" sh -c "test $? -eq 0 && grep -q 'usage: mapcount models' '$TMP/help'"
+check "--help exits 0 and shows usage" \
+	sh -c "test $? -eq 0 && grep -q 'usage: mapcount models' '$TMP/help'"
 
 if command -v "${CC:-cc}" >/dev/null 2>&1; then
 	printf 'int not_a_plugin;\n' >"$TMP/nosym.c"
@@ -65,10 +67,12 @@ SRC
 	check "test plugins build" test $? -eq 0
 	"$MAPCOUNT" models --plugin "$TMP/nosym.so" 2>"$TMP/err" >/dev/null
 	check "a .so without the symbol is refused (exit 1)" test $? -eq 1
-	check "  $(cat "$TMP/err")" grep -q "nosym.so: not a mapcount plugin: no symbol mapcount_models" "$TMP/err"
+	check "  $(cat "$TMP/err")" \
+		grep -q "nosym.so: not a mapcount plugin: no symbol mapcount_models" "$TMP/err"
 	"$MAPCOUNT" models --plugin "$TMP/abi2.so" 2>"$TMP/err" >/dev/null
 	check "a plugin of another ABI is refused (exit 1)" test $? -eq 1
-	check "  $(cat "$TMP/err")" grep -q "abi2.so: ABI version 2, this mapcount speaks 1" "$TMP/err"
+	check "  $(cat "$TMP/err")" \
+		grep -q "abi2.so: ABI version 2, this mapcount speaks 1" "$TMP/err"
 else
 	n=$((n + 1))
 	echo "ok $n # SKIP no C compiler to build bad plugins"

@@ -42,8 +42,10 @@ static inline void rig_ctx_fini(struct mc_model_ctx *ctx)
 
 static inline struct mc_folio rig_folio(uint32_t slot, unsigned int kind, unsigned int order)
 {
-	struct mc_folio f = { .pfn = (uint64_t)slot << MC_PUD_ORDER, .slot = slot,
-			      .order = (uint8_t)order, .kind = (uint8_t)kind };
+	struct mc_folio f = {.pfn = (uint64_t)slot << MC_PUD_ORDER,
+			     .slot = slot,
+			     .order = (uint8_t)order,
+			     .kind = (uint8_t)kind};
 
 	return f;
 }
@@ -67,9 +69,13 @@ static inline void rig_state_free(struct mc_model_ctx *ctx, const struct mc_foli
 static inline struct mc_op rig_op(unsigned int type, unsigned int level, uint32_t first,
 				  uint32_t nr, uint32_t mm, uint32_t src_mm, unsigned int flags)
 {
-	struct mc_op op = { .type = (uint8_t)type, .level = (uint8_t)level,
-			    .flags = (uint16_t)flags, .first = first, .nr = nr, .mm = mm,
-			    .src_mm = src_mm };
+	struct mc_op op = {.type = (uint8_t)type,
+			   .level = (uint8_t)level,
+			   .flags = (uint16_t)flags,
+			   .first = first,
+			   .nr = nr,
+			   .mm = mm,
+			   .src_mm = src_mm};
 
 	return op;
 }

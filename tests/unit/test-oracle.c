@@ -369,6 +369,46 @@ static void test_split(void)
 	rig_ctx_fini(&ctx);
 }
 
+/* A replayer that reads each entry's exclusive bit just before freezing it
+ * sees B exclusive once A's entry is frozen; its RESTORE is not a violation. */
+static void test_restore_exclusive_read_late(void)
+{
+	const struct mc_model *m = &mc_model_oracle;
+	struct mc_model_ctx ctx;
+	struct mc_folio f = rig_folio(1, MC_KIND_ANON, 0), g;
+	struct mc_op op;
+	bool a_excl, b_excl;
+	void *st, *sg;
+
+	rig_ctx_init(&ctx, m);
+	st = rig_state(&ctx, &f);
+	op = rig_flags(rig_pte(MC_OP_NEW_ANON, 0, 1, A), EXCL);
+	m->apply(&ctx, &f, st, &op);
+	op = rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), A);
+	m->apply(&ctx, &f, st, &op);
+	a_excl = m->anon_exclusive(&ctx, &f, st, 0);
+	op = rig_flags(rig_pte(MC_OP_REMOVE, 0, 1, A), MC_OPF_FREEZE);
+	m->apply(&ctx, &f, st, &op);
+	b_excl = m->anon_exclusive(&ctx, &f, st, 0);
+	op = rig_flags(rig_pte(MC_OP_REMOVE, 0, 1, B), MC_OPF_FREEZE);
+	m->apply(&ctx, &f, st, &op);
+	rig_state_free(&ctx, &f, st);
+	g = rig_folio(1, MC_KIND_ANON, 0);
+	sg = rig_state(&ctx, &g);
+	op = rig_flags(rig_pte(MC_OP_ADD, 0, 1, A), MC_OPF_RESTORE | (a_excl ? EXCL : 0));
+	m->apply(&ctx, &g, sg, &op);
+	op = rig_flags(rig_pte(MC_OP_ADD, 0, 1, B), MC_OPF_RESTORE | (b_excl ? EXCL : 0));
+	m->apply(&ctx, &g, sg, &op);
+	ok(!a_excl && b_excl && !ctx.violations && m->folio_mapcount(&ctx, &g, sg) == 2,
+	   "late-read exclusive bit on RESTORE: no violation, both mappings back");
+	op = rig_pte(MC_OP_REMOVE, 0, 1, A);
+	m->apply(&ctx, &g, sg, &op);
+	op = rig_pte(MC_OP_REMOVE, 0, 1, B);
+	m->apply(&ctx, &g, sg, &op);
+	rig_state_free(&ctx, &g, sg);
+	rig_ctx_fini(&ctx);
+}
+
 /* Ops that contradict the state are refused, counted, and change nothing. */
 static void test_violations(void)
 {
@@ -376,12 +416,12 @@ static void test_violations(void)
 	struct mc_model_ctx ctx;
 	struct mc_folio f = rig_folio(1, MC_KIND_ANON, 4), h = rig_folio(2, MC_KIND_FILE, 9);
 	struct mc_op bad[] = {
-		rig_pte(MC_OP_REMOVE, 0, 1, A),			/* nothing mapped */
-		rig_pmd(MC_OP_ADD, 0, A),				/* PMD on an order-4 folio */
-		rig_pte(MC_OP_ADD, 10, 7, A),			/* past the end */
-		rig_pte(MC_OP_ADD, 0, 1, 0),			/* mm 0 */
-		rig_pmd(MC_OP_REMAP, 0, A),			/* no PMD */
-		rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), C),		/* parent maps nothing */
+		rig_pte(MC_OP_REMOVE, 0, 1, A),		/* nothing mapped */
+		rig_pmd(MC_OP_ADD, 0, A),		/* PMD on an order-4 folio */
+		rig_pte(MC_OP_ADD, 10, 7, A),		/* past the end */
+		rig_pte(MC_OP_ADD, 0, 1, 0),		/* mm 0 */
+		rig_pmd(MC_OP_REMAP, 0, A),		/* no PMD */
+		rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), C), /* parent maps nothing */
 		rig_op(9, MC_LEVEL_PTE, 0, 1, A, 0, 0), /* unknown type */
 	};
 	struct mc_op op;
@@ -466,6 +506,7 @@ int main(void)
 	test_pss_small();
 	test_pss_pmd();
 	test_split();
+	test_restore_exclusive_read_late();
 	test_violations();
 	test_pairs();
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o += (o < 10 ? 1 : 8))

@@ -23,10 +23,10 @@ static void test_run_beside_oracle(const struct mc_model *avg)
 		rig_pte(MC_OP_REMOVE, 0, 8, 2),
 	};
 	/* average after each op: (16+8)>>4, (32+8)>>4, (24+8)>>4, (16+8)>>4, (8+8)>>4 */
-	static const int64_t avg_mc[] = { 1, 2, 2, 1, 1 };
+	static const int64_t avg_mc[] = {1, 2, 2, 1, 1};
 	/* op 3 leaves pages 8..15 unmapped but 16 pages of mappings: the toy
 	 * misses it (the oracle does not); op 4 drops below 16 and flags it */
-	static const int partial[] = { 0, 0, 0, 0, 1 }, exact_partial[] = { 0, 0, 0, 1, 1 };
+	static const int partial[] = {0, 0, 0, 0, 1}, exact_partial[] = {0, 0, 0, 1, 1};
 	int bad = 0;
 	void *sx, *so;
 

@@ -144,7 +144,7 @@ static void test_replay(void)
 	ok(file_has(errpath, "record 6: free of folio at PFN 0x1000, which 1 entries still map"),
 	   "record 6 reported");
 	ok(file_has(errpath, "record 7: map of unknown folio at PFN 0x9999"), "record 7 reported");
-	ok(file_has(errpath, "record 8: new folio at PFN 0x1000, where a mapped folio lives"),
+	ok(file_has(errpath, "record 8: new folio at PFN 0x1000 over mapped folio at PFN 0x1000"),
 	   "record 8 reported");
 	ok(file_has(errpath, "record 9: remap of VPN 0x10, which is not a PMD mapping"),
 	   "record 9 reported");

@@ -322,14 +322,11 @@ static void test_split(void)
 		   op_is(5, MC_OP_REMOVE, 0, MC_OPF_FREEZE, 2, 1, 2),
 	   "then mm 2 (creation order)");
 	for (i = 0; i < 6; i++) {
-		/*
-		 * The probe calls a page exclusive while one entry maps it. Queried per
-		 * mapping right before its freeze (try_to_migrate_one order): mm 1's pages
-		 * 1 and 2 are still mapped twice, mm 2's are by then mapped once.
-		 */
+		/* the probe calls a page exclusive while one entry maps it: every
+		 * page is asked before any mapping is frozen, so pages 0 and 3 are
+		 * exclusive, 1 and 2 (mapped by both mms) are not */
 		static const uint32_t pages[6] = { 0, 1, 2, 3, 1, 2 };
-		unsigned int fl = MC_OPF_RESTORE |
-				  (i >= 4 || pages[i] % 3 == 0 ? MC_OPF_EXCLUSIVE : 0);
+		unsigned int fl = MC_OPF_RESTORE | (pages[i] % 3 == 0 ? MC_OPF_EXCLUSIVE : 0);
 
 		restore_ok &= op_is(6 + i, MC_OP_ADD, 0, fl, 0, 1, i < 4 ? 1 : 2) &&
 			      oppfn[6 + i] == 0x1000 + pages[i];

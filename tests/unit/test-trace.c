@@ -10,7 +10,6 @@
 
 #include "tests/tap.h"
 #include "tests/unit/trace-testlib.h"
-#include "lib/varint.h"
 
 #define NR_TYPES 20
 #define STREAM 20000
@@ -128,28 +127,6 @@ static void test_decode_rules(void)
 	is_int(mc_decode_record(bad_str, sizeof(bad_str), &st, &rec), -1, "string past payload: -1");
 	is_int(mc_decode_record(overlong, sizeof(overlong), &st, &rec), -1,
 	       "varint over 64 bits: -1");
-}
-
-static void test_varint(void)
-{
-	static const uint64_t vals[] = { 0, 1, 127, 128, 16383, 16384, 2097151, 2097152,
-					 UINT32_MAX, (uint64_t)1 << 63, UINT64_MAX };
-	uint8_t buf[16];
-	int good = 1;
-
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		unsigned int n = mc_put_varint(buf, vals[i]);
-		uint64_t v = 0;
-
-		good &= n == mc_varint_len(vals[i]);
-		/* exact-length buffer (slow path) and a roomy one (fast paths) */
-		good &= mc_get_varint(buf, buf + n, &v) == buf + n && v == vals[i];
-		good &= mc_get_varint(buf, buf + sizeof(buf), &v) == buf + n && v == vals[i];
-		good &= !n || !mc_get_varint(buf, buf + n - 1, &v);
-		good &= mc_unzigzag(mc_zigzag((int64_t)vals[i])) == (int64_t)vals[i];
-	}
-	ok(good, "varints and zigzag round-trip at the boundaries; truncation detected");
-	is_int(mc_zigzag(-1), 1, "zigzag(-1) = 1");
 }
 
 static void fill_header(struct mc_rec_header *hdr)
@@ -339,7 +316,6 @@ int main(void)
 	tl_init_pool();
 	if (!mkdtemp(tmpdir))
 		tap_plan_skip_all("cannot make a temporary directory");
-	test_varint();
 	test_codec_round_trip();
 	test_encode_capacity();
 	test_decode_rules();
