@@ -20,6 +20,7 @@
 #include <tracefs.h>
 
 #include "lib/builtin.h"
+#include "recorder/kprobe-plan.h"
 #include "recorder/record.h"
 
 struct recorder *g_rec;
@@ -43,6 +44,7 @@ static const char usage_text[] =
 	"  -b, --buffer-kb N           ring buffer per CPU in KiB (default 8192)\n"
 	"  -r, --rescan-interval MS    full pagemap rescan every MS ms (default 30000, 0 off)\n"
 	"  -v, --verbose               report shadow-versus-kernel differences on stderr\n"
+	"      --print-kprobes         print the kprobes the kprobe source would use here, and exit\n"
 	"  -h, --help                  this text\n"
 	"\n"
 	"A recorded process marks a quiescent point by raising SIGSTOP: the recorder\n"
@@ -82,6 +84,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "rescan-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "print-kprobes", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -164,6 +167,9 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		case 'v':
 			r->verbose = true;
 			break;
+		case 'K':
+			r->print_kprobes = true;
+			return 0;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -177,7 +183,7 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 		r->mode = MODE_COMMAND;
 		modes |= 8;
 	}
-	if (!r->out) {
+	if (!r->out && !r->print_kprobes) {
 		fprintf(stderr, "mapcount record: -o TRACE is required\n");
 		return 2;
 	}
@@ -301,6 +307,53 @@ static int initial_set(struct recorder *r, pid_t **out, int *nout)
 	return 0;
 }
 
+/*
+ * After lost events (or at a periodic rescan) processes may exist whose fork
+ * we never saw: take on those that belong to the recording.
+ */
+static void adopt_untracked(struct recorder *r)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t *cand = NULL, *cg = NULL;
+	int ncand = 0, ncg = 0;
+	bool grew = true;
+
+	r->adopt_pending = false;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && pid != r->self && !proc_get(pid) && is_user_process(pid))
+			add_pid(&cand, &ncand, pid);
+	}
+	closedir(d);
+	if (r->mode == MODE_CGROUP) {
+		if (initial_set(r, &cg, &ncg) == 0)
+			for (int i = 0; i < ncg; i++)
+				if (!proc_get(cg[i]))
+					pagemap_track_new(r, cg[i], ppid_of(cg[i]));
+		free(cg);
+	}
+	while (grew) {
+		grew = false;
+		for (int i = 0; i < ncand; i++) {
+			pid_t pp;
+
+			if (!cand[i] || proc_get(cand[i]))
+				continue;
+			pp = ppid_of(cand[i]);
+			if (r->mode == MODE_ALL || (pp > 0 && proc_get(pp))) {
+				pagemap_track_new(r, cand[i], pp);
+				cand[i] = 0;
+				grew = true;
+			}
+		}
+	}
+	free(cand);
+}
+
 /* ---- header ---- */
 
 static unsigned config_flags(char *extra, size_t len)
@@ -362,7 +415,8 @@ static void fill_header(struct recorder *r, struct mc_rec_header *h, char *extra
 	h->page_shift = 12;
 	h->pmd_order = 9;
 	h->pud_order = 18;
-	h->source = (struct mc_str){ "pagemap", 7 };
+	h->source = r->source == SRC_KPROBE ? (struct mc_str){ "kprobe", 6 }
+					    : (struct mc_str){ "pagemap", 7 };
 	h->kernel = (struct mc_str){ u->release, (uint32_t)strlen(u->release) };
 	h->clock = (struct mc_str){ "mono", 4 };
 	h->host = (struct mc_str){ u->nodename, (uint32_t)strlen(u->nodename) };
@@ -513,6 +567,8 @@ static int record_loop(struct recorder *r, uint64_t start)
 			return -1;
 		got = nevs;
 		process_events(r);
+		if (r->adopt_pending)
+			adopt_untracked(r);
 		pagemap_reconcile_all(r);
 		pagemap_check_rss(r);
 		quiet_checkpoints(r);
@@ -537,6 +593,7 @@ static int record_loop(struct recorder *r, uint64_t start)
 		}
 		if (r->rescan_interval_ms &&
 		    now - r->last_rescan >= r->rescan_interval_ms * 1000000ull) {
+			adopt_untracked(r);
 			pagemap_rescan(r, NULL, 0);
 			folio_forget_unmapped();
 			r->last_rescan = now;
@@ -558,6 +615,40 @@ static int record_loop(struct recorder *r, uint64_t start)
 	if (tracing_drain(r->tr, &evs, &nevs, &cap_evs) == 0)
 		process_events(r);
 	pagemap_reconcile_all(r);
+	return 0;
+}
+
+static int plan_kprobes(struct kp_plan *plan, char *why, size_t len)
+{
+	char err[256] = "";
+	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
+	int rc = kp_plan_build("/proc/kallsyms", btf, plan, why, len);
+
+	btf_close(btf);
+	if (rc && err[0] && strlen(why) + strlen(err) + 3 < len)
+		strcat(strcat(why, "; "), err);
+	return rc;
+}
+
+/* The probe definitions Source A would create on this kernel. */
+static int print_kprobes(void)
+{
+	char why[512] = "";
+	struct kp_plan plan;
+
+	if (plan_kprobes(&plan, why, sizeof(why))) {
+		fprintf(stderr, "mapcount record: kprobe plan: %s\n", why);
+		return 1;
+	}
+	printf("# hook table: %s; vm_area_struct: vm_start +%ld vm_end +%ld vm_mm +%ld "
+	       "vm_flags +%ld vm_pgoff +%ld anon_vma +%ld; folio: flags +%ld index +%ld "
+	       "order +%ld; PG_head %lld\n",
+	       plan.generation, plan.vm_start, plan.vm_end, plan.vm_mm, plan.vm_flags,
+	       plan.vm_pgoff, plan.anon_vma, plan.folio_flags, plan.folio_index, plan.folio_order,
+	       plan.pg_head);
+	for (int i = 0; i < plan.nprobes; i++)
+		printf("p:mapcount_%d/%s %s %s\n", getpid(), plan.probes[i].event,
+		       plan.probes[i].func, plan.probes[i].fetch);
 	return 0;
 }
 
@@ -611,6 +702,7 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct stat st;
 	uint64_t start;
+	static struct kp_plan plan;
 
 	g_rec = r;
 	/* windows come and go all the time: keep freed memory instead of
@@ -626,6 +718,8 @@ int cmd_record(int argc, char **argv)
 	rc = parse_args(r, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (r->print_kprobes)
+		return print_kprobes();
 	if (check_environment(why, sizeof(why))) {
 		fprintf(stderr, "mapcount record: %s\n", why);
 		return 1;
@@ -637,14 +731,21 @@ int cmd_record(int argc, char **argv)
 	if (r->source != SRC_PAGEMAP) {
 		int avail = kprobe_available(why, sizeof(why));
 
-		if (r->source == SRC_KPROBE) {
-			fprintf(stderr, "mapcount record: --source kprobe: %s\n",
-				avail > 0 ? "the kprobe source is not built into this recorder yet"
-					  : why);
+		if (avail > 0 && plan_kprobes(&plan, why, sizeof(why)) == 0) {
+			r->source = SRC_KPROBE;
+			r->kp = &plan;
+			r->kp_page_size = plan.page_size;
+			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
+			r->vmemmap_base = 0xffffea0000000000ull;
+			fprintf(stderr, "mapcount record: source kprobe (%s, %d probes)\n",
+				plan.generation, plan.nprobes);
+		} else if (r->source == SRC_KPROBE) {
+			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;
+		} else {
+			r->source = SRC_PAGEMAP;
+			fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n", why);
 		}
-		fprintf(stderr, "mapcount record: source pagemap (kprobe: %s)\n",
-			avail > 0 ? "available, not used yet" : why);
 	}
 	rc = tracing_sweep_stale();
 	if (rc > 0)
@@ -675,7 +776,12 @@ int cmd_record(int argc, char **argv)
 	to.pids = initial;
 	to.npids = ninitial;
 	to.buffer_kb = r->buffer_kb;
+	to.kprobe = r->source == SRC_KPROBE;
 	r->tr = tracing_open(&to, err, sizeof(err));
+	if (r->tr && to.kprobe && tracing_add_kprobes(r->tr, &plan, err, sizeof(err))) {
+		tracing_close(r->tr);
+		r->tr = NULL;
+	}
 	if (!r->tr) {
 		fprintf(stderr, "mapcount record: %s\n", err);
 		if (r->child)
@@ -695,8 +801,13 @@ int cmd_record(int argc, char **argv)
 	start = r->start_ns;
 	r->now = start;
 	tracing_start(r->tr);
-	for (int i = 0; i < ninitial; i++)
-		pagemap_track_new(r, initial[i], 0);
+	for (int i = 0; i < ninitial; i++) {
+		struct proc *p = pagemap_track_new(r, initial[i], 0);
+
+		/* the command's first image is a copy of ours until it execs */
+		if (p && r->mode == MODE_COMMAND)
+			p->full_rescan = false;
+	}
 	pagemap_reconcile_all(r);
 	if (release_fd >= 0) {
 		if (write(release_fd, "x", 1) != 1)

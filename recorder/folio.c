@@ -32,6 +32,7 @@
 		  BIT(KPF_PGTABLE))
 
 static int kpf_fd = -1, kpc_fd = -1;
+static bool trusted;	/* Source A: the cache holds what the probes said */
 static struct u64map folios;	/* head pfn -> struct folio * */
 static struct folio *last;
 
@@ -239,12 +240,34 @@ static struct folio *revalidate(struct folio *f, const struct parsed *p)
 	return insert(p);
 }
 
+void folio_trust_cache(bool on)
+{
+	trusted = on;
+}
+
+struct folio *folio_note(uint64_t head, unsigned order, unsigned kind, bool fresh)
+{
+	struct parsed p = { .head = head, .order = order, .kind = kind };
+	struct folio *f = folio_cached(head);
+
+	if (f && f->head == head && f->order == order) {
+		f->kind = (uint8_t)kind;
+	} else if (f) {
+		f = revalidate(f, &p);
+	} else {
+		f = make_room(&p) ? insert(&p) : NULL;
+		if (f)
+			f->fresh = fresh;
+	}
+	return f;
+}
+
 struct folio *folio_of(uint64_t pfn, bool verify)
 {
 	struct folio *f = folio_cached(pfn);
 	struct parsed p;
 
-	if (f && !verify)
+	if (f && (!verify || trusted))
 		return f;
 	if (!read_parsed(pfn, &p) || p.skip)
 		return NULL;

@@ -148,16 +148,10 @@ void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end)
 	if (p->ndirty && p->dirty[p->ndirty - 1].start == rg.start &&
 	    p->dirty[p->ndirty - 1].end == rg.end)
 		return;
-	if (p->ndirty == p->dirty_cap) {
-		size_t cap = p->dirty_cap ? p->dirty_cap * 2 : 64;
-		struct range *d = realloc(p->dirty, cap * sizeof(*d));
-
-		if (!d) {
-			p->full_rescan = true;
-			return;
-		}
-		p->dirty = d;
-		p->dirty_cap = cap;
+	if (array_reserve((void **)&p->dirty, &p->dirty_cap, p->ndirty + 1, sizeof(*p->dirty),
+			  64)) {
+		p->full_rescan = true;
+		return;
 	}
 	p->dirty[p->ndirty++] = rg;
 }
@@ -167,15 +161,9 @@ void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts)
 	proc_mark_dirty(p, addr, addr + 1);
 	if (p->nfaults && p->faults[p->nfaults - 1].addr >> WIN_SHIFT == addr >> WIN_SHIFT)
 		return;	/* one check per window is enough */
-	if (p->nfaults == p->faults_cap) {
-		size_t cap = p->faults_cap ? p->faults_cap * 2 : 64;
-		struct fault_check *f = realloc(p->faults, cap * sizeof(*f));
-
-		if (!f)
-			return;
-		p->faults = f;
-		p->faults_cap = cap;
-	}
+	if (array_reserve((void **)&p->faults, &p->faults_cap, p->nfaults + 1, sizeof(*p->faults),
+			  64))
+		return;
 	p->faults[p->nfaults++] = (struct fault_check){ addr, ts, false };
 }
 
@@ -188,4 +176,18 @@ int proc_pagemap_fd(struct proc *p)
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", p->pid);
 	p->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	return p->pagemap_fd;
+}
+
+/*
+ * A vfork child runs in its parent's mm until it execs; its page tables are
+ * read through the parent, because the child's own /proc/PID/pagemap shows
+ * the new program as soon as the exec happened, which we may not know yet.
+ */
+struct proc *proc_mm_owner(struct proc *p)
+{
+	struct proc *o;
+
+	if (!p || p->mm->pid == p->pid || !(o = proc_get(p->mm->pid)) || o->mm != p->mm)
+		return p;
+	return o;
 }

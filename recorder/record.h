@@ -34,7 +34,7 @@ enum ev_type {
 	EV_RSS,		/* a[0] mm_id, a[1] curr, a[2] member, a[3] size (bytes) */
 	EV_NEWTASK,	/* a[0] new pid, a[1] clone_flags, str comm */
 	EV_EXEC,	/* a[0] pid, a[1] old_pid, str basename of the file */
-	EV_EXIT,	/* a[0] pid, a[1] group_dead */
+	EV_EXIT,	/* a[0] pid, a[1] group_dead (UINT64_MAX: the kernel does not say) */
 	EV_SIGNAL,	/* a[0] signal delivered to pid */
 	EV_SYS_ENTER,	/* sys = enum sysc, a[0..5] arguments */
 	EV_SYS_EXIT,	/* sys = enum sysc, a[0] return value */
@@ -42,7 +42,8 @@ enum ev_type {
 	EV_COLLAPSE,	/* a[0] mm pointer: khugepaged collapsed something */
 	EV_REMOTE,	/* migration, ksm, ...: something changed somewhere */
 	EV_LOST,	/* a[0] count (0 unknown), cpu */
-	EV_KPROBE,	/* Source A: a[0] hook id, a[1..5] probe fields */
+	EV_LRU,		/* a[0] folio pointer, a[1] its pfn: gives the vmemmap base */
+	EV_KPROBE,	/* Source A: sys = enum kp_op, a[] by enum kp_slot */
 };
 
 enum sysc {
@@ -53,7 +54,7 @@ enum sysc {
 
 struct rec_event {
 	uint64_t ts;
-	uint64_t a[6];
+	uint64_t a[12];
 	int32_t pid;	/* common_pid: the thread */
 	uint16_t type;
 	uint16_t sys;
@@ -68,6 +69,7 @@ struct tracing_opts {
 	const pid_t *pids;	/* MODE_PID / MODE_COMMAND: event pid filter */
 	int npids;
 	size_t buffer_kb;
+	bool kprobe;		/* Source A: kprobes carry the rmap changes */
 };
 /* Removes mapcount_<pid> instances whose recorder is dead; returns how many. */
 int tracing_sweep_stale(void);
@@ -82,6 +84,9 @@ int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *
 uint64_t tracing_raw_bytes(const struct tracing *t);
 uint64_t tracing_overruns(const struct tracing *t);
 void tracing_close(struct tracing *t);
+struct kp_plan;
+/* Create the plan's kprobes (group mapcount_<pid>) and enable them here. */
+int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, size_t errlen);
 const char *sysc_name(enum sysc s);
 
 /* ---- folio.c: folios from /proc/kpageflags ---- */
@@ -103,6 +108,10 @@ struct folio *folio_of(uint64_t pfn, bool verify);
 struct folio *folio_cached(uint64_t pfn);
 void folio_forget_unmapped(void);
 void folio_reset_counts(void);
+/* Source A: a folio as a probe described it (SPLIT if it shrank while mapped). */
+struct folio *folio_note(uint64_t head, unsigned order, unsigned kind, bool fresh);
+/* While on, folio_of() believes the cache instead of re-reading kpageflags. */
+void folio_trust_cache(bool on);
 /* kpageflags blocks read since the last call are considered stale. */
 void folio_new_pass(void);
 size_t folio_count(void);
@@ -189,6 +198,7 @@ struct recorder {
 	size_t buffer_kb;
 	unsigned rescan_interval_ms;
 	bool verbose;
+	bool print_kprobes;
 
 	/* state */
 	struct mc_writer *w;
@@ -202,10 +212,14 @@ struct recorder {
 	uint64_t split_stat;	/* vmstat thp_split_page + thp_deferred_split_page */
 	unsigned nckpt;
 	struct mm *outside;	/* pseudo-mm for mappers outside the recording */
+	const struct kp_plan *kp;	/* Source A */
+	uint64_t vmemmap_base;	/* struct page array: PFN = (page - base) / size */
+	long kp_page_size;
+	struct u64map pending_child;	/* thread -> mm its fork probes filled */
 	struct u64map pending;	/* thread -> struct rec_event * of its open syscall */
 	uint64_t freeze_start, freeze_end;	/* our own SIGSTOPs, not the workload's */
 	struct u64map outside_maps;	/* pfn -> extra mappers already emitted */
-	int scan_fd_self;
+	bool adopt_pending;	/* forks may have been lost: look for new processes */
 
 	/* statistics */
 	uint64_t events, lost_events, rmap_records, repaired, scans, windows;
@@ -241,6 +255,8 @@ struct proc *proc_get(pid_t tgid);
 struct proc *proc_add(pid_t tgid, pid_t parent, struct mm *mm, const char *comm);
 void proc_remove(struct proc *p);
 pid_t tid_to_tgid(pid_t tid);
+/* The process whose pagemap shows p's mm (a vfork child's parent). */
+struct proc *proc_mm_owner(struct proc *p);
 void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end);
 void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts);
 int proc_pagemap_fd(struct proc *p);
@@ -266,6 +282,8 @@ void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1,
 void shadow_map_pmd(struct mm *mm, struct swin *w, struct folio *f, unsigned conf);
 void shadow_remap(struct mm *mm, struct swin *w, unsigned conf);
 void shadow_recount_request(void);
+/* Copy the parent's entries of vpns [vs, ve) into child (fork). */
+void shadow_dup(struct mm *child, struct mm *parent, uint64_t vs, uint64_t ve);
 void shadow_drop_if_empty(struct mm *mm, struct swin *w);
 /* Recount folio->mapped from every shadow if a split asked for it. */
 void shadow_recount(struct recorder *r, bool force);
@@ -288,6 +306,9 @@ int freeze_tree(struct recorder *r, bool stop);
 bool proc_is_stopped(pid_t pid);
 
 /* source-kprobe.c */
+void kprobe_handle(struct recorder *r, const struct rec_event *ev);
+/* The mm a fork probe made for the child the thread tid is creating, or NULL. */
+struct mm *kprobe_take_child(struct recorder *r, pid_t tid);
 /* 1 when kprobe events can be created here, 0 if not (why in reason). */
 int kprobe_available(char *reason, size_t len);
 

@@ -294,3 +294,21 @@ void shadow_recount(struct recorder *r, bool force)
 		}
 	}
 }
+
+void shadow_dup(struct mm *child, struct mm *parent, uint64_t vs, uint64_t ve)
+{
+	for (uint64_t idx = vs >> 9; idx <= (ve - 1) >> 9; idx++) {
+		struct swin *pw = shadow_win(parent, idx, false), *cw;
+
+		if (!pw || !(cw = shadow_win(child, idx, true)))
+			continue;
+		for (unsigned i = 0; i < WIN_PAGES; i++) {
+			uint64_t vpn = (idx << 9) + i;
+
+			if (vpn >= vs && vpn < ve && pw->pfn[i])
+				shadow_set(child, cw, i, pw->pfn[i]);
+		}
+		cw->pmd = pw->pmd;
+		shadow_drop_if_empty(child, cw);
+	}
+}

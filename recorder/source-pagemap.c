@@ -52,15 +52,8 @@ static int wvec_add(struct wvec *wv, uint64_t idx, bool present, bool huge)
 		wv->v[wv->n - 1].huge = wv->v[wv->n - 1].huge && huge;
 		return 0;
 	}
-	if (wv->n == wv->cap) {
-		size_t cap = wv->cap ? wv->cap * 2 : 256;
-		struct wscan *v = realloc(wv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		wv->v = v;
-		wv->cap = cap;
-	}
+	if (array_reserve((void **)&wv->v, &wv->cap, wv->n + 1, sizeof(*wv->v), 256))
+		return -1;
 	wv->v[wv->n++] = (struct wscan){ idx, present, huge };
 	return 0;
 }
@@ -252,20 +245,6 @@ static int cmp_range(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
-/*
- * A vfork child runs in its parent's mm until it execs; its page tables are
- * read through the parent, because the child's own /proc/PID/pagemap shows
- * the new program as soon as the exec happened, which we may not know yet.
- */
-static struct proc *mm_owner(struct proc *p)
-{
-	struct proc *o;
-
-	if (!p || p->mm->pid == p->pid || !(o = proc_get(p->mm->pid)) || o->mm != p->mm)
-		return p;
-	return o;
-}
-
 static bool shadow_has(struct mm *mm, uint64_t addr)
 {
 	struct swin *w = shadow_win(mm, addr >> WIN_SHIFT, false);
@@ -295,9 +274,13 @@ static void recheck_faults(struct recorder *r, struct proc *p)
 
 static void reconcile_proc(struct recorder *r, struct proc *p)
 {
-	if (mm_owner(p) != p) {
+	if (proc_mm_owner(p) != p) {
 		p->full_rescan = false;
 		p->ndirty = p->nfaults = 0;
+		return;
+	}
+	if (r->source == SRC_KPROBE && !p->full_rescan) {
+		p->ndirty = p->nfaults = 0;	/* only rescans after losses */
 		return;
 	}
 	if (p->full_rescan) {
@@ -460,24 +443,6 @@ static bool child_matches(const struct swin *pw, const struct cwin *cw, unsigned
 	return !cw->huge && cw->pfn[i] == pw->pfn[i];
 }
 
-/* Copy the parent's entries of [vs, ve) into the child's shadow. */
-static void apply_dup(struct mm *child, struct mm *parent, uint64_t vs, uint64_t ve)
-{
-	for (uint64_t idx = vs >> 9; idx <= (ve - 1) >> 9; idx++) {
-		struct swin *pw = shadow_win(parent, idx, false), *cw;
-
-		if (!pw || !(cw = shadow_win(child, idx, true)))
-			continue;
-		for (unsigned i = 0; i < WIN_PAGES; i++) {
-			uint64_t vpn = (idx << 9) + i;
-
-			if (vpn >= vs && vpn < ve && pw->pfn[i])
-				shadow_set(child, cw, i, pw->pfn[i]);
-		}
-		cw->pmd = pw->pmd;
-	}
-}
-
 static void dup_runs(struct mm *child, struct mm *parent, struct u64map *cws, unsigned conf)
 {
 	struct swin **pv;
@@ -492,7 +457,7 @@ static void dup_runs(struct mm *child, struct mm *parent, struct u64map *cws, un
 
 		if (open && (!pw || (pw->idx << 9) > re + WIN_PAGES)) {
 			emit_dup(child, parent, rs, re - rs, conf);
-			apply_dup(child, parent, rs, re);
+			shadow_dup(child, parent, rs, re);
 			open = false;
 		}
 		for (unsigned i = 0; pw && i < WIN_PAGES; i++) {
@@ -509,7 +474,7 @@ static void dup_runs(struct mm *child, struct mm *parent, struct u64map *cws, un
 			}
 			if (open) {
 				emit_dup(child, parent, rs, re - rs, conf);
-				apply_dup(child, parent, rs, re);
+				shadow_dup(child, parent, rs, re);
 				open = false;
 			}
 		}
@@ -599,6 +564,20 @@ static void on_newtask(struct recorder *r, const struct rec_event *ev)
 		(void)c;
 		return;
 	}
+	if (r->source == SRC_KPROBE) {
+		/* the fork probes already built the child's mm */
+		struct mm *mm = kprobe_take_child(r, ev->pid);
+
+		if (mm) {
+			mm_set_name(mm, child, ev->str);
+			emit_mm(mm);
+		} else if ((mm = mm_new(child, ev->str, 0))) {
+			emit_fork(pp->mm, mm, 0);
+		}
+		if (mm)
+			proc_add(child, ptgid, mm, ev->str);
+		return;
+	}
 	fork_child(r, pp, child, ev->str);
 }
 
@@ -639,7 +618,11 @@ static void on_exec(struct recorder *r, const struct rec_event *ev)
 	p->pagemap_fd = -1;
 	p->ndirty = 0;
 	p->brk = 0;
-	p->full_rescan = true;
+	/* Source A: the new mm shows itself through the probes */
+	if (u64map_get(&r->procs.by_mmptr, p->mm->mm_ptr) == p->mm)
+		u64map_del(&r->procs.by_mmptr, p->mm->mm_ptr);
+	p->mm->mm_ptr = 0;
+	p->full_rescan = r->source != SRC_KPROBE;
 	p->rescan_reason = -1;
 }
 
@@ -653,7 +636,10 @@ static void on_exit_task(struct recorder *r, const struct rec_event *ev)
 		u64map_del(&r->procs.tid2tgid, (uint64_t)tid);
 	pend = u64map_del(&r->pending, (uint64_t)tid);
 	free(pend);
-	if (!ev->a[1] || !(p = proc_get(tgid)))
+	/* before 6.16 (no group_dead) the leader's exit stands for the group's */
+	if (ev->a[1] == UINT64_MAX ? tid != tgid : !ev->a[1])
+		return;
+	if (!(p = proc_get(tgid)))
 		return;
 	if (p->mm->users == 1)
 		emit_exit(p->mm);
@@ -736,7 +722,7 @@ static void on_sys_exit(struct recorder *r, struct proc *p, const struct rec_eve
 
 static void on_sys(struct recorder *r, const struct rec_event *ev)
 {
-	struct proc *p = mm_owner(proc_get(tid_to_tgid(ev->pid)));
+	struct proc *p = proc_mm_owner(proc_get(tid_to_tgid(ev->pid)));
 	struct rec_event *in;
 
 	if (!p)
@@ -804,9 +790,25 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 {
 	struct proc *p;
 
+	if (r->source == SRC_KPROBE) {
+		/* the probes carry the rmap changes; mremap moves PTEs without any */
+		if (ev->type == EV_KPROBE) {
+			kprobe_handle(r, ev);
+			return;
+		}
+		if (ev->type == EV_LRU) {
+			r->vmemmap_base = ev->a[0] - ev->a[1] * (uint64_t)r->kp_page_size;
+			return;
+		}
+		if (ev->type == EV_FAULT || ev->type == EV_MM_LOCK || ev->type == EV_COLLAPSE ||
+		    ((ev->type == EV_SYS_ENTER || ev->type == EV_SYS_EXIT) &&
+		     ev->sys != SYS_MREMAP))
+			return;
+	}
+
 	switch (ev->type) {
 	case EV_FAULT:
-		p = mm_owner(proc_get(tid_to_tgid(ev->pid)));
+		p = proc_mm_owner(proc_get(tid_to_tgid(ev->pid)));
 		if (p)
 			proc_mark_fault(p, ev->a[0], ev->ts);
 		break;
@@ -853,6 +855,7 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	case EV_LOST:
 		r->lost_events += ev->a[0];
 		emit_lost(ev->a[0], ev->cpu);
+		r->adopt_pending = true;
 		u64map_for_each(&r->procs.by_pid, i) {
 			p = r->procs.by_pid.vals[i];
 			p->full_rescan = true;
@@ -871,6 +874,8 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
  */
 void pagemap_check_rss(struct recorder *r)
 {
+	if (r->source == SRC_KPROBE)
+		return;
 	u64map_for_each(&r->procs.by_pid, i) {
 		struct proc *p = r->procs.by_pid.vals[i];
 		struct mm *mm = p->mm;

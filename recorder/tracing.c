@@ -15,9 +15,10 @@
 #include <event-parse.h>
 #include <kbuffer.h>
 
+#include "recorder/kprobe-plan.h"
 #include "recorder/record.h"
 
-#define MAX_FIELDS 6
+#define MAX_FIELDS 12
 #define MAX_PAGES_PER_READ 512
 
 struct evdef {
@@ -27,6 +28,7 @@ struct evdef {
 	const char *str;		/* string field copied to ev->str */
 	const char *filter;
 	bool optional;
+	unsigned only;		/* ONLY_B / ONLY_A: needed by one source only */
 	/* resolved */
 	struct tep_event *ev;
 	struct tep_format_field *f[MAX_FIELDS];
@@ -34,22 +36,26 @@ struct evdef {
 	int nf;
 };
 
+#define ONLY_B 1
+#define ONLY_A 2
+
 #define SYSC(nm, id)                                                              \
 	{ "syscalls", "sys_enter_" nm, EV_SYS_ENTER, id, { "*" } },              \
 	{ "syscalls", "sys_exit_" nm, EV_SYS_EXIT, id, { "ret" } }
 
 static struct evdef pagemap_events[] = {
-	{ "exceptions", "page_fault_user", EV_FAULT, 0, { "address" } },
+	{ "exceptions", "page_fault_user", EV_FAULT, 0, { "address" }, .only = ONLY_B },
 	{ "exceptions", "page_fault_kernel", EV_FAULT, 0, { "address" }, NULL,
-	  "address < 0x800000000000" },
+	  "address < 0x800000000000", .only = ONLY_B },
 	{ "kmem", "rss_stat", EV_RSS, 0, { "mm_id", "curr", "member", "size" } },
 	{ "task", "task_newtask", EV_NEWTASK, 0, { "pid", "clone_flags" }, "comm" },
 	{ "sched", "sched_process_exec", EV_EXEC, 0, { "pid", "old_pid" }, "filename" },
-	{ "sched", "sched_process_exit", EV_EXIT, 0, { "pid", "group_dead" } },
+	{ "sched", "sched_process_exit", EV_EXIT, 0, { "pid", "?group_dead" } },
 	{ "signal", "signal_deliver", EV_SIGNAL, 0, { "sig" }, NULL, "sig == 19" },
 	{ "huge_memory", "mm_collapse_huge_page", EV_COLLAPSE, 0, { "mm" }, NULL, NULL, true },
 	{ "mmap_lock", "mmap_lock_acquire_returned", EV_MM_LOCK, 0, { "mm" }, NULL,
 	  "write == 1", true },
+	{ "pagemap", "mm_lru_insertion", EV_LRU, 0, { "folio", "pfn" }, NULL, NULL, true, ONLY_A },
 	SYSC("munmap", SYS_MUNMAP),
 	SYSC("mremap", SYS_MREMAP),
 	SYSC("madvise", SYS_MADVISE),
@@ -83,6 +89,10 @@ const char *sysc_name(enum sysc s)
 
 struct tracing {
 	struct tracefs_instance *inst;
+	struct tracefs_dynevent *kprobes[KP_MAX_PROBES];
+	struct evdef kp_defs[KP_MAX_PROBES + 1];
+	char kp_group[32];
+	int nkprobes;
 	struct tep_handle *tep;
 	int ncpu;
 	struct tracefs_cpu **tc;
@@ -92,6 +102,28 @@ struct tracing {
 	struct evdef *by_id[65536];
 	uint64_t raw_bytes;
 };
+
+/* kprobes of group mapcount_<pid> whose recorder is dead */
+static int sweep_dynevents(void)
+{
+	struct tracefs_dynevent **all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE, NULL);
+	int swept = 0;
+
+	for (size_t i = 0; all && all[i]; i++) {
+		char *sys = NULL, *end;
+		pid_t pid;
+
+		if (tracefs_dynevent_info(all[i], &sys, NULL, NULL, NULL, NULL) < 0 || !sys)
+			continue;
+		pid = strncmp(sys, "mapcount_", 9) ? 0 : (pid_t)strtol(sys + 9, &end, 10);
+		if (pid > 0 && !*end && kill(pid, 0) < 0 && errno == ESRCH &&
+		    tracefs_dynevent_destroy(all[i], true) == 0)
+			swept++;
+		free(sys);
+	}
+	tracefs_dynevent_list_free(all);
+	return swept;
+}
 
 int tracing_sweep_stale(void)
 {
@@ -115,6 +147,7 @@ int tracing_sweep_stale(void)
 		tracefs_instance_free(inst);
 	}
 	tracefs_list_free(names);
+	swept += sweep_dynevents();
 	return swept;
 }
 
@@ -146,8 +179,10 @@ static int resolve(struct tracing *t, struct evdef *d, char *err, size_t errlen)
 				d->f[d->nf++] = f;
 	} else {
 		for (int i = 0; i < MAX_FIELDS && d->fields[i]; i++) {
-			d->f[i] = tep_find_field(d->ev, d->fields[i]);
-			if (!d->f[i]) {
+			bool optional = d->fields[i][0] == '?';
+
+			d->f[i] = tep_find_field(d->ev, d->fields[i] + optional);
+			if (!d->f[i] && !optional) {
 				snprintf(err, errlen, "tracefs: %s:%s has no field '%s'", d->sys,
 					 d->name, d->fields[i]);
 				return -1;
@@ -233,7 +268,11 @@ struct tracing *tracing_open(const struct tracing_opts *o, char *err, size_t err
 	tep_set_page_size(t->tep, getpagesize());
 	for (size_t i = 0; i < NEVENTS; i++) {
 		struct evdef *d = &pagemap_events[i];
-		int rc = resolve(t, d, err, errlen);
+		int rc;
+
+		if (d->only && d->only != (o->kprobe ? ONLY_A : ONLY_B))
+			continue;
+		rc = resolve(t, d, err, errlen);
 
 		if (rc < 0)
 			goto fail;
@@ -272,6 +311,40 @@ fail:
 		snprintf(err, errlen, "tracefs: setting up %s failed: %s", name, strerror(errno));
 	tracing_close(t);
 	return NULL;
+}
+
+int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, size_t errlen)
+{
+	snprintf(t->kp_group, sizeof(t->kp_group), "mapcount_%d", getpid());
+	for (int i = 0; i < pl->nprobes; i++) {
+		const struct kp_probe *p = &pl->probes[i];
+		struct evdef *d = &t->kp_defs[i];
+		struct tracefs_dynevent *ev = tracefs_kprobe_alloc(t->kp_group, p->event, p->func,
+								    p->fetch);
+
+		if (!ev || tracefs_dynevent_create(ev)) {
+			char *e = tracefs_error_last(NULL);
+
+			snprintf(err, errlen, "tracefs: kprobe on %s refused: %s", p->func,
+				 e && *e ? e : strerror(errno));
+			free(e);
+			tracefs_dynevent_free(ev);
+			return -1;
+		}
+		t->kprobes[t->nkprobes++] = ev;
+		*d = (struct evdef){ .sys = t->kp_group, .name = p->event, .type = EV_KPROBE,
+				     .sysc = (uint16_t)p->op };
+		for (int k = 0; k < KS_MAX; k++)
+			d->fields[k] = p->op == KP_FORK ? kp_fork_fields[k] : kp_slot_fields[k];
+		if (resolve(t, d, err, errlen) ||
+		    tracefs_event_enable(t->inst, d->sys, d->name) < 0) {
+			if (!err[0])
+				snprintf(err, errlen, "tracefs: cannot enable %s/%s", d->sys,
+					 d->name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int tracing_start(struct tracing *t)
@@ -313,15 +386,8 @@ static void copy_str(struct tracing *t, const struct evdef *d, const uint8_t *da
 
 static int push(struct rec_event **evs, size_t *n, size_t *cap, const struct rec_event *e)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 4096;
-		struct rec_event *v = realloc(*evs, nc * sizeof(*v));
-
-		if (!v)
-			return -1;
-		*evs = v;
-		*cap = nc;
-	}
+	if (array_reserve((void **)evs, cap, *n + 1, sizeof(**evs), 4096))
+		return -1;
 	(*evs)[(*n)++] = *e;
 	return 0;
 }
@@ -370,6 +436,10 @@ static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t
 		for (int i = 0; i < d->nf; i++) {
 			unsigned long long v = 0;
 
+			if (!d->f[i]) {
+				e.a[i] = UINT64_MAX;	/* optional field this kernel lacks */
+				continue;
+			}
 			tep_read_number_field(d->f[i], data, &v);
 			if ((d->f[i]->flags & TEP_FIELD_IS_SIGNED) && d->f[i]->size < 8)
 				v = (unsigned long long)(int64_t)(int32_t)v;
@@ -464,6 +534,10 @@ void tracing_close(struct tracing *t)
 		tracefs_event_disable(t->inst, NULL, NULL);
 		tracefs_instance_destroy(t->inst);
 		tracefs_instance_free(t->inst);
+	}
+	for (int i = 0; i < t->nkprobes; i++) {
+		tracefs_dynevent_destroy(t->kprobes[i], true);
+		tracefs_dynevent_free(t->kprobes[i]);
 	}
 	if (t->tep)
 		tep_free(t->tep);

@@ -7,6 +7,7 @@
  * so that a replay's PSS divides by the same mapcount as the kernel's.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,15 +36,8 @@ static uint64_t slot_put(uint64_t pfn, unsigned k)
 {
 	uint64_t vpn = (uintptr_t)u64map_del(&outside_slot, pfn << 16 | k);
 
-	if (nfree == free_cap) {
-		size_t cap = free_cap ? free_cap * 2 : 1024;
-		uint64_t *v = realloc(free_slots, cap * sizeof(*v));
-
-		if (!v)
-			return vpn;
-		free_slots = v;
-		free_cap = cap;
-	}
+	if (array_reserve((void **)&free_slots, &free_cap, nfree + 1, sizeof(*free_slots), 1024))
+		return vpn;	/* the slot is not reused */
 	free_slots[nfree++] = vpn;
 	return vpn;
 }
@@ -100,39 +94,38 @@ static uint64_t field_kb(const char *buf, const char *name)
 	return s ? strtoull(s + strlen(name), NULL, 10) : 0;
 }
 
-static int read_rollup(pid_t pid, struct mc_rec_kproc *k)
-{
-	char path[64], buf[4096];
+struct kb_field {
+	const char *key;	/* "\nName:" as the file spells it */
+	size_t off;		/* uint64_t member of the record */
+};
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	if (read_file_str(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	k->rss = field_kb(buf, "\nRss:");
-	k->pss = field_kb(buf, "\nPss:");
-	k->pss_anon = field_kb(buf, "\nPss_Anon:");
-	k->pss_file = field_kb(buf, "\nPss_File:");
-	k->pss_shmem = field_kb(buf, "\nPss_Shmem:");
-	k->shared_clean = field_kb(buf, "\nShared_Clean:");
-	k->shared_dirty = field_kb(buf, "\nShared_Dirty:");
-	k->private_clean = field_kb(buf, "\nPrivate_Clean:");
-	k->private_dirty = field_kb(buf, "\nPrivate_Dirty:");
-	k->anon_huge = field_kb(buf, "\nAnonHugePages:");
-	return 0;
-}
+#define KPROC(key, member) { "\n" key ":", offsetof(struct mc_rec_kproc, member) }
+static const struct kb_field rollup_fields[] = {
+	KPROC("Rss", rss), KPROC("Pss", pss), KPROC("Pss_Anon", pss_anon),
+	KPROC("Pss_File", pss_file), KPROC("Pss_Shmem", pss_shmem),
+	KPROC("Shared_Clean", shared_clean), KPROC("Shared_Dirty", shared_dirty),
+	KPROC("Private_Clean", private_clean), KPROC("Private_Dirty", private_dirty),
+	KPROC("AnonHugePages", anon_huge),
+};
 
-static void read_meminfo(struct mc_rec_kmem *k)
+#define KMEM(key, member) { "\n" key ":", offsetof(struct mc_rec_kmem, member) }
+static const struct kb_field meminfo_fields[] = {
+	KMEM("AnonPages", anon_pages), KMEM("Mapped", mapped), KMEM("Shmem", shmem),
+	KMEM("AnonHugePages", anon_huge), KMEM("ShmemPmdMapped", shmem_pmd),
+	KMEM("FilePmdMapped", file_pmd),
+};
+
+/* Fill the record's fields from "Name: N kB" lines of path. */
+static int read_kb_file(const char *path, const struct kb_field *f, size_t n, void *rec)
 {
 	char buf[8192];
 
-	buf[0] = '\n';
-	if (read_file_str("/proc/meminfo", buf + 1, sizeof(buf) - 1) < 0)
-		return;
-	k->anon_pages = field_kb(buf, "\nAnonPages:");
-	k->mapped = field_kb(buf, "\nMapped:");
-	k->shmem = field_kb(buf, "\nShmem:");
-	k->anon_huge = field_kb(buf, "\nAnonHugePages:");
-	k->shmem_pmd = field_kb(buf, "\nShmemPmdMapped:");
-	k->file_pmd = field_kb(buf, "\nFilePmdMapped:");
+	buf[0] = '\n';	/* so that the first line matches "\nName:" too */
+	if (read_file_str(path, buf + 1, sizeof(buf) - 1) <= 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		*(uint64_t *)((char *)rec + f[i].off) = field_kb(buf, f[i].key);
+	return 0;
 }
 
 /* pfn -> mappings in the tracked shadows */
@@ -284,6 +277,7 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 	struct u64map ours = { 0 }, kpc = { 0 }, seen = { 0 };
 	struct mc_record rec = { 0 };
 	uint64_t t0 = mono_ns();
+	char path[64];
 
 	if (t0 > r->now)
 		r->now = t0;
@@ -299,7 +293,9 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 		u64map_put(&seen, p->mm->id, p);
 		memset(&rec, 0, sizeof(rec));
 		rec.type = MC_REC_KPROC;
-		if (read_rollup(p->pid, &rec.u.kproc))
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->pid);
+		if (read_kb_file(path, rollup_fields, sizeof(rollup_fields) / sizeof(*rollup_fields),
+				 &rec.u.kproc))
 			continue;
 		rec.u.kproc.mm = p->mm->id;
 		emit(&rec);
@@ -320,7 +316,8 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 	}
 	memset(&rec, 0, sizeof(rec));
 	rec.type = MC_REC_KMEM;
-	read_meminfo(&rec.u.kmem);
+	read_kb_file("/proc/meminfo", meminfo_fields, sizeof(meminfo_fields) / sizeof(*meminfo_fields),
+		     &rec.u.kmem);
 	emit(&rec);
 	memset(&rec, 0, sizeof(rec));
 	rec.type = MC_REC_CHECKPOINT;

@@ -97,3 +97,20 @@ void u64map_free(struct u64map *m)
 	m->vals = NULL;
 	m->cap = m->n = 0;
 }
+
+int array_reserve(void **v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t nc = *cap ? *cap : first;
+	void *nv;
+
+	if (n <= *cap)
+		return 0;
+	while (nc < n)
+		nc *= 2;
+	nv = realloc(*v, nc * elem);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}

@@ -27,4 +27,8 @@ void u64map_free(struct u64map *m);
 #define u64map_for_each(m, i) \
 	for (size_t i = 0; i < (m)->cap; i++) if ((m)->keys[i] != U64MAP_EMPTY)
 
+/* Make room for n elements of size elem in *v (capacity *cap, doubling from
+ * first); 0, or -1 with *v untouched. */
+int array_reserve(void **v, size_t *cap, size_t n, size_t elem, size_t first);
+
 #endif
