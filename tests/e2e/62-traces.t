@@ -1,8 +1,8 @@
 #!/bin/bash
 # The checked-in traces (traces/README.md): each is under 1 MiB, described in
 # the README, decodes (mapcount info) and replays through every model with no
-# inconsistency; the generated ones also break no model invariant and are
-# what traces/make-traces.sh makes today.
+# inconsistency; the generated ones also break no model invariant and hold
+# the records traces/make-traces.sh makes today.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
@@ -37,14 +37,15 @@ for t in $traces; do
 	esac
 done
 
-# the generated traces are reproducible byte for byte
+# the generated traces are reproducible: the same records (the compressed
+# bytes may change with the writer's zstd settings)
 mkdir -p "$T/repo/traces"
 cp traces/make-traces.sh "$T/repo/traces/"
 MAPCOUNT=$MAPCOUNT "$T/repo/traces/make-traces.sh" generated >/dev/null 2>"$T/err"
 ok $? "make-traces.sh generated runs $(head -1 "$T/err")"
 for t in traces/generated/*.trace; do
-	cmp -s "$t" "$T/repo/$t"
-	ok $? "${t#traces/}: make-traces.sh rebuilds it byte for byte"
+	cmp -s <("$MAPCOUNT" dump "$t") <("$MAPCOUNT" dump "$T/repo/$t")
+	ok $? "${t#traces/}: make-traces.sh rebuilds the same records"
 done
 
 done_testing
