@@ -720,7 +720,7 @@ static void mthp_step(struct gen *g)
 		proc_new(g);
 		return;
 	}
-	if (below(g, 1000) < 5) {
+	if (below(g, 1000) < 1) {
 		struct wproc *child = proc_fork(g, pr);
 
 		if (!child)
@@ -746,7 +746,7 @@ static void mthp_step(struct gen *g)
 		}
 		return;
 	}
-	if (below(g, 1000) < 5) {
+	if (below(g, 1000) < 1) {
 		proc_exit(g, pr);
 		return;
 	}
