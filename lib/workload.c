@@ -652,26 +652,26 @@ static void pagecache_step(struct gen *g)
 	map_file_window(g, pr, g->cache[below(g, g->ncache)], 25);
 }
 
-/* Split folio idx into order-0 folios; every region mapping it follows. */
-static void split_folio(struct gen *g, uint32_t idx)
+/*
+ * Split the folio of region i, its only mapping, into order-0 folios: the
+ * region becomes one region a page; unmapped pieces are freed.
+ */
+static void split_region(struct gen *g, struct wproc *pr, size_t i)
 {
 	struct mc_record rec = { .type = MC_REC_SPLIT };
-	struct wfolio old = g->folios[idx];
-	uint32_t n = 1u << old.order, *pieces;
+	struct wregion r = pr->regions[i];
+	struct wfolio old = g->folios[r.folio];
+	uint32_t n = 1u << old.order;
 
 	rec.u.split.pfn = old.pfn;
 	rec.u.split.order = 0;
 	put(g, &rec);
-	pieces = malloc(n * sizeof(*pieces));
-	if (!pieces) {
-		fprintf(stderr, "mapcount: out of memory\n");
-		exit(1);
-	}
-	g->folios[idx].live = 0;
+	g->folios[r.folio].live = 0;
 	g->free_folios = grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1,
 			      sizeof(uint32_t));
-	g->free_folios[g->nfree_folios++] = idx;
-	for (uint32_t i = 0; i < n; i++) {
+	g->free_folios[g->nfree_folios++] = r.folio;
+	region_remove(g, pr, i);
+	for (uint32_t k = 0; k < n; k++) {
 		uint32_t p;
 
 		if (g->nfree_folios) {
@@ -681,34 +681,15 @@ static void split_folio(struct gen *g, uint32_t idx)
 					 sizeof(*g->folios));
 			p = g->nfolios++;
 		}
-		g->folios[p] = (struct wfolio){ .pfn = old.pfn + i, .kind = old.kind, .live = 1 };
-		pieces[i] = p;
-	}
-	for (size_t pi = 0; pi < g->nprocs; pi++) {
-		struct wproc *pr = &g->procs[pi];
-		size_t count = pr->nregions;
-
-		for (size_t i = 0; i < count; i++) {
-			struct wregion r = pr->regions[i];
-
-			if (r.folio != idx)
-				continue;
-			for (uint32_t k = 0; k < r.nr; k++) {
-				struct wregion one = { .vpn = r.vpn + k, .folio = pieces[r.first + k],
-						       .nr = 1 };
-
-				g->folios[one.folio].maps++;
-				if (k == 0)
-					pr->regions[i] = one;
-				else
-					region_add(g, pr, &one);
-			}
+		g->folios[p] = (struct wfolio){ .pfn = old.pfn + k, .kind = old.kind, .live = 1 };
+		if (k < r.first || k >= r.first + r.nr) {
+			folio_free(g, p);
+			continue;
 		}
+		g->folios[p].maps = 1;
+		region_add(g, pr, &(struct wregion){ .vpn = r.vpn + k - r.first, .folio = p,
+						     .nr = 1 });
 	}
-	for (uint32_t i = 0; i < n; i++)
-		if (!g->folios[pieces[i]].maps && old.kind == MC_KIND_ANON)
-			folio_free(g, pieces[i]);
-	free(pieces);
 }
 
 static void mthp_step(struct gen *g)
@@ -734,7 +715,7 @@ static void mthp_step(struct gen *g)
 		struct wfolio *f = &g->folios[r->folio];
 
 		if (f->order && f->order < MC_PMD_ORDER && f->maps == 1 && percent(g, 2)) {
-			split_folio(g, r->folio);
+			split_region(g, pr, i);
 		} else if (r->level == MC_LEVEL_PMD && percent(g, 30)) {
 			remap_region(g, pr, i);
 		} else if (r->level == MC_LEVEL_PTE && r->nr > 1 && percent(g, 50)) {
