@@ -629,6 +629,11 @@ static int stmt_split(struct mc_scenario *s)
 	if (order >= f->order)
 		return fail(s, "cannot split folio %s of order %u to order %llu: the new order must be lower",
 			    f->name, f->order, (unsigned long long)order);
+	/*
+	 * A PMD or PUD cannot span folios: the kernel splits a PMD into PTEs
+	 * before it splits the folio (mm/huge_memory.c:unmap_folio@6.12, with
+	 * TTU_SPLIT_HUGE_PMD); a scenario says so with remap.
+	 */
 	for (size_t i = 0; i < f->nr_maps; i++) {
 		for (uint64_t p = 0; p < folio_pages(f); p++) {
 			unsigned int lv = f->maps[i].lvl[p];

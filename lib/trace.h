@@ -104,7 +104,9 @@ struct mc_writer *mc_writer_open(const char *path, const struct mc_rec_header *h
 /* Also usable on an fd the caller opened (not closed by mc_writer_close). */
 struct mc_writer *mc_writer_fdopen(int fd, const char *name, const struct mc_rec_header *hdr,
 				   char *err, size_t errlen);
-/* Append a record; frames are cut at a size limit. 0 or -1 (error set). */
+/* Append a record; frames are cut at a size limit. 0 or -1 (error set).
+ * rec->time is ignored: time moves by TIME records (u.time.dt ns; a dt of 0
+ * is dropped) or mc_writer_set_time(). */
 int mc_writer_put(struct mc_writer *w, const struct mc_record *rec);
 /* End the current frame and write it out (e.g. once a second). */
 int mc_writer_flush(struct mc_writer *w);
@@ -135,6 +137,10 @@ const struct mc_rec_header *mc_reader_header(const struct mc_reader *r);
  * records returned so far are the valid prefix and mc_reader_error() says
  * "path: frame N, offset M: what" (offset = byte offset in the file of the
  * frame that failed).
+ * rec->time is the absolute trace time (ns) of the record. TIME records come
+ * back with u.time.dt = the step since the previous record returned; those
+ * that do not move time (a frame's carried-over time) are not returned.
+ * Strings point into the reader's buffer until the next call.
  */
 int mc_reader_next(struct mc_reader *r, struct mc_record *rec);
 const char *mc_reader_error(const struct mc_reader *r);

@@ -239,6 +239,18 @@ static int32_t add_ptes(struct call *c, uint32_t first, uint32_t n, uint32_t mm)
 	return nr;
 }
 
+/*
+ * Extension rule: NR_*_PMDMAPPED moves only for PMD-sized folios. v6.18 keys
+ * it on the level of the entry that makes EM cross -1 (mm/rmap.c:
+ * __folio_add_rmap@v6.18), which is the same thing for every folio v6.18 can
+ * map; folios mapped by PUDs and PMDs at once (the RFC's territory) would
+ * otherwise leave the counter unbalanced.
+ */
+static bool pmdmapped_stat(const struct call *c)
+{
+	return c->f->order == MC_PMD_ORDER;
+}
+
 /* mm/rmap.c:__folio_add_rmap@v6.18, PMD and PUD level */
 static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int32_t *pmdmapped)
 {
@@ -247,7 +259,7 @@ static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int3
 
 	atomics(c, 1);
 	if (!c->pmc) {
-		if (level == MC_LEVEL_PMD && first)
+		if (level == MC_LEVEL_PMD && first && pmdmapped_stat(c))
 			*pmdmapped = (int32_t)c->nr_pages;
 		return slot_add(c, 1, mm) == 1 ? (int32_t)c->nr_pages : 0;
 	}
@@ -255,7 +267,7 @@ static int32_t add_entire(struct call *c, enum mc_level level, uint32_t mm, int3
 		atomics(c, 1);
 		v = mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, MMID_ENTIRELY_MAPPED);
 		if (v < 2 * MMID_ENTIRELY_MAPPED) {
-			if (level == MC_LEVEL_PMD)
+			if (level == MC_LEVEL_PMD && pmdmapped_stat(c))
 				*pmdmapped = (int32_t)c->nr_pages;
 			nr = (int32_t)c->nr_pages - (v & MMID_PAGES_MAPPED);
 			if (nr < 0)
@@ -313,7 +325,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 			uint32_t mm)
 {
 	struct mmid_state *st = c->st;
-	int32_t nr = 0, pmdmapped = 0, t, last = 0, v;
+	int32_t nr = 0, pmdmapped = 0, pmd_pages = 0, t, last = 0, v;
 	bool partially_mapped = false, last_entire;
 
 	touch(&c->lines, 0, 1);
@@ -347,7 +359,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	} else if (!c->pmc) {
 		last_entire = mc_atomic_add32(c->ctx, &st->entire_mapcount, -1) < 0;
 		atomics(c, 1);
-		if (level == MC_LEVEL_PMD && last_entire)
+		if (level == MC_LEVEL_PMD && last_entire && pmdmapped_stat(c))
 			pmdmapped = (int32_t)c->nr_pages;
 		t = slot_sub(c, 1, mm);
 		if (t == 0)
@@ -364,13 +376,15 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 			v = mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -MMID_ENTIRELY_MAPPED);
 			if (v < MMID_ENTIRELY_MAPPED) {
 				if (level == MC_LEVEL_PMD)
-					pmdmapped = (int32_t)c->nr_pages;
+					pmd_pages = (int32_t)c->nr_pages;
 				nr = (int32_t)c->nr_pages - v;
 				if (nr < 0)
 					nr = 0;
 			}
 		}
-		partially_mapped = nr && nr < pmdmapped;
+		partially_mapped = nr && nr < pmd_pages;
+		if (pmdmapped_stat(c))
+			pmdmapped = pmd_pages;
 	}
 	if (partially_mapped && c->f->kind == MC_KIND_ANON && !st->partially_mapped)
 		deferred_split(c);
@@ -702,7 +716,7 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	"order-9 folio), otherwise an add with the op's RMAP_EXCLUSIVE. Folios above order 9 "    \
 	"and anon PUDs run the v6.18 PMD/PUD code as written (its VM_WARNs aside): every PMD or " \
 	"PUD entry counts in the entire mapcount and as one mapping in the large mapcount and "   \
-	"slots, the first PMD entry adds the whole folio to the *PmdMapped counter, partial "     \
+	"slots, the *PmdMapped counters move only for PMD-sized (order-9) folios, partial "        \
 	"detection at PMD level needs the last entry gone; the exclusive bit of a PMD lives on "  \
 	"the PMD's first page. A DUP of a file PMD/PUD is the child's refault (an add). REMAP "   \
 	"of a file PMD zaps it and re-maps its 512 pages with one PTE batch. Split/migration: "   \

@@ -18,9 +18,11 @@
  *  - a counter that would wrap its kernel width increments ctx->overflows and
  *    wraps the way the kernel's two's-complement atomic would (never C UB).
  *  - queries never change state and never count costs.
- *  - after every mapping of a folio is removed, the state equals the state
- *    init() made (the kernel's free-time checks), so fini() has no work to do
- *    in a consistent replay; fini() may verify it.
+ *  - after every mapping of a folio is removed, its counters are back at the
+ *    values init() set (the kernel's free-time checks on counters); flag bits
+ *    (PageAnonExclusive, deferred-split marks, PG_double_map of file folios)
+ *    may stay set until the free, as in the kernel. fini() verifies the
+ *    counters and counts a violation when one is off.
  *
  * Plugins: a shared object exporting
  *	const struct mc_model *mapcount_models(unsigned int *count, int abi);
