@@ -304,3 +304,83 @@ out:
 	bt_free(&b);
 	return ret;
 }
+
+/*
+ * The null model (`replay --models null`, hidden): every operation and query
+ * does nothing, so a replay through it measures the replayer alone (decode,
+ * shadow, folio table, batching, checkpoints).
+ */
+static size_t null_size(unsigned int order)
+{
+	return 8;
+}
+
+static void null_folio(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+}
+
+static void null_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		       const struct mc_op *op)
+{
+}
+
+static int64_t null_count(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			  const void *state)
+{
+	return 0;
+}
+
+static bool null_bool(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state)
+{
+	return false;
+}
+
+static int64_t null_page(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			 const void *state, uint32_t page)
+{
+	return 0;
+}
+
+static bool null_cow(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
+		     uint32_t page, enum mc_level level, const struct mc_query_ctx *q)
+{
+	return false;
+}
+
+static bool null_page_bool(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			   const void *state, uint32_t page)
+{
+	return false;
+}
+
+static bool null_pagemap(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			 const void *state, uint32_t page, enum mc_level level)
+{
+	return false;
+}
+
+static void null_smaps(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
+		       uint32_t first, uint32_t nr, enum mc_level level,
+		       const struct mc_query_ctx *q, struct mc_smaps *acc)
+{
+}
+
+const struct mc_model rp_null_model = {
+	.abi_version = MC_MODEL_ABI_VERSION,
+	.name = "null",
+	.description = "does nothing: measures the replayer alone (benchmarks)",
+	.state_size = null_size,
+	.init = null_folio,
+	.fini = null_folio,
+	.metadata_bytes = null_size,
+	.apply = null_apply,
+	.folio_mapcount = null_count,
+	.folio_mapped = null_bool,
+	.page_mapcount = null_page,
+	.maybe_shared = null_bool,
+	.cow_reuse = null_cow,
+	.partially_mapped = null_bool,
+	.anon_exclusive = null_page_bool,
+	.pagemap_exclusive = null_pagemap,
+	.smaps_account = null_smaps,
+};

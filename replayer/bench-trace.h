@@ -5,7 +5,12 @@
 
 #include <stdint.h>
 
+#include "models/model.h"
+
 /* Write a consistent synthetic trace of at least n rmap records. Exit status. */
 int rp_bench_trace(uint64_t n, const char *path);
+
+/* A model that does nothing (`--models null`, hidden): the replayer's own cost. */
+extern const struct mc_model rp_null_model;
 
 #endif

@@ -179,8 +179,8 @@ struct db *db_open(const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v2(db->h,
 			       "INSERT INTO process_metrics(run_id, model, checkpoint, mm, rss_bytes, "
 			       "pss_bytes, uss_bytes, pss_anon_bytes, pss_file_bytes, "
-			       "pss_shmem_bytes, shared_bytes, anon_bytes, anon_huge_bytes, pid) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       "pss_shmem_bytes, shared_bytes, anon_bytes, anon_huge_bytes, pid, mapmax) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &db->ins_proc, NULL) != SQLITE_OK) {
 		if (!db->err[0])
 			db_fail(db, "cannot set up the results schema");
@@ -394,6 +394,10 @@ static int db_proc(struct db *db, int64_t run, const char *model, uint32_t ck, c
 		sqlite3_bind_int64(st, 14, pid);
 	else
 		sqlite3_bind_null(st, 14);
+	if (p->mapmax >= 0)
+		sqlite3_bind_int64(st, 15, p->mapmax);
+	else
+		sqlite3_bind_null(st, 15);
 	rc = sqlite3_step(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, "cannot write process figures");
 }
@@ -413,6 +417,7 @@ static int db_kernel(struct db *db, int64_t run, uint32_t ck, const struct repla
 			.pss_shmem = k->pss_shmem * 1024,
 			.shared = (k->shared_clean + k->shared_dirty) * 1024,
 			.anon_huge = k->anon_huge * 1024,
+			.mapmax = -1,	/* not in smaps_rollup */
 		};
 
 		if (db_proc(db, run, "kernel", ck, rp->kproc[i].name, mm ? mm->pid : 0, &p))

@@ -6,9 +6,10 @@
 
 #include "replayer/folio-table.h"
 
-#define FT_CHUNK_SHIFT 12
 #define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
+
+_Static_assert(sizeof(struct ft_slot) == 32, "two folio slots a cache line");
 
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
@@ -114,8 +115,8 @@ static uint32_t ft_slot_alloc(struct folio_table *ft)
 		uint32_t cap = ft->cap_slots ? ft->cap_slots * 2 : 1024;
 		struct ft_slot *n;
 
-		if (cap >= FT_NO_SLOT - 1)
-			return FT_NO_SLOT;
+		if (cap > FT_SLOT_MASK)
+			return FT_NO_SLOT;	/* 2^27 - 1 live folios at most */
 		n = realloc(ft->slots, (size_t)cap * sizeof(*n));
 		if (!n)
 			return FT_NO_SLOT;
@@ -154,7 +155,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	s->f.kind = (uint8_t)kind;
 	s->f.ksm = ksm;
 	s->state = state;
-	*cell = id + 1;
+	*cell = (uint32_t)order << FT_SLOT_BITS | (id + 1);
 	ft->live++;
 	ft->live_by_order[order]++;
 	if (order > ft->max_order)
@@ -198,10 +199,17 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 		*pos = 1;
 		for (unsigned int o = 1; o <= ft->max_order; o++) {
 			uint64_t head = pfn & ~((1ull << o) - 1);
-			struct ft_slot *s = head != pfn ? ft_lookup(ft, head) : NULL;
+			const uint32_t *chunk;
+			uint32_t v;
 
-			if (s && head + (1ull << s->f.order) > pfn)
-				return s;
+			/* only orders some live folio has can cover pfn; the radix cell
+			 * holds the order, so no slot is read unless one does */
+			if (!ft->live_by_order[o] || head == pfn)
+				continue;
+			chunk = ft->top[head >> FT_CHUNK_SHIFT];
+			v = chunk ? chunk[head & ((1u << FT_CHUNK_SHIFT) - 1)] : 0;
+			if (v && v >> FT_SLOT_BITS == o)
+				return &ft->slots[(v & FT_SLOT_MASK) - 1];
 		}
 	}
 	for (uint64_t at = pfn + *pos - 1; at < end && !(at >> FT_PFN_BITS);) {
@@ -216,7 +224,7 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 		at++;
 		if (v) {
 			*pos = at - pfn + 1;
-			return &ft->slots[v - 1];
+			return &ft->slots[(v & FT_SLOT_MASK) - 1];
 		}
 	}
 	*pos = end - pfn + 1;

@@ -17,14 +17,28 @@
 
 #define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
 #define FT_NO_SLOT UINT32_MAX
+/* a radix cell: order << FT_SLOT_BITS | (slot + 1); 0 = no folio here */
+#define FT_SLOT_BITS 27
+#define FT_SLOT_MASK ((1u << FT_SLOT_BITS) - 1)
+#define FT_CHUNK_SHIFT 12
 
 struct ft_slot {
 	struct mc_folio f;	/* f.slot is this slot's index */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
-	uint32_t pad;
-	uint64_t hint_vpn;	/* VPN of page 0 in the latest mapping: where rmap walks look first */
+	uint32_t hint;		/* where rmap walks look first: ft_hint() */
 	void *state;		/* every model's state; NULL while the slot is free */
-};
+};	/* 32 bytes: two slots a cache line */
+
+/* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
+static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
+{
+	s->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
+}
+
+static inline uint64_t ft_hint(const struct ft_slot *s)
+{
+	return (uint64_t)s->hint << 4;
+}
 
 struct ft_pool {
 	size_t block;		/* bytes per state block of this order (0: not set up) */
@@ -34,7 +48,7 @@ struct ft_pool {
 };
 
 struct folio_table {
-	uint32_t **top;		/* FT_PFN_BITS - FT_CHUNK_SHIFT entries, reserved with mmap */
+	uint32_t **top;		/* 2^(FT_PFN_BITS - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved */
 	struct ft_slot *slots;
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
@@ -61,11 +75,11 @@ static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t p
 
 	if (pfn >> FT_PFN_BITS)
 		return NULL;
-	chunk = ft->top[pfn >> 12];
+	chunk = ft->top[pfn >> FT_CHUNK_SHIFT];
 	if (!chunk)
 		return NULL;
-	v = chunk[pfn & 4095];
-	return v ? &ft->slots[v - 1] : NULL;
+	v = chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+	return v ? &ft->slots[(v & FT_SLOT_MASK) - 1] : NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)

@@ -79,7 +79,7 @@ static void folio_metrics(struct replay *rp, struct rp_checkpoint *c, const stru
 
 /* One present entry of mm, as smaps, pagemap and a write fault would see it. */
 static void entry_metrics(struct replay *rp, struct rp_checkpoint *c, struct mc_smaps *acc,
-			  const struct rp_mm *mm, uint64_t leaf)
+			  int64_t *mapmax, const struct rp_mm *mm, uint64_t leaf)
 {
 	const struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
 	const struct mc_folio *f = &s->f;
@@ -99,13 +99,20 @@ static void entry_metrics(struct replay *rp, struct rp_checkpoint *c, struct mc_
 		const void *st = rp_state(rp, s, m);
 		double *v = c->values[m];
 		bool excl, reuse;
+		int64_t count;
 
 		model->smaps_account(ctx, f, st, first, nr, level, &q, &acc[m]);
+		/* numa_maps gather_stats: one count per PTE, the head's for a PMD
+		 * (fs/proc/task_mmu.c:gather_pte_stats@v6.12) */
+		count = model->page_mapcount(ctx, f, st, first);
+		if (count > mapmax[m])
+			mapmax[m] = count;
+		/* pagemap: every page of a huge entry carries the entry's bit */
 		excl = model->pagemap_exclusive(ctx, f, st, first, level);
 		if (m == 0)
 			excl0 = excl;
-		else
-			v[RP_M_PAGEMAP_EXCLUSIVE_MISMATCHES] += excl != excl0;
+		else if (excl != excl0)
+			v[RP_M_PAGEMAP_EXCLUSIVE_ERRORS] += nr;
 		if (!anon)
 			continue;
 		reuse = model->cow_reuse(ctx, f, st, first, level, &q);
@@ -137,6 +144,7 @@ static int mm_metrics(struct replay *rp, struct rp_checkpoint *c)
 	}
 	for (const struct rp_mm *mm = rp->first; mm; mm = mm->next, n++) {
 		struct mc_smaps acc[RP_MAX_MODELS];
+		int64_t mapmax[RP_MAX_MODELS] = { 0 };
 		struct rp_proc *procs = &c->procs[(size_t)n * rp->nr_models];
 		struct sh_iter it;
 
@@ -145,7 +153,7 @@ static int mm_metrics(struct replay *rp, struct rp_checkpoint *c)
 		memset(acc, 0, rp->nr_models * sizeof(acc[0]));
 		sh_iter_start(&it, &mm->sh, 0, 1ull << SH_VPN_BITS);
 		while (sh_iter_next(&it))
-			entry_metrics(rp, c, acc, mm, *it.cell);
+			entry_metrics(rp, c, acc, mapmax, mm, *it.cell);
 		for (unsigned int m = 0; m < rp->nr_models; m++) {
 			struct rp_proc *p = &procs[m];
 
@@ -158,6 +166,7 @@ static int mm_metrics(struct replay *rp, struct rp_checkpoint *c)
 			p->shared = acc[m].shared;
 			p->anon = acc[m].anonymous;
 			p->anon_huge = acc[m].anon_huge;
+			p->mapmax = mapmax[m];
 		}
 	}
 	c->nr_mms = n;

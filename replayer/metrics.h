@@ -10,6 +10,7 @@
 #include "replayer/replay.h"
 
 /* M(ENUM, "name", "what it counts"): interfaces.md section 3, then extras. */
+/* clang-format off */
 #define RP_METRIC_TABLE(M) \
 	M(FOLIOS_MAPPED, "folios_mapped", "folios with at least one mapping") \
 	M(FOLIO_MAPCOUNT_MISMATCHES, "folio_mapcount_mismatches", \
@@ -36,8 +37,8 @@
 	  "anon entries whose write fault would reuse where the oracle copies") \
 	M(COW_COPY_UNNEEDED, "cow_copy_unneeded", \
 	  "anon entries whose write fault would copy where the oracle reuses") \
-	M(PAGEMAP_EXCLUSIVE_MISMATCHES, "pagemap_exclusive_mismatches", \
-	  "entries whose pagemap PM_MMAP_EXCLUSIVE differs from the oracle's") \
+	M(PAGEMAP_EXCLUSIVE_ERRORS, "pagemap_exclusive_errors", \
+	  "mapped pages whose pagemap PM_MMAP_EXCLUSIVE bit differs from the oracle's") \
 	M(ANON_THP_PAGES, "anon_thp_pages", "NR_ANON_THPS (AnonHugePages), pages") \
 	M(SHMEM_PMD_MAPPED_PAGES, "shmem_pmd_mapped_pages", "NR_SHMEM_PMDMAPPED, pages") \
 	M(FILE_PMD_MAPPED_PAGES, "file_pmd_mapped_pages", "NR_FILE_PMDMAPPED, pages") \
@@ -51,12 +52,14 @@ enum rp_metric {
 #undef RP_METRIC_ENUM
 	RP_NR_METRICS
 };
+/* clang-format on */
 
 extern const char *const rp_metric_names[RP_NR_METRICS];
 
 /* One mm's smaps figures under every model, in bytes. */
 struct rp_proc {
 	uint64_t rss, pss, uss, pss_anon, pss_file, pss_shmem, shared, anon, anon_huge;
+	int64_t mapmax;	/* numa_maps mapmax: the largest page mapcount over the mm's entries */
 };
 
 struct rp_checkpoint {

@@ -381,6 +381,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		rp_inconsistent(rp, "map of unknown folio at PFN %#llx", (unsigned long long)r->pfn);
 		return 0;
 	}
+	__builtin_prefetch(s->state, 1);	/* the models' state, while the shadow is walked */
 	if (level > MC_LEVEL_PUD) {
 		rp_inconsistent(rp, "map at unknown level %u", level);
 		return 0;
@@ -414,7 +415,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		return 0;
 	}
 	slot = s->f.slot;
-	s->hint_vpn = r->vpn - r->first;
+	ft_set_hint(s, r->vpn, r->first);
 	op.type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
 	op.level = (uint8_t)level;
 	op.flags = (r->lf & MC_LF_EXCLUSIVE) ? MC_OPF_EXCLUSIVE : 0;
@@ -520,6 +521,8 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 					return;
 				}
 			}
+			/* the models' state is needed next: start loading it now */
+			__builtin_prefetch(ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->state);
 			if (!done && ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->f.pfn != r->pfn) {
 				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
 						"has %#llx",
@@ -722,6 +725,7 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 {
 	unsigned int kind = r->kind & 15;
 	struct ft_slot *s;
+	bool found = false;
 	uint64_t pos;
 
 	if (r->order > MC_MAX_ORDER || kind > MC_KIND_SHMEM || ((r->kind & 16) && r->order) ||
@@ -739,9 +743,10 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 					(unsigned long long)r->pfn, (unsigned long long)s->f.pfn);
 			return 0;
 		}
+		found = true;
 	}
 	pos = 0;
-	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos)))
+	while (found && (s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos)))
 		rp_folio_drop(rp, s);
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)

@@ -67,7 +67,7 @@ static int split_collect_mm(struct split_list *l, struct rp_mm *mm, uint32_t slo
  */
 static int split_collect(struct replay *rp, struct split_list *l, const struct ft_slot *s)
 {
-	uint64_t start = s->hint_vpn, end = start + mc_folio_nr_pages(&s->f);
+	uint64_t start = ft_hint(s), end = start + mc_folio_nr_pages(&s->f) + 16;
 	uint64_t found = 0;
 
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
@@ -113,7 +113,7 @@ static int split_reshadow(struct replay *rp, const struct split_map *e, const ui
 			sh_lookup(&e->mm->sh, e->vpn + i, &cell);
 		cell[i & 511] = sh_leaf(slot, page & ((1u << order) - 1), 0);
 		ns->entries++;
-		ns->hint_vpn = e->vpn + i - (page & ((1u << order) - 1));
+		ft_set_hint(ns, e->vpn + i, page & ((1u << order) - 1));
 	}
 	e->mm->sh.entries += pages - 1;
 	return 0;

@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS process_metrics (
 	shared_bytes INTEGER,		-- Shared_Clean + Shared_Dirty
 	anon_bytes INTEGER,		-- Anonymous
 	anon_huge_bytes INTEGER,	-- AnonHugePages
-	pid INTEGER
+	pid INTEGER,
+	mapmax INTEGER			-- numa_maps mapmax: largest page mapcount seen
 );
 CREATE INDEX IF NOT EXISTS process_metrics_key
 	ON process_metrics (run_id, checkpoint, mm, model);
