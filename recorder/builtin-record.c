@@ -815,6 +815,13 @@ int cmd_record(int argc, char **argv)
 		close(release_fd);
 	}
 	rc = record_loop(r, start);
+	/* nobody would wake a process that stopped itself for a checkpoint now */
+	u64map_for_each(&r->procs.by_pid, i) {
+		struct proc *p = r->procs.by_pid.vals[i];
+
+		if (p->stop_pending)
+			kill(p->pid, SIGCONT);
+	}
 	if (!emit_error())
 		truth_checkpoint(r, "end", 0);
 	summary(r);

@@ -470,7 +470,8 @@ int tracing_read(struct tracing *t, struct rec_event **evs, size_t *n, size_t *c
 				return -1;
 		}
 	}
-	qsort(*evs + first, *n - first, sizeof(**evs), cmp_ts);
+	if (*n > first)
+		qsort(*evs + first, *n - first, sizeof(**evs), cmp_ts);
 	return 0;
 }
 
@@ -494,7 +495,8 @@ int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *
 				return -1;
 		}
 	}
-	qsort(*evs + first, *n - first, sizeof(**evs), cmp_ts);
+	if (*n > first)
+		qsort(*evs + first, *n - first, sizeof(**evs), cmp_ts);
 	return 0;
 }
 

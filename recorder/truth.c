@@ -272,49 +272,97 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
+static bool same_counts(const struct u64map *a, const struct u64map *b)
 {
-	struct u64map ours = { 0 }, kpc = { 0 }, seen = { 0 };
-	struct mc_record rec = { 0 };
-	uint64_t t0 = mono_ns();
+	if (a->n != b->n)
+		return false;
+	u64map_for_each(a, i)
+		if (u64map_get(b, a->keys[i]) != a->vals[i])
+			return false;
+	return true;
+}
+
+/* smaps_rollup of every tracked mm, one KPROC each (unemitted); n of them. */
+static size_t read_rollups(struct recorder *r, struct mc_record *out, size_t max)
+{
+	struct u64map seen = { 0 };
+	size_t n = 0;
 	char path[64];
 
+	u64map_for_each(&r->procs.by_pid, i) {
+		struct proc *p = r->procs.by_pid.vals[i];
+
+		if (n == max || u64map_get(&seen, p->mm->id) || proc_mm_owner(p) != p)
+			continue;
+		u64map_put(&seen, p->mm->id, p);
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].type = MC_REC_KPROC;
+		out[n].u.kproc.mm = p->mm->id;
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->pid);
+		if (read_kb_file(path, rollup_fields, sizeof(rollup_fields) / sizeof(*rollup_fields),
+				 &out[n].u.kproc) == 0)
+			n++;
+	}
+	u64map_free(&seen);
+	return n;
+}
+
+static void selfcheck(struct recorder *r, const char *label, const struct mc_rec_kproc *k,
+		      const struct u64map *kpc)
+{
+	struct mm *mm = u64map_get(&r->procs.mms, k->mm);
+	uint64_t rss, pss, uss;
+
+	if (!mm)
+		return;
+	predict(mm, kpc, &rss, &pss, &uss);
+	uss = absdiff(uss, k->private_clean + k->private_dirty);
+	rss = absdiff(rss, k->rss);
+	pss = absdiff(pss, k->pss);
+	if (rss > r->selfcheck_worst_rss)
+		r->selfcheck_worst_rss = rss;
+	if (pss > r->selfcheck_worst_pss)
+		r->selfcheck_worst_pss = pss;
+	if (uss > r->selfcheck_worst_uss)
+		r->selfcheck_worst_uss = uss;
+	if ((rss || uss || pss > 4) && r->verbose)
+		fprintf(stderr, "mapcount record: %s %s: shadow vs smaps: rss %+lld kB, pss %+lld kB, "
+				"uss %+lld kB\n", label, mm->name, (long long)rss, (long long)pss,
+			(long long)uss);
+}
+
+int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
+{
+	struct u64map ours = { 0 }, kpc = { 0 }, again = { 0 };
+	size_t max = r->procs.by_pid.n + 1, n = 0;
+	struct mc_record rec = { 0 }, *kprocs = calloc(max, sizeof(*kprocs));
+	uint64_t t0 = mono_ns();
+
+	if (!kprocs)
+		return -1;
 	if (t0 > r->now)
 		r->now = t0;
 	count_ours(r, &ours);
+	/*
+	 * Mappers outside the recording come and go while smaps is read: read
+	 * kpagecount before and after, until both agree (or three tries).
+	 */
 	read_counts(&ours, &kpc);
-	outside_sync(r, &ours, &kpc);
-	u64map_for_each(&r->procs.by_pid, i) {
-		struct proc *p = r->procs.by_pid.vals[i];
-		uint64_t rss, pss, uss;
-
-		if (u64map_get(&seen, p->mm->id) || (p->mm->pid != p->pid && p->mm->users > 1))
-			continue;
-		u64map_put(&seen, p->mm->id, p);
-		memset(&rec, 0, sizeof(rec));
-		rec.type = MC_REC_KPROC;
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->pid);
-		if (read_kb_file(path, rollup_fields, sizeof(rollup_fields) / sizeof(*rollup_fields),
-				 &rec.u.kproc))
-			continue;
-		rec.u.kproc.mm = p->mm->id;
-		emit(&rec);
-		predict(p->mm, &kpc, &rss, &pss, &uss);
-		uss = absdiff(uss, rec.u.kproc.private_clean + rec.u.kproc.private_dirty);
-		rss = absdiff(rss, rec.u.kproc.rss);
-		pss = absdiff(pss, rec.u.kproc.pss);
-		if (rss > r->selfcheck_worst_rss)
-			r->selfcheck_worst_rss = rss;
-		if (pss > r->selfcheck_worst_pss)
-			r->selfcheck_worst_pss = pss;
-		if (uss > r->selfcheck_worst_uss)
-			r->selfcheck_worst_uss = uss;
-		if ((rss || uss || pss > 4) && r->verbose)
-			fprintf(stderr, "mapcount record: %s %s: shadow vs smaps: rss %+lld kB, "
-					"pss %+lld kB, uss %+lld kB\n", label, p->mm->name,
-				(long long)rss, (long long)pss, (long long)uss);
+	for (int tries = 0; tries < 3; tries++) {
+		n = read_rollups(r, kprocs, max);
+		u64map_free(&again);
+		read_counts(&ours, &again);
+		if (same_counts(&kpc, &again))
+			break;
+		u64map_free(&kpc);
+		kpc = again;
+		again = (struct u64map){ 0 };
 	}
-	memset(&rec, 0, sizeof(rec));
+	outside_sync(r, &ours, &kpc);
+	for (size_t i = 0; i < n; i++) {
+		emit(&kprocs[i]);
+		selfcheck(r, label, &kprocs[i].u.kproc, &kpc);
+	}
 	rec.type = MC_REC_KMEM;
 	read_kb_file("/proc/meminfo", meminfo_fields, sizeof(meminfo_fields) / sizeof(*meminfo_fields),
 		     &rec.u.kmem);
@@ -327,7 +375,8 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 	emit(&rec);
 	u64map_free(&ours);
 	u64map_free(&kpc);
-	u64map_free(&seen);
+	u64map_free(&again);
+	free(kprocs);
 	r->nckpt++;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,10 +28,14 @@ static inline void die(const char *what)
 	exit(1);
 }
 
+/* If whoever would send SIGCONT dies, do not stay stopped forever: a
+ * stopped process still dies of the SIGKILL its parent's death sends. */
 static inline void quiet(void)
 {
-	if (getenv("MAPCOUNT_QUIET"))
+	if (getenv("MAPCOUNT_QUIET")) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		raise(SIGSTOP);
+	}
 }
 
 /* An anonymous private region of len bytes aligned to align. */
