@@ -18,8 +18,8 @@
 const char *const mc_workload_help[] = {
 	"server\tprefork server: a parent with a heap (thp% in PMD THPs) and libraries; procs-1 "
 	"workers forked from it each serve requests, writing cow% of the inherited heap over "
-	"their life (COW: PMD split, then 4 KiB copies), malloc/free small buffers, map "
-	"files; a worker exits after its requests and the parent forks a new one",
+	"their life (COW: PMD split, then 4 KiB copies), malloc/free small buffers, mmap "
+	"data files; a worker exits after its requests and the parent forks a new one",
 	"shell\tshell-script storm: a shell forks, the child execs a command that maps its "
 	"text and shared libraries (page-cache folios of orders 0, 2, 4) and a small heap, "
 	"runs briefly and exits; up to procs-1 commands at once",
@@ -569,8 +569,18 @@ static void server_step(struct gen *g, struct wproc *parent)
 			while (n--)
 				unmap_region(g, w, w->nregions - 1);
 	}
-	if (g->ncache && percent(g, 20))
-		map_file(g, w, g->cache[below(g, g->ncache)]);
+	if (percent(g, 20)) {
+		/* a request reads a data file through mmap (the libraries are inherited) */
+		size_t half = g->ncache / 2;
+
+		map_file_window(g, w, g->cache[half + below(g, g->ncache - half)], 25);
+	} else if (w->nregions && percent(g, 10)) {
+		size_t i = below(g, w->nregions);
+		uint32_t cs = g->folios[w->regions[i].folio].cslot;
+
+		if (cs > g->ncache / 2)
+			unmap_region(g, w, i);	/* munmap of a data file */
+	}
 	if (--w->requests == 0) {
 		proc_exit(g, w);
 		return;
@@ -581,10 +591,11 @@ static void server_step(struct gen *g, struct wproc *parent)
 		struct wfolio *f = &g->folios[parent->regions[i].folio];
 
 		if (f->kind == MC_KIND_ANON) {
-			unsigned int order = f->order;
+			unsigned int order = f->order ? MC_PMD_ORDER : 0;
 
 			unmap_region(g, parent, i);
-			alloc_heap(g, parent, order ? MC_PMD_NR : 1);
+			map_new(g, parent, folio_new(g, order, MC_KIND_ANON), 0, 1u << order,
+				order ? MC_LEVEL_PMD : MC_LEVEL_PTE, 1);
 		}
 	}
 }
@@ -835,6 +846,7 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 	struct gen g = { .p = p, .w = w, .err = err, .errlen = errlen };
 	enum wl_kind kind = wl_kind(p->name);
 	struct wproc *root = NULL;
+	size_t libs;
 
 	if (!p->procs || p->procs > 1000000) {
 		snprintf(err, errlen, "workload %s: procs must be 1..1000000", p->name);
@@ -860,7 +872,9 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 	case WL_SHELL:	/* a root process with libraries and a heap */
 		cache_init(&g, lib_orders, 5);
 		root = proc_new(&g);
-		for (size_t i = 0; i < g.ncache && (kind == WL_SERVER || i < 64); i++)
+		/* its libraries: the first half of the server's cache, 64 folios of the shell's */
+		libs = kind == WL_SERVER ? g.ncache / 2 : g.ncache < 64 ? g.ncache : 64;
+		for (size_t i = 0; i < libs; i++)
 			map_file(&g, root, g.cache[i]);
 		alloc_heap(&g, root, kind == WL_SERVER ? p->heap_pages : 64);
 		break;
