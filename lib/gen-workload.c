@@ -38,7 +38,8 @@ static void workload_usage(FILE *out)
 {
 	fputs("usage: mapcount gen --workload NAME [KEY=VALUE...] -o TRACE [--force]\n"
 	      "\n"
-	      "Write a deterministic synthetic workload as a trace. Workloads:\n", out);
+	      "Write a deterministic synthetic workload as a trace. Workloads:\n",
+	      out);
 	for (const char *const *h = mc_workload_help; *h; h++) {
 		const char *tab = strchr(*h, '\t');
 
@@ -49,12 +50,13 @@ static void workload_usage(FILE *out)
 	      "  records=N      stop after about N records (default 1000000)\n"
 	      "  seed=N         random seed (default 1); the same seed gives the same trace\n"
 	      "  procs=N        processes alive at once (default 8; pagecache 32)\n"
-	      "  heap=PAGES     server: the parent's anon heap; mthp: each process's (default 4096)\n"
+	      "  heap=PAGES     anon heap of the server's parent, of each mthp process (4096)\n"
 	      "  thp=PERCENT    server: share of that heap in PMD THPs (default 50)\n"
-	      "  cow=PERCENT    server: share of the heap a worker writes in its life (default 10)\n"
+	      "  cow=PERCENT    server: heap share a worker writes in its life (default 10)\n"
 	      "  requests=N     server: requests a worker serves before it exits (default 200)\n"
 	      "  file=PAGES     page cache the processes share (default 2048; pagecache 65536)\n"
-	      "  checkpoints=N  checkpoint records spread over the trace (default 4)\n", out);
+	      "  checkpoints=N  checkpoint records spread over the trace (default 4)\n",
+	      out);
 }
 
 int mc_gen_wants_workload(int argc, char **argv)
@@ -68,11 +70,11 @@ int mc_gen_wants_workload(int argc, char **argv)
 int cmd_gen_workload(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"workload", required_argument, NULL, 'w'},
+		{"output", required_argument, NULL, 'o'},
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct mc_workload_params p;
 	const char *name = NULL, *output = NULL;
@@ -104,8 +106,8 @@ int cmd_gen_workload(int argc, char **argv)
 		}
 	}
 	if (!name || !output) {
-		fprintf(stderr, "mapcount gen: %s\n\n", !name ? "missing --workload NAME" :
-			"missing -o TRACE");
+		fprintf(stderr, "mapcount gen: %s\n\n",
+			!name ? "missing --workload NAME" : "missing -o TRACE");
 		workload_usage(stderr);
 		return 2;
 	}
@@ -134,7 +136,7 @@ int cmd_gen_workload(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (isatty(2))
-		fprintf(stderr, "mapcount gen: %s: workload %s, seed %" PRIu64 ", %.1f s\n",
-			output, p.name, p.seed, secs);
+		fprintf(stderr, "mapcount gen: %s: workload %s, seed %" PRIu64 ", %.1f s\n", output,
+			p.name, p.seed, secs);
 	return 0;
 }

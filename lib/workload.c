@@ -34,7 +34,7 @@ const char *const mc_workload_help[] = {
 
 enum wl_kind { WL_SERVER, WL_SHELL, WL_PAGECACHE, WL_MTHP, WL_NR };
 
-static const char *const wl_names[WL_NR] = { "server", "shell", "pagecache", "mthp" };
+static const char *const wl_names[WL_NR] = {"server", "shell", "pagecache", "mthp"};
 
 static enum wl_kind wl_kind(const char *name)
 {
@@ -46,28 +46,28 @@ static enum wl_kind wl_kind(const char *name)
 }
 
 struct wregion {
-	uint64_t vpn;		/* first page mapped */
-	uint32_t folio;		/* index into gen.folios */
-	uint32_t first;		/* first page index in the folio */
+	uint64_t vpn; /* first page mapped */
+	uint32_t folio; /* index into gen.folios */
+	uint32_t first; /* first page index in the folio */
 	uint32_t nr;
 	uint8_t level;
 };
 
 struct wproc {
-	uint32_t mm;		/* trace mm id, 0 when dead */
-	uint64_t next_vpn;	/* bump allocator for new anon regions */
-	uint16_t *cmaps;	/* regions of each page-cache slot this process maps */
-	uint32_t requests;	/* server worker: requests left before it exits */
-	uint32_t cow;		/* server worker: heap pages it still has to write */
-	uint64_t pages;		/* pages mapped */
+	uint32_t mm; /* trace mm id, 0 when dead */
+	uint64_t next_vpn; /* bump allocator for new anon regions */
+	uint16_t *cmaps; /* regions of each page-cache slot this process maps */
+	uint32_t requests; /* server worker: requests left before it exits */
+	uint32_t cow; /* server worker: heap pages it still has to write */
+	uint64_t pages; /* pages mapped */
 	struct wregion *regions;
 	size_t nregions, cap;
 };
 
 struct wfolio {
 	uint64_t pfn;
-	uint32_t maps;		/* regions mapping it, all processes */
-	uint32_t cslot;		/* page-cache slot + 1, 0 for anon */
+	uint32_t maps; /* regions mapping it, all processes */
+	uint32_t cslot; /* page-cache slot + 1, 0 for anon */
 	uint8_t order, kind, live;
 };
 
@@ -77,13 +77,13 @@ struct gen {
 	uint64_t rng, written, next_ckpt, ckpt_every, ckpt_no;
 	uint32_t next_mm;
 	uint64_t next_pfn;
-	uint64_t *free_pfns[MC_MAX_ORDER + 1];	/* reusable head PFNs per order */
+	uint64_t *free_pfns[MC_MAX_ORDER + 1]; /* reusable head PFNs per order */
 	size_t nfree[MC_MAX_ORDER + 1], capfree[MC_MAX_ORDER + 1];
 	struct wfolio *folios;
 	size_t nfolios, capfolios;
 	uint32_t *free_folios;
 	size_t nfree_folios, capfree_folios;
-	uint32_t *cache;	/* file folios of the page cache */
+	uint32_t *cache; /* file folios of the page cache */
 	size_t ncache;
 	struct wproc *procs;
 	size_t nprocs, live;
@@ -142,7 +142,7 @@ static void put(struct gen *g, struct mc_record *rec)
 
 static void emit_mm(struct gen *g, uint32_t mm)
 {
-	struct mc_record rec = { .type = MC_REC_MM };
+	struct mc_record rec = {.type = MC_REC_MM};
 	char name[32];
 	int n = snprintf(name, sizeof(name), "%u/%s", mm, g->p->name);
 
@@ -155,7 +155,7 @@ static void emit_mm(struct gen *g, uint32_t mm)
 
 static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 {
-	struct mc_record rec = { .type = MC_REC_FOLIO };
+	struct mc_record rec = {.type = MC_REC_FOLIO};
 	struct wfolio *f;
 	uint64_t pfn;
 	uint32_t idx;
@@ -190,7 +190,7 @@ static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 
 static void folio_free(struct gen *g, uint32_t idx)
 {
-	struct mc_record rec = { .type = MC_REC_FREE };
+	struct mc_record rec = {.type = MC_REC_FREE};
 	struct wfolio *f = &g->folios[idx];
 
 	rec.u.free.pfn = f->pfn;
@@ -199,8 +199,8 @@ static void folio_free(struct gen *g, uint32_t idx)
 	g->free_pfns[f->order] = grow(g->free_pfns[f->order], &g->capfree[f->order],
 				      g->nfree[f->order] + 1, sizeof(uint64_t));
 	g->free_pfns[f->order][g->nfree[f->order]++] = f->pfn;
-	g->free_folios = grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1,
-			      sizeof(uint32_t));
+	g->free_folios =
+		grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1, sizeof(uint32_t));
 	g->free_folios[g->nfree_folios++] = idx;
 }
 
@@ -209,7 +209,7 @@ static uint32_t lf_of(unsigned int level)
 	return level;
 }
 
-#define FILE_BASE 0x400000000ull	/* page-cache slot i maps at FILE_BASE + i * 512 */
+#define FILE_BASE 0x400000000ull /* page-cache slot i maps at FILE_BASE + i * 512 */
 
 static void region_add(struct gen *g, struct wproc *pr, const struct wregion *r)
 {
@@ -234,12 +234,13 @@ static uint64_t vpn_alloc(struct wproc *pr, unsigned int order)
 static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t first, uint32_t nr,
 		    unsigned int level, int new_anon)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 	struct wfolio *f = &g->folios[idx];
-	struct wregion r = { .folio = idx, .first = first, .nr = nr, .level = level };
+	struct wregion r = {.folio = idx, .first = first, .nr = nr, .level = level};
 
-	r.vpn = (f->cslot ? FILE_BASE + ((uint64_t)(f->cslot - 1) << MC_PMD_ORDER) :
-			    vpn_alloc(pr, f->order)) + first;
+	r.vpn = (f->cslot ? FILE_BASE + ((uint64_t)(f->cslot - 1) << MC_PMD_ORDER)
+			  : vpn_alloc(pr, f->order)) +
+		first;
 	rec.u.map.mm = pr->mm;
 	rec.u.map.vpn = r.vpn;
 	rec.u.map.pfn = f->pfn;
@@ -255,7 +256,7 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *r, uint64_t vpn,
 			 uint32_t nr)
 {
-	struct mc_record rec = { .type = MC_REC_UNMAP };
+	struct mc_record rec = {.type = MC_REC_UNMAP};
 
 	rec.u.unmap.mm = pr->mm;
 	rec.u.unmap.vpn = vpn;
@@ -296,7 +297,7 @@ static void unmap_region(struct gen *g, struct wproc *pr, size_t i)
 /* A PMD region becomes a PTE region (PMD split in this mm). */
 static void remap_region(struct gen *g, struct wproc *pr, size_t i)
 {
-	struct mc_record rec = { .type = MC_REC_REMAP };
+	struct mc_record rec = {.type = MC_REC_REMAP};
 	struct wregion *r = &pr->regions[i];
 
 	rec.u.remap.mm = pr->mm;
@@ -331,7 +332,7 @@ static void unmap_part(struct gen *g, struct wproc *pr, size_t i, uint32_t off, 
 /* Copy-on-write of one page of anon region i by pr: a new small folio. */
 static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 	uint64_t vpn;
 	uint32_t idx;
 
@@ -348,7 +349,7 @@ static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 	put(g, &rec);
 	g->folios[idx].maps++;
 	pr->pages++;
-	region_add(g, pr, &(struct wregion){ .vpn = vpn, .folio = idx, .nr = 1 });
+	region_add(g, pr, &(struct wregion){.vpn = vpn, .folio = idx, .nr = 1});
 }
 
 static struct wproc *proc_new(struct gen *g)
@@ -391,7 +392,7 @@ static void proc_drop_all(struct gen *g, struct wproc *pr)
 
 static void proc_exit(struct gen *g, struct wproc *pr)
 {
-	struct mc_record rec = { .type = MC_REC_EXIT };
+	struct mc_record rec = {.type = MC_REC_EXIT};
 
 	rec.u.exit.mm = pr->mm;
 	put(g, &rec);
@@ -402,7 +403,7 @@ static void proc_exit(struct gen *g, struct wproc *pr)
 
 static void proc_exec(struct gen *g, struct wproc *pr)
 {
-	struct mc_record rec = { .type = MC_REC_EXEC };
+	struct mc_record rec = {.type = MC_REC_EXEC};
 
 	rec.u.exec.mm = pr->mm;
 	put(g, &rec);
@@ -412,7 +413,7 @@ static void proc_exec(struct gen *g, struct wproc *pr)
 
 static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 {
-	struct mc_record rec = { .type = MC_REC_FORK };
+	struct mc_record rec = {.type = MC_REC_FORK};
 	struct wproc *child = proc_new(g);
 
 	if (!child)
@@ -421,8 +422,8 @@ static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 	rec.u.fork.child = child->mm;
 	rec.u.fork.flags = MC_FORK_COPY_ALL;
 	put(g, &rec);
-	child->regions = grow(child->regions, &child->cap, parent->nregions,
-			      sizeof(*child->regions));
+	child->regions =
+		grow(child->regions, &child->cap, parent->nregions, sizeof(*child->regions));
 	memcpy(child->regions, parent->regions, parent->nregions * sizeof(*child->regions));
 	child->nregions = parent->nregions;
 	child->next_vpn = parent->next_vpn;
@@ -439,8 +440,8 @@ static void alloc_heap(struct gen *g, struct wproc *pr, unsigned int pages)
 	unsigned int thp = pages * g->p->thp_percent / 100 / MC_PMD_NR;
 
 	for (unsigned int i = 0; i < thp; i++)
-		map_new(g, pr, folio_new(g, MC_PMD_ORDER, MC_KIND_ANON), 0, MC_PMD_NR,
-			MC_LEVEL_PMD, 1);
+		map_new(g, pr, folio_new(g, MC_PMD_ORDER, MC_KIND_ANON), 0, MC_PMD_NR, MC_LEVEL_PMD,
+			1);
 	for (unsigned int i = thp * MC_PMD_NR; i < pages; i++)
 		map_new(g, pr, folio_new(g, 0, MC_KIND_ANON), 0, 1, MC_LEVEL_PTE, 1);
 }
@@ -474,7 +475,7 @@ static void map_file_window(struct gen *g, struct wproc *pr, uint32_t idx, unsig
 	uint32_t n = 1u << f->order, first = 0;
 
 	if (pr->cmaps[f->cslot - 1])
-		return;	/* one mapping per process and file folio keeps the layout simple */
+		return; /* one mapping per process and file folio keeps the layout simple */
 	if (f->order == MC_PMD_ORDER && percent(g, 50)) {
 		map_new(g, pr, idx, 0, MC_PMD_NR, MC_LEVEL_PMD, 0);
 		return;
@@ -493,7 +494,7 @@ static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
 
 static void maybe_checkpoint(struct gen *g)
 {
-	struct mc_record rec = { .type = MC_REC_CHECKPOINT };
+	struct mc_record rec = {.type = MC_REC_CHECKPOINT};
 	char label[32];
 
 	if (!g->ckpt_every || g->written < g->next_ckpt || g->ckpt_no == g->p->checkpoints)
@@ -579,7 +580,7 @@ static void server_step(struct gen *g, struct wproc *parent)
 		uint32_t cs = g->folios[w->regions[i].folio].cslot;
 
 		if (cs > g->ncache / 2)
-			unmap_region(g, w, i);	/* munmap of a data file */
+			unmap_region(g, w, i); /* munmap of a data file */
 	}
 	if (--w->requests == 0) {
 		proc_exit(g, w);
@@ -669,7 +670,7 @@ static void pagecache_step(struct gen *g)
  */
 static void split_region(struct gen *g, struct wproc *pr, size_t i)
 {
-	struct mc_record rec = { .type = MC_REC_SPLIT };
+	struct mc_record rec = {.type = MC_REC_SPLIT};
 	struct wregion r = pr->regions[i];
 	struct wfolio old = g->folios[r.folio];
 	uint32_t n = 1u << old.order;
@@ -678,8 +679,8 @@ static void split_region(struct gen *g, struct wproc *pr, size_t i)
 	rec.u.split.order = 0;
 	put(g, &rec);
 	g->folios[r.folio].live = 0;
-	g->free_folios = grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1,
-			      sizeof(uint32_t));
+	g->free_folios =
+		grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1, sizeof(uint32_t));
 	g->free_folios[g->nfree_folios++] = r.folio;
 	region_remove(g, pr, i);
 	for (uint32_t k = 0; k < n; k++) {
@@ -688,24 +689,24 @@ static void split_region(struct gen *g, struct wproc *pr, size_t i)
 		if (g->nfree_folios) {
 			p = g->free_folios[--g->nfree_folios];
 		} else {
-			g->folios = grow(g->folios, &g->capfolios, g->nfolios + 1,
-					 sizeof(*g->folios));
+			g->folios =
+				grow(g->folios, &g->capfolios, g->nfolios + 1, sizeof(*g->folios));
 			p = g->nfolios++;
 		}
-		g->folios[p] = (struct wfolio){ .pfn = old.pfn + k, .kind = old.kind, .live = 1 };
+		g->folios[p] = (struct wfolio){.pfn = old.pfn + k, .kind = old.kind, .live = 1};
 		if (k < r.first || k >= r.first + r.nr) {
 			folio_free(g, p);
 			continue;
 		}
 		g->folios[p].maps = 1;
-		region_add(g, pr, &(struct wregion){ .vpn = r.vpn + k - r.first, .folio = p,
-						     .nr = 1 });
+		region_add(g, pr,
+			   &(struct wregion){.vpn = r.vpn + k - r.first, .folio = p, .nr = 1});
 	}
 }
 
 static void mthp_step(struct gen *g)
 {
-	static const unsigned int orders[] = { 2, 3, 4, 4, 9 };
+	static const unsigned int orders[] = {2, 3, 4, 4, 9};
 	struct wproc *pr = random_proc(g, 0);
 
 	if (!pr) {
@@ -759,9 +760,16 @@ int mc_workload_defaults(const char *name, struct mc_workload_params *p)
 		if (strcmp(name, wl_names[i]))
 			continue;
 		*p = (struct mc_workload_params){
-			.name = wl_names[i], .records = 1000000, .seed = 1, .procs = 8,
-			.heap_pages = 4096, .thp_percent = 50, .cow_percent = 10,
-			.file_pages = 2048, .requests = 200, .checkpoints = 4,
+			.name = wl_names[i],
+			.records = 1000000,
+			.seed = 1,
+			.procs = 8,
+			.heap_pages = 4096,
+			.thp_percent = 50,
+			.cow_percent = 10,
+			.file_pages = 2048,
+			.requests = 200,
+			.checkpoints = 4,
 		};
 		if (!strcmp(name, "pagecache")) {
 			p->procs = 32;
@@ -779,15 +787,15 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		size_t off;
 		int wide;
 	} keys[] = {
-		{ "procs", offsetof(struct mc_workload_params, procs), 0 },
-		{ "heap", offsetof(struct mc_workload_params, heap_pages), 0 },
-		{ "thp", offsetof(struct mc_workload_params, thp_percent), 0 },
-		{ "cow", offsetof(struct mc_workload_params, cow_percent), 0 },
-		{ "file", offsetof(struct mc_workload_params, file_pages), 0 },
-		{ "requests", offsetof(struct mc_workload_params, requests), 0 },
-		{ "checkpoints", offsetof(struct mc_workload_params, checkpoints), 0 },
-		{ "seed", offsetof(struct mc_workload_params, seed), 1 },
-		{ "records", offsetof(struct mc_workload_params, records), 1 },
+		{"procs", offsetof(struct mc_workload_params, procs), 0},
+		{"heap", offsetof(struct mc_workload_params, heap_pages), 0},
+		{"thp", offsetof(struct mc_workload_params, thp_percent), 0},
+		{"cow", offsetof(struct mc_workload_params, cow_percent), 0},
+		{"file", offsetof(struct mc_workload_params, file_pages), 0},
+		{"requests", offsetof(struct mc_workload_params, requests), 0},
+		{"checkpoints", offsetof(struct mc_workload_params, checkpoints), 0},
+		{"seed", offsetof(struct mc_workload_params, seed), 1},
+		{"records", offsetof(struct mc_workload_params, records), 1},
 	};
 	const char *eq = strchr(kv, '=');
 	unsigned long long v;
@@ -799,8 +807,8 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		errno = 0;
 		v = strtoull(eq + 1, &end, 0);
 		if (errno || end == eq + 1 || *end || (!keys[i].wide && v > UINT32_MAX)) {
-			snprintf(err, errlen, "workload parameter %s: '%s' is not a number", keys[i].key,
-				 eq + 1);
+			snprintf(err, errlen, "workload parameter %s: '%s' is not a number",
+				 keys[i].key, eq + 1);
 			return -1;
 		}
 		if (keys[i].wide)
@@ -815,8 +823,10 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, requests, checkpoints, "
-		 "seed, records)", kv);
+		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, requests, "
+		 "checkpoints, "
+		 "seed, records)",
+		 kv);
 	return -1;
 }
 
@@ -825,25 +835,27 @@ void mc_workload_header(const struct mc_workload_params *p, struct mc_rec_header
 	static char extra[256];
 
 	memset(hdr, 0, sizeof(*hdr));
-	hdr->magic = (struct mc_str){ "mapcount", 8 };
+	hdr->magic = (struct mc_str){"mapcount", 8};
 	hdr->version = MC_TRACE_VERSION;
 	hdr->page_shift = 12;
 	hdr->pmd_order = MC_PMD_ORDER;
 	hdr->pud_order = MC_PUD_ORDER;
-	hdr->source = (struct mc_str){ "workload", 8 };
+	hdr->source = (struct mc_str){"workload", 8};
 	hdr->extra.s = extra;
-	hdr->extra.len = snprintf(extra, sizeof(extra),
-				  "workload=%s\nseed=%" PRIu64 "\nprocs=%u\nheap=%u\nthp=%u\ncow=%u\n"
-				  "file=%u\nrequests=%u\n", p->name, p->seed, p->procs, p->heap_pages,
-				  p->thp_percent, p->cow_percent, p->file_pages, p->requests);
+	hdr->extra.len =
+		snprintf(extra, sizeof(extra),
+			 "workload=%s\nseed=%" PRIu64 "\nprocs=%u\nheap=%u\nthp=%u\ncow=%u\n"
+			 "file=%u\nrequests=%u\n",
+			 p->name, p->seed, p->procs, p->heap_pages, p->thp_percent, p->cow_percent,
+			 p->file_pages, p->requests);
 }
 
 int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w, char *err,
 			 size_t errlen)
 {
-	static const unsigned int lib_orders[] = { 0, 0, 0, 2, 4 };
-	static const unsigned int cache_orders[] = { 0, 0, 0, 2, 2, 4, 4, 9 };
-	struct gen g = { .p = p, .w = w, .err = err, .errlen = errlen };
+	static const unsigned int lib_orders[] = {0, 0, 0, 2, 4};
+	static const unsigned int cache_orders[] = {0, 0, 0, 2, 2, 4, 4, 9};
+	struct gen g = {.p = p, .w = w, .err = err, .errlen = errlen};
 	enum wl_kind kind = wl_kind(p->name);
 	struct wproc *root = NULL;
 	size_t libs;
@@ -869,7 +881,7 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 
 	switch (kind) {
 	case WL_SERVER:
-	case WL_SHELL:	/* a root process with libraries and a heap */
+	case WL_SHELL: /* a root process with libraries and a heap */
 		cache_init(&g, lib_orders, 5);
 		root = proc_new(&g);
 		/* its libraries: the first half of the server's cache, 64 folios of the shell's */

@@ -15,16 +15,16 @@
 #include "lib/trace.h"
 
 struct mc_workload_params {
-	const char *name;	/* server, shell, pagecache, mthp */
-	uint64_t records;	/* stop after about this many records */
+	const char *name; /* server, shell, pagecache, mthp */
+	uint64_t records; /* stop after about this many records */
 	uint64_t seed;
-	unsigned int procs;	/* processes alive at once */
-	unsigned int heap_pages;	/* per process anon memory, pages */
-	unsigned int thp_percent;	/* share of anon memory in PMD THPs */
-	unsigned int cow_percent;	/* share of a child's heap it writes */
-	unsigned int file_pages;	/* page cache the processes share */
-	unsigned int requests;	/* server: requests a worker serves before it exits */
-	unsigned int checkpoints;	/* checkpoint records spread over the stream */
+	unsigned int procs; /* processes alive at once */
+	unsigned int heap_pages; /* per process anon memory, pages */
+	unsigned int thp_percent; /* share of anon memory in PMD THPs */
+	unsigned int cow_percent; /* share of a child's heap it writes */
+	unsigned int file_pages; /* page cache the processes share */
+	unsigned int requests; /* server: requests a worker serves before it exits */
+	unsigned int checkpoints; /* checkpoint records spread over the stream */
 };
 
 /* One line per workload: "NAME<TAB>description". */
