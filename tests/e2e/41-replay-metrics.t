@@ -118,7 +118,8 @@ exit B
 checkpoint f
 SCN
 is "$(metric oracle false_shared_folios f)" 0 "false shared: oracle"
-is "$(metric mm-id-slots false_shared_folios f)" 1 "false shared: mm-id-slots says shared, C alone maps"
+is "$(metric mm-id-slots false_shared_folios f)" 1 \
+	"false shared: mm-id-slots says shared, C alone maps"
 is "$(metric mm-id-slots false_exclusive_folios f)" 0 "false shared: never false exclusive"
 is "$(metric mm-id-slots folio_mapcount_mismatches f)" 0 "false shared: mapcount exact"
 is "$(proc oracle C uss_bytes f)" 65536 "false shared: oracle USS of C = 16 pages"

@@ -31,7 +31,8 @@ ok "$([ "$recs" -gt 2000 ] && [ "$recs" -lt "$total" ] && echo 0 || echo 1)" \
 nck=$(q "SELECT count(*) FROM checkpoints WHERE run_id = 1 AND kind = 'trace'")
 ok "$([ "$nck" -ge 1 ] && [ "$nck" -lt 60 ] && echo 0 || echo 1)" \
 	"truncated: the prefix's own checkpoints are stored ($nck of 60)"
-is "$(q "SELECT label || ' ' || record FROM checkpoints WHERE run_id = 1 ORDER BY checkpoint DESC LIMIT 1")" \
+is "$(q "SELECT label || ' ' || record FROM checkpoints WHERE run_id = 1
+	ORDER BY checkpoint DESC LIMIT 1")" \
 	"end $recs" "truncated: the end checkpoint at the last good record"
 is "$(q "SELECT CAST(value AS INTEGER) FROM metrics m JOIN checkpoints c USING (run_id, checkpoint)
 	WHERE run_id = 1 AND model = 'oracle' AND name = 'anon_mapped_pages' AND c.label = 'c999'")" \
@@ -39,13 +40,15 @@ is "$(q "SELECT CAST(value AS INTEGER) FROM metrics m JOIN checkpoints c USING (
 
 # corrupt: garbage in the middle of the file
 cp "$T/big.trace" "$T/bad.trace"
-printf 'garbage garbage garbage garbage' | dd of="$T/bad.trace" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+printf 'garbage garbage garbage garbage' |
+	dd of="$T/bad.trace" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 RUN=$("$MAPCOUNT" replay "$T/bad.trace" --db "$DB" 2>"$T/bad.err")
 is "$?" 1 "corrupt: exit 1"
 is "$(q "SELECT status FROM runs WHERE run_id = $RUN")" error "corrupt: run status error"
 grep -q "bad.trace: frame [0-9]*, offset [0-9]*" "$T/bad.err"
 ok $? "corrupt: the message names the file, frame and offset"
-ok "$([ "$(q "SELECT records FROM runs WHERE run_id = $RUN")" -lt "${total:-999999}" ] && echo 0 || echo 1)" \
+recs=$(q "SELECT records FROM runs WHERE run_id = $RUN")
+ok "$([ "$recs" -lt "${total:-999999}" ] && echo 0 || echo 1)" \
 	"corrupt: stopped before the end"
 is "$(q "SELECT label FROM checkpoints WHERE run_id = $RUN ORDER BY checkpoint DESC LIMIT 1")" end \
 	"corrupt: an end checkpoint"

@@ -26,7 +26,8 @@ for p in $pids; do
 done
 is "$(cat "$T"/out? | sort -n | tr '\n' ' ')" "1 2 3 4 " "four distinct run ids printed"
 is "$(q "SELECT count(*) FROM runs WHERE status = 'ok'")" 4 "four runs, all ok"
-is "$(q "SELECT count(DISTINCT n) FROM (SELECT run_id, count(*) AS n FROM checkpoints GROUP BY run_id)")" \
+is "$(q "SELECT count(DISTINCT n) FROM
+	(SELECT run_id, count(*) AS n FROM checkpoints GROUP BY run_id)")" \
 	1 "every run has the same number of checkpoints"
 is "$(q "SELECT count(*) FROM checkpoints")" $((4 * 42)) "4 x (40 + forked + end) checkpoints"
 per_ck=$(q "SELECT count(*) FROM metrics WHERE run_id = 1 AND checkpoint = 1")

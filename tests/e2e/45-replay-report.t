@@ -24,7 +24,8 @@ nmodels=$(q "SELECT count(DISTINCT model) FROM metrics WHERE run_id = $RUN")
 is "$(grep -cE '^(oracle|legacy|entire|mm-id|total)' "$T/report")" "$nmodels" "one row per model"
 is "$(awk '/^model/ { print NF }' "$T/report")" \
 	"$(awk '/^oracle/ { print NF }' "$T/report")" "a value under every heading"
-is "$(awk '/^model/ { on = 1 } on && NF { print length($0) }' "$T/report" | sort -u | wc -l | tr -d ' ')" 1 \
+widths=$(awk '/^model/ { on = 1 } on && NF { print length($0) }' "$T/report" | sort -u)
+is "$(echo "$widths" | wc -l | tr -d ' ')" 1 \
 	"every row as wide as the heading (columns right-aligned)"
 
 "$MAPCOUNT" report "$DB" --run "$first" >"$T/report1"

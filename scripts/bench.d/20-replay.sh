@@ -1,0 +1,44 @@
+#!/bin/sh
+# Replay speed and memory on a generated, consistent fork/map/unmap/exit-heavy
+# trace (replayer/bench-trace.c): decode only, the oracle only, all models.
+# Rates are records per CPU second of the whole replay (start-up, checkpoint
+# and SQLite included), so that other load on the machine does not skew them.
+# REPLAY_BENCH_RMAP (default 10000000) sets the number of rmap records.
+set -e
+cd "$(dirname "$0")/../.."
+N=${REPLAY_BENCH_RMAP:-10000000}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+./mapcount replay --gen-bench "$N" "$T/bench.trace" >"$T/gen.out"
+echo "replay bench: $(cat "$T/gen.out"), $(stat -c %s "$T/bench.trace") bytes"
+./mapcount dump "$T/bench.trace" | awk '{ n[$2]++ } END {
+	printf "replay bench: mix:"; for (t in n) if (t != "HEADER") printf " %s %d", t, n[t]; print "" }'
+
+# cpu_seconds CMD...: run CMD, print user+sys CPU seconds of it
+cpu_seconds() {
+	/usr/bin/time -f "%U %S %M" -o "$T/time" "$@" >/dev/null 2>"$T/stderr" || {
+		cat "$T/stderr" >&2
+		return 1
+	}
+	awk '{ printf "%.3f", $1 + $2 }' "$T/time"
+}
+
+records=$(awk '{ print $4 }' "$T/gen.out")
+decode=$(cpu_seconds ./mapcount replay --decode-only "$T/bench.trace")
+rate() {
+	awk -v r="$records" -v s="$1" 'BEGIN { printf "%.2f", r / s / 1e6 }'
+}
+echo "replay bench: decode only: $decode s CPU, $(rate "$decode") M records/s"
+# null: a model that does nothing, i.e. the replayer's own cost
+for models in null oracle all; do
+	rm -f "$T/r.db"*
+	s=$(MAPCOUNT_REPLAY_STATS=1 cpu_seconds ./mapcount replay "$T/bench.trace" --db "$T/r.db" \
+		--models "$models")
+	peak=$(sed -n 's/.*peak live folios \([0-9]*\).*/\1/p' "$T/stderr")
+	maxrss=$(awk '{ print $3 }' "$T/time")
+	echo "replay bench: models $models: $s s CPU, $(rate "$s") M records/s" \
+		"($(awk -v d="$decode" -v s="$s" 'BEGIN { printf "%.0f", 100 * d / s }')% of decode);" \
+		"peak RSS $maxrss KiB, $peak peak live folios," \
+		"$(awk -v m="$maxrss" -v p="$peak" 'BEGIN { printf "%.0f", m * 1024 / p }') bytes per live folio"
+done
