@@ -16,9 +16,25 @@
 #include "recorder/btf.h"
 
 enum {
-	K_INT = 1, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_FWD, K_TYPEDEF, K_VOLATILE,
-	K_CONST, K_RESTRICT, K_FUNC, K_FUNC_PROTO, K_VAR, K_DATASEC, K_FLOAT, K_DECL_TAG,
-	K_TYPE_TAG, K_ENUM64,
+	K_INT = 1,
+	K_PTR,
+	K_ARRAY,
+	K_STRUCT,
+	K_UNION,
+	K_ENUM,
+	K_FWD,
+	K_TYPEDEF,
+	K_VOLATILE,
+	K_CONST,
+	K_RESTRICT,
+	K_FUNC,
+	K_FUNC_PROTO,
+	K_VAR,
+	K_DATASEC,
+	K_FLOAT,
+	K_DECL_TAG,
+	K_TYPE_TAG,
+	K_ENUM64,
 };
 
 struct btf_type {
@@ -30,7 +46,7 @@ struct btf {
 	size_t len;
 	const char *strs;
 	uint32_t str_len;
-	const struct btf_type **types;	/* by id; [0] is void */
+	const struct btf_type **types; /* by id; [0] is void */
 	uint32_t ntypes;
 };
 
@@ -47,13 +63,19 @@ static unsigned vlen_of(const struct btf_type *t)
 static size_t extra_size(const struct btf_type *t)
 {
 	switch (kind_of(t)) {
-	case K_INT: case K_VAR: case K_DECL_TAG:
+	case K_INT:
+	case K_VAR:
+	case K_DECL_TAG:
 		return 4;
 	case K_ARRAY:
 		return 12;
-	case K_STRUCT: case K_UNION: case K_DATASEC: case K_ENUM64:
+	case K_STRUCT:
+	case K_UNION:
+	case K_DATASEC:
+	case K_ENUM64:
 		return 12ul * vlen_of(t);
-	case K_ENUM: case K_FUNC_PROTO:
+	case K_ENUM:
+	case K_FUNC_PROTO:
 		return 8ul * vlen_of(t);
 	default:
 		return 0;
@@ -159,8 +181,7 @@ static const struct btf_type *resolve(const struct btf *b, uint32_t id)
 	return t;
 }
 
-static long member_in(const struct btf *b, const struct btf_type *t, const char *member,
-		      int depth)
+static long member_in(const struct btf *b, const struct btf_type *t, const char *member, int depth)
 {
 	const uint32_t *m = (const uint32_t *)(t + 1);
 	bool kflag = t->info >> 31;

@@ -27,7 +27,8 @@ struct recorder *g_rec;
 volatile int g_stop;
 
 static const char usage_text[] =
-	"usage: mapcount record -o TRACE [options] [--all | --pid PID... | --cgroup PATH | -- COMMAND [ARGS...]]\n"
+	"usage: mapcount record -o TRACE [options] [--all | --pid PID... | --cgroup PATH | -- "
+	"COMMAND [ARGS...]]\n"
 	"\n"
 	"Capture rmap activity (map, unmap, fork, exec, exit of folios) of a live system.\n"
 	"Needs root and tracefs.\n"
@@ -39,12 +40,14 @@ static const char usage_text[] =
 	"  -G, --cgroup PATH           record the processes of a cgroup and their descendants\n"
 	"  -d, --duration S            stop after S seconds\n"
 	"  -s, --source SRC            auto, pagemap or kprobe (default auto)\n"
-	"  -c, --checkpoint-interval MS  kernel-truth checkpoint every MS ms (default 1000, 0 off)\n"
+	"  -c, --checkpoint-interval MS  kernel-truth checkpoint every MS ms (default 1000, 0 "
+	"off)\n"
 	"  -F, --checkpoint-freeze     stop the recorded tree while reading the kernel's figures\n"
 	"  -b, --buffer-kb N           ring buffer per CPU in KiB (default 8192)\n"
 	"  -r, --rescan-interval MS    full pagemap rescan every MS ms (default 30000, 0 off)\n"
 	"  -v, --verbose               report shadow-versus-kernel differences on stderr\n"
-	"      --print-kprobes         print the kprobes the kprobe source would use here, and exit\n"
+	"      --print-kprobes         print the kprobes the kprobe source would use here, and "
+	"exit\n"
 	"  -h, --help                  this text\n"
 	"\n"
 	"A recorded process marks a quiescent point by raising SIGSTOP: the recorder\n"
@@ -71,23 +74,21 @@ static int parse_num(const char *opt, const char *s, double *out)
 
 static int parse_args(struct recorder *r, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, 'G' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "source", required_argument, NULL, 's' },
-		{ "checkpoint-interval", required_argument, NULL, 'c' },
-		{ "checkpoint-freeze", no_argument, NULL, 'F' },
-		{ "buffer-kb", required_argument, NULL, 'b' },
-		{ "rescan-interval", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "print-kprobes", no_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"force", no_argument, NULL, 'f'},
+					     {"all", no_argument, NULL, 'a'},
+					     {"pid", required_argument, NULL, 'p'},
+					     {"cgroup", required_argument, NULL, 'G'},
+					     {"duration", required_argument, NULL, 'd'},
+					     {"source", required_argument, NULL, 's'},
+					     {"checkpoint-interval", required_argument, NULL, 'c'},
+					     {"checkpoint-freeze", no_argument, NULL, 'F'},
+					     {"buffer-kb", required_argument, NULL, 'b'},
+					     {"rescan-interval", required_argument, NULL, 'r'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"print-kprobes", no_argument, NULL, 'K'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
 	int c, modes = 0;
 	double v;
 
@@ -110,7 +111,8 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 			pid_t *np;
 
 			if (*end || pid <= 0 || pid > 4194304) {
-				fprintf(stderr, "mapcount record: --pid: '%s' is not a pid\n", optarg);
+				fprintf(stderr, "mapcount record: --pid: '%s' is not a pid\n",
+					optarg);
 				return 2;
 			}
 			np = realloc(r->pids, (r->npids + 1) * sizeof(*np));
@@ -139,8 +141,10 @@ static int parse_args(struct recorder *r, int argc, char **argv)
 			else if (!strcmp(optarg, "kprobe"))
 				r->source = SRC_KPROBE;
 			else {
-				fprintf(stderr, "mapcount record: --source: '%s' is not auto, pagemap "
-						"or kprobe\n", optarg);
+				fprintf(stderr,
+					"mapcount record: --source: '%s' is not auto, pagemap "
+					"or kprobe\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -272,8 +276,10 @@ static int initial_set(struct recorder *r, pid_t **out, int *nout)
 
 		snprintf(path, sizeof(path), "%s/cgroup.procs", r->cgroup);
 		if (read_file_str(path, buf, sizeof(buf)) < 0) {
-			fprintf(stderr, "mapcount record: %s: cannot read (is --cgroup a cgroup "
-					"directory?)\n", path);
+			fprintf(stderr,
+				"mapcount record: %s: cannot read (is --cgroup a cgroup "
+				"directory?)\n",
+				path);
 			free(all);
 			return -1;
 		}
@@ -410,26 +416,28 @@ static void fill_header(struct recorder *r, struct mc_rec_header *h, char *extra
 	thp_setting("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
 	thp_setting("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled", mthp,
 		    sizeof(mthp));
-	h->magic = (struct mc_str){ "mapcount", 8 };
+	h->magic = (struct mc_str){"mapcount", 8};
 	h->version = MC_TRACE_VERSION;
 	h->page_shift = 12;
 	h->pmd_order = 9;
 	h->pud_order = 18;
-	h->source = r->source == SRC_KPROBE ? (struct mc_str){ "kprobe", 6 }
-					    : (struct mc_str){ "pagemap", 7 };
-	h->kernel = (struct mc_str){ u->release, (uint32_t)strlen(u->release) };
-	h->clock = (struct mc_str){ "mono", 4 };
-	h->host = (struct mc_str){ u->nodename, (uint32_t)strlen(u->nodename) };
+	h->source = r->source == SRC_KPROBE ? (struct mc_str){"kprobe", 6}
+					    : (struct mc_str){"pagemap", 7};
+	h->kernel = (struct mc_str){u->release, (uint32_t)strlen(u->release)};
+	h->clock = (struct mc_str){"mono", 4};
+	h->host = (struct mc_str){u->nodename, (uint32_t)strlen(u->nodename)};
 	h->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	h->flags = config_flags(extra, len);
 	snprintf(extra, len,
 		 "mono_start_ns=%llu\nmode=%s\nthp=%s\nthp_64kB=%s\npagemap_scan=1\n"
 		 "checkpoint_interval_ms=%u\nrecorder_pid=%d\n",
 		 (unsigned long long)r->start_ns,
-		 r->mode == MODE_ALL ? "all" : r->mode == MODE_PID ? "pid" :
-		 r->mode == MODE_CGROUP ? "cgroup" : "command", thp, mthp, r->ckpt_interval_ms,
-		 r->self);
-	h->extra = (struct mc_str){ extra, (uint32_t)strlen(extra) };
+		 r->mode == MODE_ALL	  ? "all"
+		 : r->mode == MODE_PID	  ? "pid"
+		 : r->mode == MODE_CGROUP ? "cgroup"
+					  : "command",
+		 thp, mthp, r->ckpt_interval_ms, r->self);
+	h->extra = (struct mc_str){extra, (uint32_t)strlen(extra)};
 }
 
 /* ---- the loop ---- */
@@ -454,29 +462,49 @@ static uint64_t vmstat_splits(void)
 static struct rec_event *evs;
 static size_t nevs, cap_evs;
 
-static void process_events(struct recorder *r)
+/* Events newer than now minus this may still have older company on another
+ * CPU that the next read brings: they wait for the next round. */
+#define WATERMARK_NS 2000000ull
+
+/* Hand the events up to limit (trace time) to the source, keep the rest. */
+static void process_events(struct recorder *r, uint64_t limit)
 {
-	for (size_t i = 0; i < nevs; i++) {
+	size_t i;
+
+	for (i = 0; i < nevs && evs[i].ts <= limit; i++) {
 		if (evs[i].ts > r->now)
 			r->now = evs[i].ts;
 		pagemap_handle(r, &evs[i], evs, nevs, i);
 	}
-	r->events += nevs;
-	nevs = 0;
+	r->events += i;
+	memmove(evs, evs + i, (nevs - i) * sizeof(*evs));
+	nevs -= i;
+}
+
+/* Append what the buffers hold to the events kept back; 0 or -1. */
+static int read_events(struct recorder *r, bool drain)
+{
+	size_t held = nevs;
+	int rc = drain ? tracing_drain(r->tr, &evs, &nevs, &cap_evs)
+		       : tracing_read(r->tr, &evs, &nevs, &cap_evs);
+
+	if ((held || drain) && nevs > held)
+		events_sort(evs, nevs);
+	return rc;
 }
 
 static void read_and_process(struct recorder *r)
 {
-	nevs = 0;
-	if (tracing_read(r->tr, &evs, &nevs, &cap_evs) == 0)
-		process_events(r);
+	if (read_events(r, false) == 0)
+		process_events(r, UINT64_MAX);
 }
 
 static void quiet_checkpoints(struct recorder *r)
 {
 	char label[64];
 
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 
 		if (!p->stop_pending)
@@ -489,7 +517,8 @@ static void quiet_checkpoints(struct recorder *r)
 		/* everything the stopped process did is in the buffers now */
 		read_and_process(r);
 		pagemap_reconcile_all(r);
-		u64map_for_each(&r->procs.by_pid, k) {
+		u64map_for_each(&r->procs.by_pid, k)
+		{
 			struct proc *q = r->procs.by_pid.vals[k];
 
 			if (proc_is_stopped(q->pid)) {
@@ -502,7 +531,7 @@ static void quiet_checkpoints(struct recorder *r)
 		truth_checkpoint(r, label, MC_CKPT_QUIET);
 		p->stop_pending = false;
 		kill(p->pid, SIGCONT);
-		return;	/* the table may have changed: one per round */
+		return; /* the table may have changed: one per round */
 	}
 }
 
@@ -562,11 +591,12 @@ static int record_loop(struct recorder *r, uint64_t start)
 		uint64_t now;
 		size_t got;
 
-		nevs = 0;
-		if (tracing_read(r->tr, &evs, &nevs, &cap_evs))
-			return -1;
+		now = mono_ns();
 		got = nevs;
-		process_events(r);
+		if (read_events(r, false))
+			return -1;
+		got = nevs - got;
+		process_events(r, now - WATERMARK_NS);
 		if (r->adopt_pending)
 			adopt_untracked(r);
 		pagemap_reconcile_all(r);
@@ -590,6 +620,7 @@ static int record_loop(struct recorder *r, uint64_t start)
 			snprintf(label, sizeof(label), "tick-%u", r->nckpt + 1);
 			periodic_checkpoint(r, label);
 			r->last_ckpt = now;
+			r->last_flush = 0; /* a checkpoint goes to disk at once */
 		}
 		if (r->rescan_interval_ms &&
 		    now - r->last_rescan >= r->rescan_interval_ms * 1000000ull) {
@@ -611,9 +642,8 @@ static int record_loop(struct recorder *r, uint64_t start)
 		if (!got)
 			usleep(5000);
 	}
-	nevs = 0;
-	if (tracing_drain(r->tr, &evs, &nevs, &cap_evs) == 0)
-		process_events(r);
+	if (read_events(r, true) == 0)
+		process_events(r, UINT64_MAX);
 	pagemap_reconcile_all(r);
 	return 0;
 }
@@ -655,12 +685,14 @@ static int print_kprobes(void)
 static int check_environment(char *why, size_t len)
 {
 	if (geteuid() != 0) {
-		snprintf(why, len, "needs root (tracefs, /proc/kpageflags, other processes' pagemap)");
+		snprintf(why, len,
+			 "needs root (tracefs, /proc/kpageflags, other processes' pagemap)");
 		return -1;
 	}
 	if (!tracefs_tracing_dir() || access("/sys/kernel/tracing/instances", W_OK) < 0) {
-		snprintf(why, len, "tracefs is not mounted or not writable "
-				   "(mount -t tracefs nodev /sys/kernel/tracing)");
+		snprintf(why, len,
+			 "tracefs is not mounted or not writable "
+			 "(mount -t tracefs nodev /sys/kernel/tracing)");
 		return -1;
 	}
 	return 0;
@@ -674,13 +706,14 @@ static void summary(struct recorder *r)
 	fprintf(stderr,
 		"mapcount record: %s: %llu records (%llu rmap), %llu bytes; %llu events, "
 		"%llu raw ftrace bytes, %llu lost; %u checkpoints; %llu entries repaired by "
-		"rescans; recorder cpu %.2f s\n",
+		"rescans; recorder cpu %.2f s, %ld page faults\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
 		(unsigned long long)r->events, (unsigned long long)tracing_raw_bytes(r->tr),
 		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
 		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		ru.ru_minflt);
 	fprintf(stderr,
 		"mapcount record: shadow vs kernel, worst per process: rss %llu kB, pss %llu kB, "
 		"uss %llu kB\n",
@@ -693,13 +726,13 @@ int cmd_record(int argc, char **argv)
 {
 	static struct recorder rec;
 	struct recorder *r = &rec;
-	struct tracing_opts to = { 0 };
-	struct mc_rec_header hdr = { 0 };
+	struct tracing_opts to = {0};
+	struct mc_rec_header hdr = {0};
 	struct utsname u;
 	char err[512] = "", extra[512], why[256];
 	pid_t *initial = NULL;
 	int ninitial = 0, release_fd = -1, rc;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct stat st;
 	uint64_t start;
 	static struct kp_plan plan;
@@ -725,7 +758,8 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	if (!r->force && lstat(r->out, &st) == 0) {
-		fprintf(stderr, "mapcount record: %s: exists (use --force to replace it)\n", r->out);
+		fprintf(stderr, "mapcount record: %s: exists (use --force to replace it)\n",
+			r->out);
 		return 1;
 	}
 	if (r->source != SRC_PAGEMAP) {
@@ -816,7 +850,8 @@ int cmd_record(int argc, char **argv)
 	}
 	rc = record_loop(r, start);
 	/* nobody would wake a process that stopped itself for a checkpoint now */
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 
 		if (p->stop_pending)

@@ -32,12 +32,12 @@ int emit(const struct mc_record *rec)
 
 static struct mc_str str_of(const char *s)
 {
-	return (struct mc_str){ .s = s, .len = (uint32_t)strlen(s) };
+	return (struct mc_str){.s = s, .len = (uint32_t)strlen(s)};
 }
 
 void emit_mm(struct mm *mm)
 {
-	struct mc_record rec = { .type = MC_REC_MM };
+	struct mc_record rec = {.type = MC_REC_MM};
 
 	rec.u.mm.mm = mm->id;
 	rec.u.mm.pid = (uint64_t)mm->pid;
@@ -48,7 +48,7 @@ void emit_mm(struct mm *mm)
 
 void emit_folio(struct folio *f)
 {
-	struct mc_record rec = { .type = MC_REC_FOLIO };
+	struct mc_record rec = {.type = MC_REC_FOLIO};
 
 	rec.u.folio.pfn = f->head;
 	rec.u.folio.order = f->order;
@@ -65,7 +65,7 @@ static uint64_t lf_of(unsigned level, unsigned conf)
 void emit_map(struct mm *mm, uint64_t vpn, struct folio *f, uint64_t pfn, uint32_t nr,
 	      unsigned level, unsigned conf, bool new_anon)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 
 	if (!f->announced)
 		emit_folio(f);
@@ -81,7 +81,7 @@ void emit_map(struct mm *mm, uint64_t vpn, struct folio *f, uint64_t pfn, uint32
 void emit_unmap(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t nr, unsigned level,
 		unsigned conf)
 {
-	struct mc_record rec = { .type = MC_REC_UNMAP };
+	struct mc_record rec = {.type = MC_REC_UNMAP};
 
 	rec.u.unmap.mm = mm->id;
 	rec.u.unmap.vpn = vpn;
@@ -93,7 +93,7 @@ void emit_unmap(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t nr, unsig
 
 void emit_remap(struct mm *mm, uint64_t vpn, struct folio *f, unsigned conf)
 {
-	struct mc_record rec = { .type = MC_REC_REMAP };
+	struct mc_record rec = {.type = MC_REC_REMAP};
 
 	if (!f)
 		return;
@@ -106,7 +106,7 @@ void emit_remap(struct mm *mm, uint64_t vpn, struct folio *f, unsigned conf)
 
 void emit_split(uint64_t head, unsigned order)
 {
-	struct mc_record rec = { .type = MC_REC_SPLIT };
+	struct mc_record rec = {.type = MC_REC_SPLIT};
 
 	rec.u.split.pfn = head;
 	rec.u.split.order = order;
@@ -115,7 +115,7 @@ void emit_split(uint64_t head, unsigned order)
 
 void emit_fork(struct mm *parent, struct mm *child, unsigned flags)
 {
-	struct mc_record rec = { .type = MC_REC_FORK };
+	struct mc_record rec = {.type = MC_REC_FORK};
 
 	rec.u.fork.parent = parent->id;
 	rec.u.fork.child = child->id;
@@ -125,7 +125,7 @@ void emit_fork(struct mm *parent, struct mm *child, unsigned flags)
 
 void emit_dup(struct mm *child, struct mm *parent, uint64_t vpn, uint64_t nr, unsigned conf)
 {
-	struct mc_record rec = { .type = MC_REC_DUP };
+	struct mc_record rec = {.type = MC_REC_DUP};
 
 	rec.u.dup.child = child->id;
 	rec.u.dup.parent = parent->id;
@@ -137,7 +137,7 @@ void emit_dup(struct mm *child, struct mm *parent, uint64_t vpn, uint64_t nr, un
 
 void emit_exec(struct mm *mm)
 {
-	struct mc_record rec = { .type = MC_REC_EXEC };
+	struct mc_record rec = {.type = MC_REC_EXEC};
 
 	rec.u.exec.mm = mm->id;
 	rec.u.exec.name = str_of(mm->name);
@@ -146,7 +146,7 @@ void emit_exec(struct mm *mm)
 
 void emit_exit(struct mm *mm)
 {
-	struct mc_record rec = { .type = MC_REC_EXIT };
+	struct mc_record rec = {.type = MC_REC_EXIT};
 
 	rec.u.exit.mm = mm->id;
 	emit(&rec);
@@ -154,7 +154,7 @@ void emit_exit(struct mm *mm)
 
 void emit_lost(uint64_t count, unsigned cpu)
 {
-	struct mc_record rec = { .type = MC_REC_LOST };
+	struct mc_record rec = {.type = MC_REC_LOST};
 
 	rec.u.lost.count = count;
 	rec.u.lost.cpu = cpu;
@@ -163,7 +163,7 @@ void emit_lost(uint64_t count, unsigned cpu)
 
 void emit_resync(struct mm *mm, uint64_t repaired, unsigned reason)
 {
-	struct mc_record rec = { .type = MC_REC_RESYNC };
+	struct mc_record rec = {.type = MC_REC_RESYNC};
 
 	rec.u.resync.mm = mm ? mm->id : 0;
 	rec.u.resync.repaired = repaired;
@@ -173,7 +173,7 @@ void emit_resync(struct mm *mm, uint64_t repaired, unsigned reason)
 
 void emit_note(const char *fmt, ...)
 {
-	struct mc_record rec = { .type = MC_REC_NOTE };
+	struct mc_record rec = {.type = MC_REC_NOTE};
 	char buf[512];
 	va_list ap;
 

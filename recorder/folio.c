@@ -28,12 +28,12 @@
 #define BIT(b) (1ull << (b))
 /* Not modelled: holes, zero pages, hugetlb. Reserved pages stay: the vdso
  * is one, rmapped and counted by smaps. */
-#define KPF_SKIP (BIT(KPF_NOPAGE) | BIT(KPF_ZERO_PAGE) | BIT(KPF_HUGE) | BIT(KPF_OFFLINE) | \
-		  BIT(KPF_PGTABLE))
+#define KPF_SKIP \
+	(BIT(KPF_NOPAGE) | BIT(KPF_ZERO_PAGE) | BIT(KPF_HUGE) | BIT(KPF_OFFLINE) | BIT(KPF_PGTABLE))
 
 static int kpf_fd = -1, kpc_fd = -1;
-static bool trusted;	/* Source A: the cache holds what the probes said */
-static struct u64map folios;	/* head pfn -> struct folio * */
+static bool trusted; /* Source A: the cache holds what the probes said */
+static struct u64map folios; /* head pfn -> struct folio * */
 static struct folio *last;
 
 int folios_open(char *err, size_t errlen)
@@ -49,8 +49,7 @@ int folios_open(char *err, size_t errlen)
 
 void folios_close(void)
 {
-	u64map_for_each(&folios, i)
-		free(folios.vals[i]);
+	u64map_for_each(&folios, i) free(folios.vals[i]);
 	u64map_free(&folios);
 	if (kpf_fd >= 0)
 		close(kpf_fd);
@@ -113,11 +112,11 @@ static bool parse_folio(const uint64_t *kpf, uint64_t base, size_t n, uint64_t p
 		while (end < n && (kpf[end] & BIT(KPF_COMPOUND_TAIL)))
 			end++;
 	if (end == n && (kpf[n] & BIT(KPF_COMPOUND_TAIL)))
-		return false;	/* larger than PMD order: not modelled */
+		return false; /* larger than PMD order: not modelled */
 	p->head = base + h;
 	p->order = __builtin_ctzll(end - h);
 	if ((end - h) & (end - h - 1) || p->head & ((1ull << p->order) - 1))
-		return false;	/* read while the folio was changing */
+		return false; /* read while the folio was changing */
 	p->skip = (fl & KPF_SKIP) || !(fl & BIT(KPF_MMAP));
 	if (fl & BIT(KPF_ANON))
 		p->kind = (fl & BIT(KPF_KSM)) ? FK_ANON | FK_KSM : FK_ANON;
@@ -141,16 +140,42 @@ void folio_new_pass(void)
 	pass++;
 }
 
+/* The flags of a span of PFNs that a window newly maps, read in one go. */
+#define SPAN_MAX 4096
+static uint64_t span[SPAN_MAX], span_base, span_n, span_pass;
+
+void folio_prefetch(const uint64_t *pfns, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!pfns[i])
+			continue;
+		lo = pfns[i] < lo ? pfns[i] : lo;
+		hi = pfns[i] > hi ? pfns[i] : hi;
+	}
+	if (lo > hi || hi - lo >= SPAN_MAX ||
+	    (span_pass == pass && lo >= span_base && hi < span_base + span_n))
+		return;
+	if (pread_u64(kpf_fd, lo, hi - lo + 1, span))
+		return;
+	span_base = lo;
+	span_n = hi - lo + 1;
+	span_pass = pass;
+}
+
 static bool read_parsed(uint64_t pfn, struct parsed *p)
 {
 	uint64_t base = pfn & ~(uint64_t)(WIN_PAGES - 1);
 	struct kpf_block *b = &blocks[(base / WIN_PAGES) % BLOCK_CACHE];
 
 	if (b->pass != pass || b->base != base) {
-		uint64_t one[2] = { 0, 0 };
+		uint64_t one[2] = {0, 0};
 
 		/* most pages are small folios: one entry tells, and is 500x cheaper */
-		if (pread_u64(kpf_fd, pfn, 1, one))
+		if (span_pass == pass && pfn - span_base < span_n)
+			one[0] = span[pfn - span_base];
+		else if (pread_u64(kpf_fd, pfn, 1, one))
 			return false;
 		if (!(one[0] & (BIT(KPF_COMPOUND_HEAD) | BIT(KPF_COMPOUND_TAIL))))
 			return parse_folio(one, pfn, 1, pfn, p);
@@ -220,20 +245,20 @@ static struct folio *revalidate(struct folio *f, const struct parsed *p)
 		emit_split(head, p->order);
 		forget(f);
 		for (uint64_t h = head; h < head + (1ull << order); h += 1ull << p->order) {
-			struct parsed piece = { .head = h, .order = p->order, .kind = kind };
+			struct parsed piece = {.head = h, .order = p->order, .kind = kind};
 			struct folio *n = insert(&piece);
 
 			if (!n)
 				return NULL;
 			n->announced = true;
 			n->fresh = false;
-			n->mapped = 1;	/* exact counts come back with folio_recount */
+			n->mapped = 1; /* exact counts come back with folio_recount */
 		}
 		shadow_recount_request();
 		return folio_cached(p->head);
 	}
 	if (mapped)
-		return NULL;	/* in use but unrecognisable: leave it to a rescan */
+		return NULL; /* in use but unrecognisable: leave it to a rescan */
 	forget(f);
 	if (!make_room(p))
 		return NULL;
@@ -247,7 +272,7 @@ void folio_trust_cache(bool on)
 
 struct folio *folio_note(uint64_t head, unsigned order, unsigned kind, bool fresh)
 {
-	struct parsed p = { .head = head, .order = order, .kind = kind };
+	struct parsed p = {.head = head, .order = order, .kind = kind};
 	struct folio *f = folio_cached(head);
 
 	if (f && f->head == head && f->order == order) {
@@ -285,8 +310,7 @@ struct folio *folio_of(uint64_t pfn, bool verify)
 
 void folio_reset_counts(void)
 {
-	u64map_for_each(&folios, i)
-		((struct folio *)folios.vals[i])->mapped = 0;
+	u64map_for_each(&folios, i)((struct folio *)folios.vals[i])->mapped = 0;
 }
 
 void folio_forget_unmapped(void)
@@ -296,9 +320,8 @@ void folio_forget_unmapped(void)
 
 	if (!heads)
 		return;
-	u64map_for_each(&folios, i)
-		if (!((struct folio *)folios.vals[i])->mapped)
-			heads[n++] = folios.keys[i];
+	u64map_for_each(&folios, i) if (!((struct folio *)folios.vals[i])->mapped) heads[n++] =
+		folios.keys[i];
 	for (size_t i = 0; i < n; i++)
 		forget(u64map_get(&folios, heads[i]));
 	free(heads);
@@ -316,7 +339,8 @@ void folio_check_splits(void)
 
 	if (!heads)
 		return;
-	u64map_for_each(&folios, i) {
+	u64map_for_each(&folios, i)
+	{
 		struct folio *f = folios.vals[i];
 
 		if (f->order && f->mapped)

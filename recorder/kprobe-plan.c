@@ -14,7 +14,7 @@
 const char *const kp_slot_fields[KS_MAX] = {
 	"?folio", "?fl", "?o", "?idx", "?page", "?nr", "?mm", "?vs", "?pgo", "?addr", "?vb", "?cmp",
 };
-const char *const kp_fork_fields[KS_MAX] = { "dmm", "smm", "s", "e", "vf", "av" };
+const char *const kp_fork_fields[KS_MAX] = {"dmm", "smm", "s", "e", "vf", "av"};
 
 enum role { NONE, FOLIO, PAGE, NR, VMA, ADDR, COMPOUND, DST_VMA, SRC_VMA };
 
@@ -35,67 +35,112 @@ struct generation {
 	size_t n;
 };
 
-#define P(r, n) { r, n }
+#define P(r, n)      \
+	{            \
+		r, n \
+	}
 
 /* 6.8 - 6.18: mm/rmap.c after the rmap interface overhaul (folio_*_ptes/_pmd) */
 static const struct hook gen_folio[] = {
-	{ "add_anon_ptes", "folio_add_anon_rmap_ptes", KP_ADD_ANON,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma"),
-	    P(ADDR, "address") } },
-	{ "add_anon_pmd", "folio_add_anon_rmap_pmd", KP_ADD_ANON_PMD,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address") } },
-	{ "new_anon", "folio_add_new_anon_rmap", KP_ADD_NEW_ANON,
-	  { P(FOLIO, "folio"), P(VMA, "vma"), P(ADDR, "address") } },
-	{ "add_file_ptes", "folio_add_file_rmap_ptes", KP_ADD_FILE,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma") } },
-	{ "add_file_pmd", "folio_add_file_rmap_pmd", KP_ADD_FILE_PMD,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma") } },
-	{ "add_file_pud", "folio_add_file_rmap_pud", KP_ADD_FILE_PUD,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma") }, true },
-	{ "rm_ptes", "folio_remove_rmap_ptes", KP_REMOVE,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma") } },
-	{ "rm_pmd", "folio_remove_rmap_pmd", KP_REMOVE_PMD,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma") } },
-	{ "rm_pud", "folio_remove_rmap_pud", KP_REMOVE_PUD,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma") }, true },
-	{ "fork", "copy_page_range", KP_FORK, { P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma") } },
+	{"add_anon_ptes",
+	 "folio_add_anon_rmap_ptes",
+	 KP_ADD_ANON,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma"),
+	  P(ADDR, "address")}},
+	{"add_anon_pmd",
+	 "folio_add_anon_rmap_pmd",
+	 KP_ADD_ANON_PMD,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address")}},
+	{"new_anon",
+	 "folio_add_new_anon_rmap",
+	 KP_ADD_NEW_ANON,
+	 {P(FOLIO, "folio"), P(VMA, "vma"), P(ADDR, "address")}},
+	{"add_file_ptes",
+	 "folio_add_file_rmap_ptes",
+	 KP_ADD_FILE,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma")}},
+	{"add_file_pmd",
+	 "folio_add_file_rmap_pmd",
+	 KP_ADD_FILE_PMD,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma")}},
+	{"add_file_pud",
+	 "folio_add_file_rmap_pud",
+	 KP_ADD_FILE_PUD,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma")},
+	 true},
+	{"rm_ptes",
+	 "folio_remove_rmap_ptes",
+	 KP_REMOVE,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma")}},
+	{"rm_pmd",
+	 "folio_remove_rmap_pmd",
+	 KP_REMOVE_PMD,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma")}},
+	{"rm_pud",
+	 "folio_remove_rmap_pud",
+	 KP_REMOVE_PUD,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(VMA, "vma")},
+	 true},
+	{"fork", "copy_page_range", KP_FORK, {P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma")}},
 };
 
 /* 6.2 - 6.7: page_* with a vma; folio_add_new_anon_rmap from about 6.4 */
 static const struct hook gen_page_62[] = {
-	{ "add_anon", "page_add_anon_rmap", KP_ADD_ANON,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address"), P(NONE, "flags") } },
-	{ "new_anon", "folio_add_new_anon_rmap", KP_ADD_NEW_ANON,
-	  { P(FOLIO, "folio"), P(VMA, "vma"), P(ADDR, "address") } },
-	{ "add_file_range", "folio_add_file_rmap_range", KP_ADD_FILE,
-	  { P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma"),
-	    P(COMPOUND, "compound") } },
-	{ "rm", "page_remove_rmap", KP_REMOVE,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound") } },
-	{ "fork", "copy_page_range", KP_FORK, { P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma") } },
-	{ "split_pmd", "__split_huge_pmd", KP_SPLIT_PMD,
-	  { P(VMA, "vma"), P(NONE, "pmd"), P(ADDR, "address") }, true },
+	{"add_anon",
+	 "page_add_anon_rmap",
+	 KP_ADD_ANON,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address"), P(NONE, "flags")}},
+	{"new_anon",
+	 "folio_add_new_anon_rmap",
+	 KP_ADD_NEW_ANON,
+	 {P(FOLIO, "folio"), P(VMA, "vma"), P(ADDR, "address")}},
+	{"add_file_range",
+	 "folio_add_file_rmap_range",
+	 KP_ADD_FILE,
+	 {P(FOLIO, "folio"), P(PAGE, "page"), P(NR, "nr_pages"), P(VMA, "vma"),
+	  P(COMPOUND, "compound")}},
+	{"rm",
+	 "page_remove_rmap",
+	 KP_REMOVE,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound")}},
+	{"fork", "copy_page_range", KP_FORK, {P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma")}},
+	{"split_pmd",
+	 "__split_huge_pmd",
+	 KP_SPLIT_PMD,
+	 {P(VMA, "vma"), P(NONE, "pmd"), P(ADDR, "address")},
+	 true},
 };
 
 /* 5.19 - 6.1: page_* with a vma and a compound flag */
 static const struct hook gen_page_519[] = {
-	{ "add_anon", "page_add_anon_rmap", KP_ADD_ANON,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address"), P(NONE, "flags") } },
-	{ "new_anon", "page_add_new_anon_rmap", KP_ADD_NEW_ANON,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address") } },
-	{ "add_file", "page_add_file_rmap", KP_ADD_FILE,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound") } },
-	{ "rm", "page_remove_rmap", KP_REMOVE,
-	  { P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound") } },
-	{ "fork", "copy_page_range", KP_FORK, { P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma") } },
-	{ "split_pmd", "__split_huge_pmd", KP_SPLIT_PMD,
-	  { P(VMA, "vma"), P(NONE, "pmd"), P(ADDR, "address") }, true },
+	{"add_anon",
+	 "page_add_anon_rmap",
+	 KP_ADD_ANON,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address"), P(NONE, "flags")}},
+	{"new_anon",
+	 "page_add_new_anon_rmap",
+	 KP_ADD_NEW_ANON,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(ADDR, "address")}},
+	{"add_file",
+	 "page_add_file_rmap",
+	 KP_ADD_FILE,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound")}},
+	{"rm",
+	 "page_remove_rmap",
+	 KP_REMOVE,
+	 {P(PAGE, "page"), P(VMA, "vma"), P(COMPOUND, "compound")}},
+	{"fork", "copy_page_range", KP_FORK, {P(DST_VMA, "dst_vma"), P(SRC_VMA, "src_vma")}},
+	{"split_pmd",
+	 "__split_huge_pmd",
+	 KP_SPLIT_PMD,
+	 {P(VMA, "vma"), P(NONE, "pmd"), P(ADDR, "address")},
+	 true},
 };
 
 static const struct generation generations[] = {
-	{ "folio (6.8+)", gen_folio, sizeof(gen_folio) / sizeof(gen_folio[0]) },
-	{ "page (6.2-6.7)", gen_page_62, sizeof(gen_page_62) / sizeof(gen_page_62[0]) },
-	{ "page (5.19-6.1)", gen_page_519, sizeof(gen_page_519) / sizeof(gen_page_519[0]) },
+	{"folio (6.8+)", gen_folio, sizeof(gen_folio) / sizeof(gen_folio[0])},
+	{"page (6.2-6.7)", gen_page_62, sizeof(gen_page_62) / sizeof(gen_page_62[0])},
+	{"page (5.19-6.1)", gen_page_519, sizeof(gen_page_519) / sizeof(gen_page_519[0])},
 };
 
 /* Which names of interest kallsyms has: exact (2) or only as a clone (1). */
@@ -251,8 +296,8 @@ int kp_plan_build(const char *kallsyms, const struct btf *btf, struct kp_plan *p
 	}
 	for (size_t g = 0; g < sizeof(generations) / sizeof(generations[0]); g++)
 		for (size_t i = 0; i < generations[g].n && nv < 63; i++)
-			v[nv++] = (struct names){ generations[g].hooks[i].func, 0 };
-	v[nv++] = (struct names){ "vmemmap_base", 0 };
+			v[nv++] = (struct names){generations[g].hooks[i].func, 0};
+	v[nv++] = (struct names){"vmemmap_base", 0};
 	if (scan_kallsyms(kallsyms, v, nv)) {
 		snprintf(why, whylen, "%s: cannot read", kallsyms);
 		return -1;
@@ -272,8 +317,10 @@ int kp_plan_build(const char *kallsyms, const struct btf *btf, struct kp_plan *p
 				missing = gen->hooks[i].func;
 		}
 		if (missing && cloned && !strcmp(missing, cloned)) {
-			snprintf(why, whylen, "%s exists only as a compiler clone: probing it "
-					      "would miss calls", cloned);
+			snprintf(why, whylen,
+				 "%s exists only as a compiler clone: probing it "
+				 "would miss calls",
+				 cloned);
 			return -1;
 		}
 		if (missing)

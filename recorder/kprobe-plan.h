@@ -13,48 +13,64 @@
 #include "recorder/btf.h"
 
 enum kp_op {
-	KP_ADD_ANON,		/* folio/page, nr, vma, address */
+	KP_ADD_ANON, /* folio/page, nr, vma, address */
 	KP_ADD_ANON_PMD,
-	KP_ADD_NEW_ANON,	/* folio, vma, address: all pages, PMD if PMD order */
-	KP_ADD_FILE,		/* folio/page, nr, vma (no address) */
+	KP_ADD_NEW_ANON, /* folio, vma, address: all pages, PMD if PMD order */
+	KP_ADD_FILE, /* folio/page, nr, vma (no address) */
 	KP_ADD_FILE_PMD,
 	KP_ADD_FILE_PUD,
-	KP_REMOVE,		/* folio/page, nr, vma (no address) */
+	KP_REMOVE, /* folio/page, nr, vma (no address) */
 	KP_REMOVE_PMD,
 	KP_REMOVE_PUD,
-	KP_FORK,		/* copy_page_range(dst_vma, src_vma) */
-	KP_SPLIT_PMD,		/* __split_huge_pmd(vma, pmd, address, ...) */
+	KP_FORK, /* copy_page_range(dst_vma, src_vma) */
+	KP_SPLIT_PMD, /* __split_huge_pmd(vma, pmd, address, ...) */
 };
 
 #define KP_MAX_PROBES 16
 
 /* Where each probe field lands in rec_event.a[]: the fork probe has its own. */
 enum kp_slot {
-	KS_FOLIO, KS_FLAGS, KS_ORDER, KS_INDEX, KS_PAGE, KS_NR, KS_MM, KS_VSTART, KS_PGOFF,
-	KS_ADDR, KS_VMEMMAP, KS_COMPOUND, KS_MAX,
-	KS_DST_MM = 0, KS_SRC_MM, KS_START, KS_END, KS_VMFLAGS, KS_ANON_VMA,
+	KS_FOLIO,
+	KS_FLAGS,
+	KS_ORDER,
+	KS_INDEX,
+	KS_PAGE,
+	KS_NR,
+	KS_MM,
+	KS_VSTART,
+	KS_PGOFF,
+	KS_ADDR,
+	KS_VMEMMAP,
+	KS_COMPOUND,
+	KS_MAX,
+	KS_DST_MM = 0,
+	KS_SRC_MM,
+	KS_START,
+	KS_END,
+	KS_VMFLAGS,
+	KS_ANON_VMA,
 };
 /* "?name": the probe may lack it (then the slot reads UINT64_MAX) */
 extern const char *const kp_slot_fields[KS_MAX];
 extern const char *const kp_fork_fields[KS_MAX];
 
 struct kp_probe {
-	char event[32];		/* event name in the group mapcount_<pid> */
-	char func[64];		/* kernel symbol */
-	char fetch[512];	/* fetch arguments, e.g. "folio=$arg1:x64 ..." */
+	char event[32]; /* event name in the group mapcount_<pid> */
+	char func[64]; /* kernel symbol */
+	char fetch[512]; /* fetch arguments, e.g. "folio=$arg1:x64 ..." */
 	enum kp_op op;
 };
 
 struct kp_plan {
-	const char *generation;	/* which hook table matched */
+	const char *generation; /* which hook table matched */
 	int nprobes;
 	struct kp_probe probes[KP_MAX_PROBES];
 	/* offsets the fetch arguments use, for the record */
 	long vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, anon_vma;
 	long folio_flags, folio_index, folio_order;
-	long long pg_head;	/* bit of PG_head in folio->flags */
-	long long pg_swapbacked;	/* bit of PG_swapbacked: shmem among non-anon folios */
-	long page_size;		/* sizeof(struct page): PFN = (page - vmemmap_base) / it */
+	long long pg_head; /* bit of PG_head in folio->flags */
+	long long pg_swapbacked; /* bit of PG_swapbacked: shmem among non-anon folios */
+	long page_size; /* sizeof(struct page): PFN = (page - vmemmap_base) / it */
 };
 
 /*

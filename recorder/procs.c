@@ -138,8 +138,8 @@ pid_t tid_to_tgid(pid_t tid)
 /* Whole 2 MiB windows: a PMD mapping can only be judged over its window. */
 void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end)
 {
-	struct range rg = { start & ~((1ull << WIN_SHIFT) - 1),
-			    (end + (1ull << WIN_SHIFT) - 1) & ~((1ull << WIN_SHIFT) - 1) };
+	struct range rg = {start & ~((1ull << WIN_SHIFT) - 1),
+			   (end + (1ull << WIN_SHIFT) - 1) & ~((1ull << WIN_SHIFT) - 1)};
 
 	if (rg.end > MAX_VA)
 		rg.end = MAX_VA;
@@ -160,11 +160,11 @@ void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts)
 {
 	proc_mark_dirty(p, addr, addr + 1);
 	if (p->nfaults && p->faults[p->nfaults - 1].addr >> WIN_SHIFT == addr >> WIN_SHIFT)
-		return;	/* one check per window is enough */
+		return; /* one check per window is enough */
 	if (array_reserve((void **)&p->faults, &p->faults_cap, p->nfaults + 1, sizeof(*p->faults),
 			  64))
 		return;
-	p->faults[p->nfaults++] = (struct fault_check){ addr, ts, false };
+	p->faults[p->nfaults++] = (struct fault_check){addr, ts, false};
 }
 
 int proc_pagemap_fd(struct proc *p)

@@ -18,10 +18,10 @@
 #include "recorder/u64map.h"
 
 #define PAGE_SHIFT_4K 12
-#define WIN_SHIFT 21			/* one PMD: 2 MiB */
+#define WIN_SHIFT 21 /* one PMD: 2 MiB */
 #define WIN_PAGES 512
 #define PMD_ORDER 9
-#define MAX_VA ((1ull << 47) - 4096)	/* x86-64 TASK_SIZE_MAX (4-level) */
+#define MAX_VA ((1ull << 47) - 4096) /* x86-64 TASK_SIZE_MAX (4-level) */
 #define LVL_PTE 0
 #define LVL_PMD 1
 
@@ -30,32 +30,46 @@ enum rec_mode { MODE_ALL, MODE_PID, MODE_CGROUP, MODE_COMMAND };
 
 /* ---- events, as tracing.c hands them over ---- */
 enum ev_type {
-	EV_FAULT,	/* a[0] address */
-	EV_RSS,		/* a[0] mm_id, a[1] curr, a[2] member, a[3] size (bytes) */
-	EV_NEWTASK,	/* a[0] new pid, a[1] clone_flags, str comm */
-	EV_EXEC,	/* a[0] pid, a[1] old_pid, str basename of the file */
-	EV_EXIT,	/* a[0] pid, a[1] group_dead (UINT64_MAX: the kernel does not say) */
-	EV_SIGNAL,	/* a[0] signal delivered to pid */
-	EV_SYS_ENTER,	/* sys = enum sysc, a[0..5] arguments */
-	EV_SYS_EXIT,	/* sys = enum sysc, a[0] return value */
-	EV_MM_LOCK,	/* a[0] mm pointer (write lock taken by pid) */
-	EV_COLLAPSE,	/* a[0] mm pointer: khugepaged collapsed something */
-	EV_REMOTE,	/* migration, ksm, ...: something changed somewhere */
-	EV_LOST,	/* a[0] count (0 unknown), cpu */
-	EV_LRU,		/* a[0] folio pointer, a[1] its pfn: gives the vmemmap base */
-	EV_KPROBE,	/* Source A: sys = enum kp_op, a[] by enum kp_slot */
+	EV_FAULT, /* a[0] address */
+	EV_RSS, /* a[0] mm_id, a[1] curr, a[2] member, a[3] size (bytes) */
+	EV_NEWTASK, /* a[0] new pid, a[1] clone_flags, str comm */
+	EV_EXEC, /* a[0] pid, a[1] old_pid, str basename of the file */
+	EV_EXIT, /* a[0] pid, a[1] group_dead (UINT64_MAX: the kernel does not say) */
+	EV_SIGNAL, /* a[0] signal delivered to pid, a[1] its si_code */
+	EV_SYS_ENTER, /* sys = enum sysc, a[0..5] arguments */
+	EV_SYS_EXIT, /* sys = enum sysc, a[0] return value */
+	EV_MM_LOCK, /* a[0] mm pointer (write lock taken by pid) */
+	EV_COLLAPSE, /* a[0] mm pointer: khugepaged collapsed something */
+	EV_REMOTE, /* migration, ksm, ...: something changed somewhere */
+	EV_LOST, /* a[0] count (0 unknown), cpu */
+	EV_LRU, /* a[0] folio pointer, a[1] its pfn: gives the vmemmap base */
+	EV_KPROBE, /* Source A: sys = enum kp_op, a[] by enum kp_slot */
 };
 
 enum sysc {
-	SYS_MUNMAP, SYS_MREMAP, SYS_MADVISE, SYS_MPROTECT, SYS_PKEY_MPROTECT, SYS_BRK, SYS_MMAP,
-	SYS_MLOCK, SYS_MLOCK2, SYS_MLOCKALL, SYS_SHMDT, SYS_REMAP_FILE_PAGES, SYS_MBIND,
-	SYS_PROCESS_MADVISE, SYS_MOVE_PAGES, SYS_MIGRATE_PAGES, SYS_NR
+	SYS_MUNMAP,
+	SYS_MREMAP,
+	SYS_MADVISE,
+	SYS_MPROTECT,
+	SYS_PKEY_MPROTECT,
+	SYS_BRK,
+	SYS_MMAP,
+	SYS_MLOCK,
+	SYS_MLOCK2,
+	SYS_MLOCKALL,
+	SYS_SHMDT,
+	SYS_REMAP_FILE_PAGES,
+	SYS_MBIND,
+	SYS_PROCESS_MADVISE,
+	SYS_MOVE_PAGES,
+	SYS_MIGRATE_PAGES,
+	SYS_NR
 };
 
 struct rec_event {
 	uint64_t ts;
 	uint64_t a[12];
-	int32_t pid;	/* common_pid: the thread */
+	int32_t pid; /* common_pid: the thread */
 	uint16_t type;
 	uint16_t sys;
 	uint16_t cpu;
@@ -66,10 +80,10 @@ struct rec_event {
 struct tracing;
 struct tracing_opts {
 	enum rec_mode mode;
-	const pid_t *pids;	/* MODE_PID / MODE_COMMAND: event pid filter */
+	const pid_t *pids; /* MODE_PID / MODE_COMMAND: event pid filter */
 	int npids;
 	size_t buffer_kb;
-	bool kprobe;		/* Source A: kprobes carry the rmap changes */
+	bool kprobe; /* Source A: kprobes carry the rmap changes */
 };
 /* Removes mapcount_<pid> instances whose recorder is dead; returns how many. */
 int tracing_sweep_stale(void);
@@ -82,6 +96,7 @@ int tracing_read(struct tracing *t, struct rec_event **evs, size_t *n, size_t *c
 int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *cap);
 /* Bytes of raw ring-buffer data read so far (for the raw-ftrace comparison). */
 uint64_t tracing_raw_bytes(const struct tracing *t);
+void events_sort(struct rec_event *evs, size_t n); /* by time, then CPU */
 uint64_t tracing_overruns(const struct tracing *t);
 void tracing_close(struct tracing *t);
 struct kp_plan;
@@ -93,11 +108,11 @@ const char *sysc_name(enum sysc s);
 enum folio_kind { FK_ANON = 0, FK_FILE = 1, FK_SHMEM = 2, FK_KSM = 16 };
 struct folio {
 	uint64_t head;
-	uint32_t mapped;	/* pages of it mapped in tracked shadows */
+	uint32_t mapped; /* pages of it mapped in tracked shadows */
 	uint8_t order;
 	uint8_t kind;
-	bool announced;		/* FOLIO record written */
-	bool fresh;		/* not yet mapped by anyone we track: its first map is "new" */
+	bool announced; /* FOLIO record written */
+	bool fresh; /* not yet mapped by anyone we track: its first map is "new" */
 };
 int folios_open(char *err, size_t errlen);
 void folios_close(void);
@@ -114,31 +129,35 @@ struct folio *folio_note(uint64_t head, unsigned order, unsigned kind, bool fres
 void folio_trust_cache(bool on);
 /* kpageflags blocks read since the last call are considered stale. */
 void folio_new_pass(void);
+/* Read kpageflags once for the PFNs a window is about to map. */
+void folio_prefetch(const uint64_t *pfns, size_t n);
 size_t folio_count(void);
 /* Re-read kpageflags for every cached large folio; SPLIT records for splits. */
 void folio_check_splits(void);
 int kpagecount_read(uint64_t pfn, size_t n, uint64_t *out);
 
 /* ---- mm and process table (procs.c) ---- */
-struct swin {			/* 2 MiB of one mm's address space */
-	uint64_t idx;		/* va >> WIN_SHIFT */
-	uint16_t count;		/* present entries */
-	bool pmd;		/* one PMD maps pfn[0..511] (consecutive) */
-	uint64_t pfn[WIN_PAGES];	/* 0 = nothing mapped */
+struct swin { /* 2 MiB of one mm's address space */
+	uint64_t idx; /* va >> WIN_SHIFT */
+	uint16_t count; /* present entries */
+	bool pmd; /* one PMD maps pfn[0..511] (consecutive) */
+	uint64_t pfn[WIN_PAGES]; /* 0 = nothing mapped */
 };
 
 struct mm {
-	uint32_t id;		/* trace mm id */
-	int users;		/* processes using it (vfork children share) */
+	uint32_t id; /* trace mm id */
+	int users; /* processes using it (vfork children share) */
 	pid_t pid;
 	uint32_t flags;
-	struct u64map wins;	/* idx -> struct swin * */
-	uint64_t pages[3];	/* mapped pages by kind: anon, file, shmem */
-	uint64_t mm_ptr;	/* kernel mm_struct pointer, if learnt */
-	uint32_t mm_id;		/* rss_stat hash, if learnt */
-	int64_t kern_rss[4];	/* last rss_stat sizes in pages, -1 unknown */
-	uint64_t rss_checked_at;	/* ts of the last mismatch-driven rescan */
-	int64_t rss_mismatch;	/* mismatch left after that rescan */
+	struct u64map wins; /* idx -> struct swin * */
+	uint64_t pages[3]; /* mapped pages by kind: anon, file, shmem */
+	uint64_t mm_ptr; /* kernel mm_struct pointer, if learnt */
+	uint32_t mm_id; /* rss_stat hash, if learnt */
+	int64_t kern_rss[4]; /* last rss_stat sizes in pages, -1 unknown */
+	uint64_t rss_checked_at; /* ts of the last mismatch-driven rescan */
+	int64_t rss_mismatch; /* mismatch left after that rescan */
+	uint64_t rss_seen; /* when the current mismatch was first seen, 0 none */
+	int64_t rss_seen_diff;
 	char name[40];
 };
 
@@ -148,24 +167,24 @@ struct range {
 
 struct fault_check {
 	uint64_t addr;
-	uint64_t ts;	/* when the fault began */
-	bool retry;	/* its window is read again this round */
+	uint64_t ts; /* when the fault began */
+	bool retry; /* its window is read again this round */
 };
 
 struct proc {
-	pid_t pid;		/* tgid */
+	pid_t pid; /* tgid */
 	struct mm *mm;
-	int pagemap_fd;		/* -1 until opened */
+	int pagemap_fd; /* -1 until opened */
 	bool exited;
-	bool full_rescan;	/* whole address space to reconcile */
-	int rescan_reason;	/* RESYNC reason of that rescan, -1 for a first scan */
-	bool stop_pending;	/* SIGSTOP delivered: quiet checkpoint when stopped */
+	bool full_rescan; /* whole address space to reconcile */
+	int rescan_reason; /* RESYNC reason of that rescan, -1 for a first scan */
+	bool stop_pending; /* SIGSTOP delivered: quiet checkpoint when stopped */
 	uint64_t stop_since;
 	pid_t parent;
 	char comm[16];
-	struct range *dirty;	/* ranges to reconcile */
+	struct range *dirty; /* ranges to reconcile */
 	size_t ndirty, dirty_cap;
-	uint64_t brk;		/* last brk seen, 0 unknown */
+	uint64_t brk; /* last brk seen, 0 unknown */
 	/* faults whose page must be present after the reconcile; a fault still
 	 * in flight when its window was read is looked at again next round */
 	struct fault_check *faults;
@@ -173,11 +192,11 @@ struct proc {
 };
 
 struct procs {
-	struct u64map by_pid;	/* tgid -> struct proc * */
-	struct u64map tid2tgid;	/* thread -> tgid (only threads != tgid) */
-	struct u64map by_mmid;	/* rss_stat mm_id -> struct mm * */
-	struct u64map by_mmptr;	/* mm pointer -> struct mm * */
-	struct u64map mms;	/* trace mm id -> struct mm *, every live mm */
+	struct u64map by_pid; /* tgid -> struct proc * */
+	struct u64map tid2tgid; /* thread -> tgid (only threads != tgid) */
+	struct u64map by_mmid; /* rss_stat mm_id -> struct mm * */
+	struct u64map by_mmptr; /* mm pointer -> struct mm * */
+	struct u64map mms; /* trace mm id -> struct mm *, every live mm */
 	uint32_t next_mm_id;
 };
 
@@ -205,21 +224,21 @@ struct recorder {
 	struct tracing *tr;
 	struct procs procs;
 	pid_t self;
-	pid_t child;		/* -- COMMAND: the command's pid */
-	uint64_t now;		/* trace time of what is being emitted (mono ns) */
-	uint64_t start_ns;	/* mono time of the trace's time 0 */
+	pid_t child; /* -- COMMAND: the command's pid */
+	uint64_t now; /* trace time of what is being emitted (mono ns) */
+	uint64_t start_ns; /* mono time of the trace's time 0 */
 	uint64_t last_flush, last_ckpt, last_rescan, last_split_check;
-	uint64_t split_stat;	/* vmstat thp_split_page + thp_deferred_split_page */
+	uint64_t split_stat; /* vmstat thp_split_page + thp_deferred_split_page */
 	unsigned nckpt;
-	struct mm *outside;	/* pseudo-mm for mappers outside the recording */
-	const struct kp_plan *kp;	/* Source A */
-	uint64_t vmemmap_base;	/* struct page array: PFN = (page - base) / size */
+	struct mm *outside; /* pseudo-mm for mappers outside the recording */
+	const struct kp_plan *kp; /* Source A */
+	uint64_t vmemmap_base; /* struct page array: PFN = (page - base) / size */
 	long kp_page_size;
-	struct u64map pending_child;	/* thread -> mm its fork probes filled */
-	struct u64map pending;	/* thread -> struct rec_event * of its open syscall */
-	uint64_t freeze_start, freeze_end;	/* our own SIGSTOPs, not the workload's */
-	struct u64map outside_maps;	/* pfn -> extra mappers already emitted */
-	bool adopt_pending;	/* forks may have been lost: look for new processes */
+	struct u64map pending_child; /* thread -> mm its fork probes filled */
+	struct u64map pending; /* thread -> struct rec_event * of its open syscall */
+	uint64_t freeze_start, freeze_end; /* our own SIGSTOPs, not the workload's */
+	struct u64map outside_maps; /* pfn -> extra mappers already emitted */
+	bool adopt_pending; /* forks may have been lost: look for new processes */
 
 	/* statistics */
 	uint64_t events, lost_events, rmap_records, repaired, scans, windows;
@@ -277,8 +296,8 @@ void shadow_windows_sorted(struct mm *mm, struct swin ***out, size_t *n);
 uint64_t shadow_pages(const struct mm *mm);
 void shadow_unmap_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, unsigned conf);
 /* Map pfns[i] at pages i0..i1-1 of w (which must be empty there). */
-void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1,
-		      const uint64_t *pfns, unsigned conf);
+void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, const uint64_t *pfns,
+		      unsigned conf);
 void shadow_map_pmd(struct mm *mm, struct swin *w, struct folio *f, unsigned conf);
 void shadow_remap(struct mm *mm, struct swin *w, unsigned conf);
 void shadow_recount_request(void);

@@ -106,8 +106,8 @@ void shadow_unmap_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1,
 	}
 }
 
-void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1,
-		      const uint64_t *pfns, unsigned conf)
+void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, const uint64_t *pfns,
+		      unsigned conf)
 {
 	for (unsigned i = i0; i < i1;) {
 		struct folio *f;
@@ -161,8 +161,7 @@ void shadow_windows_sorted(struct mm *mm, struct swin ***out, size_t *n)
 	*n = 0;
 	if (!v)
 		return;
-	u64map_for_each(&mm->wins, i)
-		v[k++] = mm->wins.vals[i];
+	u64map_for_each(&mm->wins, i) v[k++] = mm->wins.vals[i];
 	qsort(v, k, sizeof(*v), cmp_win);
 	*n = k;
 }
@@ -276,11 +275,13 @@ void shadow_recount(struct recorder *r, bool force)
 		return;
 	recount_wanted = false;
 	folio_reset_counts();
-	u64map_for_each(&r->procs.mms, k) {
+	u64map_for_each(&r->procs.mms, k)
+	{
 		struct mm *mm = r->procs.mms.vals[k];
 
 		memset(mm->pages, 0, sizeof(mm->pages));
-		u64map_for_each(&mm->wins, j) {
+		u64map_for_each(&mm->wins, j)
+		{
 			struct swin *w = mm->wins.vals[j];
 
 			for (unsigned i = 0; i < WIN_PAGES; i++) {

@@ -16,15 +16,15 @@
 
 int kprobe_available(char *reason, size_t len)
 {
-	static const char *const targets[] = { "folio_add_new_anon_rmap",
-					       "page_add_new_anon_rmap" };
+	static const char *const targets[] = {"folio_add_new_anon_rmap", "page_add_new_anon_rmap"};
 	struct tracefs_dynevent *ev;
 	char sys[64];
 	int ok = 0;
 
 	if (access("/sys/kernel/tracing/kprobe_events", F_OK) < 0) {
-		snprintf(reason, len, "unavailable: this kernel has no kprobe events "
-				      "(CONFIG_KPROBE_EVENTS is not set)");
+		snprintf(reason, len,
+			 "unavailable: this kernel has no kprobe events "
+			 "(CONFIG_KPROBE_EVENTS is not set)");
 		return 0;
 	}
 	snprintf(sys, sizeof(sys), "mapcount_%d", getpid());
@@ -70,7 +70,7 @@ static struct mm *mm_by_ptr(struct recorder *r, uint64_t ptr, pid_t tid)
 		return mm;
 	p = proc_mm_owner(proc_get(tid_to_tgid(tid)));
 	if (!p || p->mm->mm_ptr)
-		return NULL;	/* someone else's mm (khugepaged, reclaim, ...) */
+		return NULL; /* someone else's mm (khugepaged, reclaim, ...) */
 	p->mm->mm_ptr = ptr;
 	u64map_put(&r->procs.by_mmptr, ptr, p->mm);
 	return p->mm;
@@ -110,7 +110,7 @@ static void map_ptes(struct mm *mm, uint64_t va, uint64_t pfn, uint64_t nr)
 			memset(pfns, 0, sizeof(pfns));
 			for (unsigned i = i0; i < i1; i++)
 				pfns[i] = pfn + (i - i0);
-			shadow_unmap_pages(mm, w, i0, i1, MC_CONF_EXACT);	/* stale, if any */
+			shadow_unmap_pages(mm, w, i0, i1, MC_CONF_EXACT); /* stale, if any */
 			shadow_map_pages(mm, w, i0, i1, pfns, MC_CONF_EXACT);
 		}
 		shadow_drop_if_empty(mm, w);
@@ -250,7 +250,7 @@ void kprobe_handle(struct recorder *r, const struct rec_event *ev)
 		}
 		break;
 	}
-	default:	/* PUD mappings and PMD split hooks of older kernels: not modelled */
+	default: /* PUD mappings and PMD split hooks of older kernels: not modelled */
 		break;
 	}
 	folio_trust_cache(false);

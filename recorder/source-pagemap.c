@@ -54,7 +54,7 @@ static int wvec_add(struct wvec *wv, uint64_t idx, bool present, bool huge)
 	}
 	if (array_reserve((void **)&wv->v, &wv->cap, wv->n + 1, sizeof(*wv->v), 256))
 		return -1;
-	wv->v[wv->n++] = (struct wscan){ idx, present, huge };
+	wv->v[wv->n++] = (struct wscan){idx, present, huge};
 	return 0;
 }
 
@@ -65,8 +65,12 @@ static int scan_present(int fd, uint64_t start, uint64_t end, struct wvec *wv)
 
 	while (start < end) {
 		struct mc_pm_scan_arg a = {
-			.size = sizeof(a), .start = start, .end = end, .vec = (uintptr_t)regs,
-			.vec_len = 512, .category_anyof_mask = MC_PAGE_IS_PRESENT,
+			.size = sizeof(a),
+			.start = start,
+			.end = end,
+			.vec = (uintptr_t)regs,
+			.vec_len = 512,
+			.category_anyof_mask = MC_PAGE_IS_PRESENT,
 			.return_mask = MC_PAGE_IS_PRESENT | MC_PAGE_IS_HUGE,
 		};
 		long n = ioctl(fd, MC_PAGEMAP_SCAN, &a);
@@ -76,8 +80,8 @@ static int scan_present(int fd, uint64_t start, uint64_t end, struct wvec *wv)
 		for (long k = 0; k < n; k++) {
 			const struct mc_page_region *rg = &regs[k];
 
-			for (uint64_t idx = rg->start >> WIN_SHIFT; idx <= (rg->end - 1) >> WIN_SHIFT;
-			     idx++) {
+			for (uint64_t idx = rg->start >> WIN_SHIFT;
+			     idx <= (rg->end - 1) >> WIN_SHIFT; idx++) {
 				bool whole = rg->start <= idx << WIN_SHIFT &&
 					     rg->end >= (idx + 1) << WIN_SHIFT;
 
@@ -143,8 +147,10 @@ static void apply_window(struct mm *mm, uint64_t idx, const uint64_t *newpfn, bo
 			}
 		}
 	}
-	if (any && (w || (w = shadow_win(mm, idx, true))))
+	if (any && (w || (w = shadow_win(mm, idx, true)))) {
+		folio_prefetch(tmp, WIN_PAGES);
 		shadow_map_pages(mm, w, 0, WIN_PAGES, tmp, conf);
+	}
 	if (w)
 		shadow_drop_if_empty(mm, w);
 }
@@ -178,7 +184,7 @@ int pagemap_scan_process(struct recorder *r, struct proc *p, uint64_t start, uin
 			 unsigned conf)
 {
 	int fd = proc_pagemap_fd(p);
-	struct wvec wv = { 0 };
+	struct wvec wv = {0};
 	uint64_t first = start >> WIN_SHIFT, last = (end - 1) >> WIN_SHIFT, newpfn[WIN_PAGES];
 	struct swin **sv = NULL;
 	size_t ns = 0, a = 0, b = 0;
@@ -189,7 +195,7 @@ int pagemap_scan_process(struct recorder *r, struct proc *p, uint64_t start, uin
 	}
 	if (!wv.n && p->mm->wins.n && !proc_alive(p->pid)) {
 		free(wv.v);
-		return -1;	/* exiting: EXIT will say it */
+		return -1; /* exiting: EXIT will say it */
 	}
 	r->scans++;
 	if (last - first < 64) {
@@ -280,7 +286,7 @@ static void reconcile_proc(struct recorder *r, struct proc *p)
 		return;
 	}
 	if (r->source == SRC_KPROBE && !p->full_rescan) {
-		p->ndirty = p->nfaults = 0;	/* only rescans after losses */
+		p->ndirty = p->nfaults = 0; /* only rescans after losses */
 		return;
 	}
 	if (p->full_rescan) {
@@ -329,8 +335,7 @@ uint64_t pagemap_reconcile_all(struct recorder *r)
 	if (now > r->now)
 		r->now = now;
 	folio_new_pass();
-	u64map_for_each(&r->procs.by_pid, i)
-		reconcile_proc(r, r->procs.by_pid.vals[i]);
+	u64map_for_each(&r->procs.by_pid, i) reconcile_proc(r, r->procs.by_pid.vals[i]);
 	shadow_recount(r, false);
 	return r->rmap_records - before;
 }
@@ -339,7 +344,8 @@ uint64_t pagemap_rescan(struct recorder *r, struct proc *only, unsigned reason)
 {
 	uint64_t before = r->repaired;
 
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 
 		if (only && p != only)
@@ -381,7 +387,7 @@ static struct u64map *read_child(struct proc *c)
 {
 	struct u64map *m = calloc(1, sizeof(*m));
 	int fd = proc_pagemap_fd(c);
-	struct wvec wv = { 0 };
+	struct wvec wv = {0};
 
 	if (!m || fd < 0 || scan_present(fd, 0, MAX_VA, &wv)) {
 		free(m);
@@ -391,7 +397,8 @@ static struct u64map *read_child(struct proc *c)
 	for (size_t k = 0; k < wv.n; k++) {
 		struct cwin *cw = calloc(1, sizeof(*cw));
 
-		if (!cw || read_window(fd, wv.v[k].idx, cw->pfn) || u64map_put(m, wv.v[k].idx, cw)) {
+		if (!cw || read_window(fd, wv.v[k].idx, cw->pfn) ||
+		    u64map_put(m, wv.v[k].idx, cw)) {
 			free(cw);
 			continue;
 		}
@@ -408,7 +415,8 @@ static struct u64map *guess_child(struct mm *parent)
 
 	if (!m)
 		return NULL;
-	u64map_for_each(&parent->wins, k) {
+	u64map_for_each(&parent->wins, k)
+	{
 		struct swin *w = parent->wins.vals[k];
 		struct cwin *cw = calloc(1, sizeof(*cw));
 
@@ -428,8 +436,7 @@ static struct u64map *guess_child(struct mm *parent)
 
 static void free_cwins(struct u64map *m)
 {
-	u64map_for_each(m, i)
-		free(m->vals[i]);
+	u64map_for_each(m, i) free(m->vals[i]);
 	u64map_free(m);
 	free(m);
 }
@@ -447,7 +454,7 @@ static void dup_runs(struct mm *child, struct mm *parent, struct u64map *cws, un
 {
 	struct swin **pv;
 	size_t n;
-	uint64_t rs = 0, re = 0;	/* open run [rs, re) of vpns */
+	uint64_t rs = 0, re = 0; /* open run [rs, re) of vpns */
 	bool open = false;
 
 	shadow_windows_sorted(parent, &pv, &n);
@@ -497,7 +504,8 @@ static void fork_child(struct recorder *r, struct proc *pp, pid_t cpid, const ch
 	emit_fork(pp->mm, cm, 0);
 	cws = read_child(c);
 	if (cws) {
-		u64map_for_each(&pp->mm->wins, k) {
+		u64map_for_each(&pp->mm->wins, k)
+		{
 			struct swin *pw = pp->mm->wins.vals[k];
 			struct cwin *cw = u64map_get(cws, pw->idx);
 
@@ -511,10 +519,10 @@ static void fork_child(struct recorder *r, struct proc *pp, pid_t cpid, const ch
 		}
 	}
 	if (!cws) {
+		/* the exec or exit on its way says what happened next; a child that
+		 * did neither is caught by the rss_stat comparison */
 		cws = guess_child(pp->mm);
 		conf = MC_CONF_INFERRED;
-		c->full_rescan = true;
-		c->rescan_reason = 2;
 		if (!cws)
 			return;
 	}
@@ -524,7 +532,8 @@ static void fork_child(struct recorder *r, struct proc *pp, pid_t cpid, const ch
 		struct swin **sv;
 		size_t n;
 
-		u64map_for_each(cws, k) {
+		u64map_for_each(cws, k)
+		{
 			struct cwin *cw = cws->vals[k];
 
 			apply_window(cm, cws->keys[k], cw->pfn, cw->huge, MC_CONF_OBSERVED);
@@ -552,8 +561,12 @@ static void on_newtask(struct recorder *r, const struct rec_event *ev)
 			u64map_put(&r->procs.tid2tgid, (uint64_t)child, (void *)(uintptr_t)ptgid);
 		return;
 	}
-	if (proc_get(child))
-		return;
+	if ((c = proc_get(child))) {
+		/* the pid is new again: whatever held it is gone (its exit was lost) */
+		if (c->mm->users == 1)
+			emit_exit(c->mm);
+		proc_remove(c);
+	}
 	if (!pp) {
 		if (r->mode == MODE_ALL && child != r->self && ptgid != r->self)
 			pagemap_track_new(r, child, ptgid);
@@ -684,7 +697,8 @@ static void on_sys_exit(struct recorder *r, struct proc *p, const struct rec_eve
 
 		if (ret == a0) {
 			if (new_len < old_len)
-				shadow_unmap_range(mm, a0 + new_len, a0 + old_len, MC_CONF_SEMANTIC);
+				shadow_unmap_range(mm, a0 + new_len, a0 + old_len,
+						   MC_CONF_SEMANTIC);
 		} else if (old_len) {
 			shadow_move(mm, a0, old_len < new_len ? old_len : new_len, ret);
 			if (!(in->a[3] & MREMAP_DONTUNMAP_) && new_len < old_len)
@@ -713,7 +727,7 @@ static void on_sys_exit(struct recorder *r, struct proc *p, const struct rec_eve
 	case SYS_MBIND:
 		proc_mark_dirty(p, a0, a0 + PAGE_UP(a1));
 		break;
-	default:	/* mlockall, shmdt, process_madvise, move/migrate_pages */
+	default: /* mlockall, shmdt, process_madvise, move/migrate_pages */
 		p->full_rescan = true;
 		p->rescan_reason = 2;
 		break;
@@ -742,7 +756,7 @@ static void on_sys(struct recorder *r, const struct rec_event *ev)
 	in = u64map_get(&r->pending, (uint64_t)ev->pid);
 	if (!in || in->type != EV_SYS_ENTER || in->sys != ev->sys)
 		return;
-	in->type = EV_SYS_EXIT;	/* consumed */
+	in->type = EV_SYS_EXIT; /* consumed */
 	/* the faults before this syscall are judged before its semantics apply */
 	reconcile_proc(r, p);
 	on_sys_exit(r, p, in, ev->a[0]);
@@ -776,7 +790,10 @@ static void on_signal(struct recorder *r, const struct rec_event *ev)
 {
 	struct proc *p;
 
-	if (ev->a[0] != SIGSTOP || (ev->ts >= r->freeze_start && ev->ts <= r->freeze_end))
+	/* only a SIGSTOP the process raised itself (tgkill: SI_TKILL) is the
+	 * quiescence protocol; kill -STOP by anyone else is left alone */
+	if (ev->a[0] != SIGSTOP || (int64_t)ev->a[1] != SI_TKILL ||
+	    (ev->ts >= r->freeze_start && ev->ts <= r->freeze_end))
 		return;
 	p = proc_get(tid_to_tgid(ev->pid));
 	if (p) {
@@ -843,7 +860,8 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	case EV_COLLAPSE: {
 		struct mm *mm = u64map_get(&r->procs.by_mmptr, ev->a[0]);
 
-		u64map_for_each(&r->procs.by_pid, i) {
+		u64map_for_each(&r->procs.by_pid, i)
+		{
 			p = r->procs.by_pid.vals[i];
 			if (p->mm == mm) {
 				p->full_rescan = true;
@@ -856,7 +874,8 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 		r->lost_events += ev->a[0];
 		emit_lost(ev->a[0], ev->cpu);
 		r->adopt_pending = true;
-		u64map_for_each(&r->procs.by_pid, i) {
+		u64map_for_each(&r->procs.by_pid, i)
+		{
 			p = r->procs.by_pid.vals[i];
 			p->full_rescan = true;
 			p->rescan_reason = 1;
@@ -865,6 +884,16 @@ void pagemap_handle(struct recorder *r, const struct rec_event *ev, const struct
 	default:
 		break;
 	}
+}
+
+#define RSS_SETTLE_NS 50000000ull
+
+/* rss_stat members: 0 file, 1 anon, 3 shmem (include/linux/mm_types_task.h) */
+static int64_t rss_diff(const struct mm *mm)
+{
+	return (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
+	       (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
+	       (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
 }
 
 /*
@@ -876,7 +905,8 @@ void pagemap_check_rss(struct recorder *r)
 {
 	if (r->source == SRC_KPROBE)
 		return;
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 		struct mm *mm = p->mm;
 		int64_t diff;
@@ -884,17 +914,25 @@ void pagemap_check_rss(struct recorder *r)
 		if (mm->kern_rss[0] < 0 || mm->kern_rss[1] < 0 || mm->kern_rss[3] < 0 ||
 		    p->full_rescan || p->ndirty)
 			continue;
-		diff = (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
-		       (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
-		       (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
-		if (diff == mm->rss_mismatch || r->now - mm->rss_checked_at < 200000000ull)
+		diff = rss_diff(mm);
+		if (diff == mm->rss_mismatch || r->now - mm->rss_checked_at < 200000000ull) {
+			mm->rss_seen = 0;
 			continue;
+		}
+		/* an exec or exit whose event is still on its way looks the same:
+		 * only a difference that stays for RSS_SETTLE_NS is acted on */
+		if (!mm->rss_seen || diff != mm->rss_seen_diff) {
+			mm->rss_seen = r->now;
+			mm->rss_seen_diff = diff;
+			continue;
+		}
+		if (r->now - mm->rss_seen < RSS_SETTLE_NS)
+			continue;
+		mm->rss_seen = 0;
 		mm->rss_checked_at = r->now;
 		p->full_rescan = true;
 		p->rescan_reason = 2;
 		reconcile_proc(r, p);
-		mm->rss_mismatch = (mm->kern_rss[1] - (int64_t)mm->pages[0]) +
-				   (mm->kern_rss[0] - (int64_t)mm->pages[1]) * 1000 +
-				   (mm->kern_rss[3] - (int64_t)mm->pages[2]) * 1000000;
+		mm->rss_mismatch = rss_diff(mm);
 	}
 }

@@ -24,11 +24,11 @@
 struct evdef {
 	const char *sys, *name;
 	uint16_t type, sysc;
-	const char *fields[MAX_FIELDS];	/* NULL-terminated; "*" = every syscall argument */
-	const char *str;		/* string field copied to ev->str */
+	const char *fields[MAX_FIELDS]; /* NULL-terminated; "*" = every syscall argument */
+	const char *str; /* string field copied to ev->str */
 	const char *filter;
 	bool optional;
-	unsigned only;		/* ONLY_B / ONLY_A: needed by one source only */
+	unsigned only; /* ONLY_B / ONLY_A: needed by one source only */
 	/* resolved */
 	struct tep_event *ev;
 	struct tep_format_field *f[MAX_FIELDS];
@@ -39,23 +39,40 @@ struct evdef {
 #define ONLY_B 1
 #define ONLY_A 2
 
-#define SYSC(nm, id)                                                              \
-	{ "syscalls", "sys_enter_" nm, EV_SYS_ENTER, id, { "*" } },              \
-	{ "syscalls", "sys_exit_" nm, EV_SYS_EXIT, id, { "ret" } }
+#define SYSC(nm, id)                                            \
+	{"syscalls", "sys_enter_" nm, EV_SYS_ENTER, id, {"*"}}, \
+	{                                                       \
+		"syscalls", "sys_exit_" nm, EV_SYS_EXIT, id,    \
+		{                                               \
+			"ret"                                   \
+		}                                               \
+	}
 
 static struct evdef pagemap_events[] = {
-	{ "exceptions", "page_fault_user", EV_FAULT, 0, { "address" }, .only = ONLY_B },
-	{ "exceptions", "page_fault_kernel", EV_FAULT, 0, { "address" }, NULL,
-	  "address < 0x800000000000", .only = ONLY_B },
-	{ "kmem", "rss_stat", EV_RSS, 0, { "mm_id", "curr", "member", "size" } },
-	{ "task", "task_newtask", EV_NEWTASK, 0, { "pid", "clone_flags" }, "comm" },
-	{ "sched", "sched_process_exec", EV_EXEC, 0, { "pid", "old_pid" }, "filename" },
-	{ "sched", "sched_process_exit", EV_EXIT, 0, { "pid", "?group_dead" } },
-	{ "signal", "signal_deliver", EV_SIGNAL, 0, { "sig" }, NULL, "sig == 19" },
-	{ "huge_memory", "mm_collapse_huge_page", EV_COLLAPSE, 0, { "mm" }, NULL, NULL, true },
-	{ "mmap_lock", "mmap_lock_acquire_returned", EV_MM_LOCK, 0, { "mm" }, NULL,
-	  "write == 1", true },
-	{ "pagemap", "mm_lru_insertion", EV_LRU, 0, { "folio", "pfn" }, NULL, NULL, true, ONLY_A },
+	{"exceptions", "page_fault_user", EV_FAULT, 0, {"address"}, .only = ONLY_B},
+	{"exceptions",
+	 "page_fault_kernel",
+	 EV_FAULT,
+	 0,
+	 {"address"},
+	 NULL,
+	 "address < 0x800000000000",
+	 .only = ONLY_B},
+	{"kmem", "rss_stat", EV_RSS, 0, {"mm_id", "curr", "member", "size"}},
+	{"task", "task_newtask", EV_NEWTASK, 0, {"pid", "clone_flags"}, "comm"},
+	{"sched", "sched_process_exec", EV_EXEC, 0, {"pid", "old_pid"}, "filename"},
+	{"sched", "sched_process_exit", EV_EXIT, 0, {"pid", "?group_dead"}},
+	{"signal", "signal_deliver", EV_SIGNAL, 0, {"sig", "code"}, NULL, "sig == 19"},
+	{"huge_memory", "mm_collapse_huge_page", EV_COLLAPSE, 0, {"mm"}, NULL, NULL, true},
+	{"mmap_lock",
+	 "mmap_lock_acquire_returned",
+	 EV_MM_LOCK,
+	 0,
+	 {"mm"},
+	 NULL,
+	 "write == 1",
+	 true},
+	{"pagemap", "mm_lru_insertion", EV_LRU, 0, {"folio", "pfn"}, NULL, NULL, true, ONLY_A},
 	SYSC("munmap", SYS_MUNMAP),
 	SYSC("mremap", SYS_MREMAP),
 	SYSC("madvise", SYS_MADVISE),
@@ -77,9 +94,12 @@ static struct evdef pagemap_events[] = {
 #define NEVENTS (sizeof(pagemap_events) / sizeof(pagemap_events[0]))
 
 static const char *const sysc_names[SYS_NR] = {
-	"munmap", "mremap", "madvise", "mprotect", "pkey_mprotect", "brk", "mmap", "mlock",
-	"mlock2", "mlockall", "shmdt", "remap_file_pages", "mbind", "process_madvise",
-	"move_pages", "migrate_pages",
+	"munmap",	 "mremap",	    "madvise",
+	"mprotect",	 "pkey_mprotect",   "brk",
+	"mmap",		 "mlock",	    "mlock2",
+	"mlockall",	 "shmdt",	    "remap_file_pages",
+	"mbind",	 "process_madvise", "move_pages",
+	"migrate_pages",
 };
 
 const char *sysc_name(enum sysc s)
@@ -254,8 +274,7 @@ struct tracing *tracing_open(const struct tracing_opts *o, char *err, size_t err
 	tracefs_trace_off(t->inst);
 	if (tracefs_instance_set_buffer_size(t->inst, o->buffer_kb, -1) < 0 ||
 	    tracefs_instance_file_write(t->inst, "trace_clock", "mono") < 0 ||
-	    tracefs_option_enable(t->inst, TRACEFS_OPTION_OVERWRITE) < 0 ||
-	    set_pid_filter(t, o)) {
+	    tracefs_option_enable(t->inst, TRACEFS_OPTION_OVERWRITE) < 0 || set_pid_filter(t, o)) {
 		snprintf(err, errlen, "tracefs: cannot set up instance %s: %s", name,
 			 strerror(errno));
 		goto fail;
@@ -319,8 +338,8 @@ int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, 
 	for (int i = 0; i < pl->nprobes; i++) {
 		const struct kp_probe *p = &pl->probes[i];
 		struct evdef *d = &t->kp_defs[i];
-		struct tracefs_dynevent *ev = tracefs_kprobe_alloc(t->kp_group, p->event, p->func,
-								    p->fetch);
+		struct tracefs_dynevent *ev =
+			tracefs_kprobe_alloc(t->kp_group, p->event, p->func, p->fetch);
 
 		if (!ev || tracefs_dynevent_create(ev)) {
 			char *e = tracefs_error_last(NULL);
@@ -332,8 +351,10 @@ int tracing_add_kprobes(struct tracing *t, const struct kp_plan *pl, char *err, 
 			return -1;
 		}
 		t->kprobes[t->nkprobes++] = ev;
-		*d = (struct evdef){ .sys = t->kp_group, .name = p->event, .type = EV_KPROBE,
-				     .sysc = (uint16_t)p->op };
+		*d = (struct evdef){.sys = t->kp_group,
+				    .name = p->event,
+				    .type = EV_KPROBE,
+				    .sysc = (uint16_t)p->op};
 		for (int k = 0; k < KS_MAX; k++)
 			d->fields[k] = p->op == KP_FORK ? kp_fork_fields[k] : kp_slot_fields[k];
 		if (resolve(t, d, err, errlen) ||
@@ -352,8 +373,8 @@ int tracing_start(struct tracing *t)
 	return tracefs_trace_on(t->inst);
 }
 
-static void copy_str(struct tracing *t, const struct evdef *d, const uint8_t *data,
-		     char *out, size_t len)
+static void copy_str(struct tracing *t, const struct evdef *d, const uint8_t *data, char *out,
+		     size_t len)
 {
 	const struct tep_format_field *f = d->fstr;
 	const char *s;
@@ -401,8 +422,12 @@ static int cmp_ts(const void *x, const void *y)
 	return a->cpu < b->cpu ? -1 : a->cpu > b->cpu;
 }
 
-static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t *n,
-		      size_t *cap)
+void events_sort(struct rec_event *evs, size_t n)
+{
+	qsort(evs, n, sizeof(*evs), cmp_ts);
+}
+
+static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t *n, size_t *cap)
 {
 	struct kbuffer *kb = t->kb[cpu];
 	unsigned long long ts;
@@ -410,9 +435,12 @@ static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t
 
 	if (kbuffer_load_subbuffer(kb, t->page) < 0)
 		return 0;
+	/* what ftrace itself holds for these events: the sub-buffer's data and
+	 * its header, not the unused rest of a partly filled page */
+	t->raw_bytes += (uint64_t)kbuffer_subbuffer_size(kb) + kbuffer_start_of_data(kb);
 	missed = kbuffer_missed_events(kb);
 	if (missed) {
-		struct rec_event e = { .type = EV_LOST, .cpu = (uint16_t)cpu };
+		struct rec_event e = {.type = EV_LOST, .cpu = (uint16_t)cpu};
 
 		e.a[0] = missed > 0 ? (uint64_t)missed : 0;
 		kbuffer_read_event(kb, &ts);
@@ -437,7 +465,7 @@ static int parse_page(struct tracing *t, int cpu, struct rec_event **evs, size_t
 			unsigned long long v = 0;
 
 			if (!d->f[i]) {
-				e.a[i] = UINT64_MAX;	/* optional field this kernel lacks */
+				e.a[i] = UINT64_MAX; /* optional field this kernel lacks */
 				continue;
 			}
 			tep_read_number_field(d->f[i], data, &v);
@@ -465,7 +493,6 @@ int tracing_read(struct tracing *t, struct rec_event **evs, size_t *n, size_t *c
 
 			if (got <= 0)
 				break;
-			t->raw_bytes += got;
 			if (parse_page(t, c, evs, n, cap))
 				return -1;
 		}
@@ -490,7 +517,6 @@ int tracing_drain(struct tracing *t, struct rec_event **evs, size_t *n, size_t *
 		if (!t->tc[c])
 			continue;
 		while ((got = tracefs_cpu_flush(t->tc[c], t->page)) > 0) {
-			t->raw_bytes += got;
 			if (parse_page(t, c, evs, n, cap))
 				return -1;
 		}

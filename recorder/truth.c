@@ -19,7 +19,7 @@
  * The outside pseudo-mm maps each extra mapper of a page at a VPN of its own,
  * taken from a pool of slots: (pfn, k-th extra mapper) -> slot.
  */
-static struct u64map outside_slot;	/* pfn << 16 | k -> vpn */
+static struct u64map outside_slot; /* pfn << 16 | k -> vpn */
 static uint64_t *free_slots;
 static size_t nfree, free_cap;
 static uint64_t next_slot = 1;
@@ -37,7 +37,7 @@ static uint64_t slot_put(uint64_t pfn, unsigned k)
 	uint64_t vpn = (uintptr_t)u64map_del(&outside_slot, pfn << 16 | k);
 
 	if (array_reserve((void **)&free_slots, &free_cap, nfree + 1, sizeof(*free_slots), 1024))
-		return vpn;	/* the slot is not reused */
+		return vpn; /* the slot is not reused */
 	free_slots[nfree++] = vpn;
 	return vpn;
 }
@@ -75,7 +75,8 @@ int freeze_tree(struct recorder *r, bool stop)
 	}
 	do {
 		all = true;
-		u64map_for_each(&r->procs.by_pid, i) {
+		u64map_for_each(&r->procs.by_pid, i)
+		{
 			struct proc *p = r->procs.by_pid.vals[i];
 
 			if (!proc_is_stopped(p->pid) && kill(p->pid, 0) == 0)
@@ -95,23 +96,37 @@ static uint64_t field_kb(const char *buf, const char *name)
 }
 
 struct kb_field {
-	const char *key;	/* "\nName:" as the file spells it */
-	size_t off;		/* uint64_t member of the record */
+	const char *key; /* "\nName:" as the file spells it */
+	size_t off; /* uint64_t member of the record */
 };
 
-#define KPROC(key, member) { "\n" key ":", offsetof(struct mc_rec_kproc, member) }
+#define KPROC(key, member)                                          \
+	{                                                           \
+		"\n" key ":", offsetof(struct mc_rec_kproc, member) \
+	}
 static const struct kb_field rollup_fields[] = {
-	KPROC("Rss", rss), KPROC("Pss", pss), KPROC("Pss_Anon", pss_anon),
-	KPROC("Pss_File", pss_file), KPROC("Pss_Shmem", pss_shmem),
-	KPROC("Shared_Clean", shared_clean), KPROC("Shared_Dirty", shared_dirty),
-	KPROC("Private_Clean", private_clean), KPROC("Private_Dirty", private_dirty),
+	KPROC("Rss", rss),
+	KPROC("Pss", pss),
+	KPROC("Pss_Anon", pss_anon),
+	KPROC("Pss_File", pss_file),
+	KPROC("Pss_Shmem", pss_shmem),
+	KPROC("Shared_Clean", shared_clean),
+	KPROC("Shared_Dirty", shared_dirty),
+	KPROC("Private_Clean", private_clean),
+	KPROC("Private_Dirty", private_dirty),
 	KPROC("AnonHugePages", anon_huge),
 };
 
-#define KMEM(key, member) { "\n" key ":", offsetof(struct mc_rec_kmem, member) }
+#define KMEM(key, member)                                          \
+	{                                                          \
+		"\n" key ":", offsetof(struct mc_rec_kmem, member) \
+	}
 static const struct kb_field meminfo_fields[] = {
-	KMEM("AnonPages", anon_pages), KMEM("Mapped", mapped), KMEM("Shmem", shmem),
-	KMEM("AnonHugePages", anon_huge), KMEM("ShmemPmdMapped", shmem_pmd),
+	KMEM("AnonPages", anon_pages),
+	KMEM("Mapped", mapped),
+	KMEM("Shmem", shmem),
+	KMEM("AnonHugePages", anon_huge),
+	KMEM("ShmemPmdMapped", shmem_pmd),
 	KMEM("FilePmdMapped", file_pmd),
 };
 
@@ -120,7 +135,7 @@ static int read_kb_file(const char *path, const struct kb_field *f, size_t n, vo
 {
 	char buf[8192];
 
-	buf[0] = '\n';	/* so that the first line matches "\nName:" too */
+	buf[0] = '\n'; /* so that the first line matches "\nName:" too */
 	if (read_file_str(path, buf + 1, sizeof(buf) - 1) <= 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -131,18 +146,21 @@ static int read_kb_file(const char *path, const struct kb_field *f, size_t n, vo
 /* pfn -> mappings in the tracked shadows */
 static void count_ours(struct recorder *r, struct u64map *ours)
 {
-	u64map_for_each(&r->procs.mms, k) {
+	u64map_for_each(&r->procs.mms, k)
+	{
 		struct mm *mm = r->procs.mms.vals[k];
 
 		if (mm->flags & MC_MM_OUTSIDE)
 			continue;
-		u64map_for_each(&mm->wins, j) {
+		u64map_for_each(&mm->wins, j)
+		{
 			struct swin *w = mm->wins.vals[j];
 
 			for (unsigned i = 0; i < WIN_PAGES; i++)
 				if (w->pfn[i])
 					u64map_put(ours, w->pfn[i],
-						   (void *)((uintptr_t)u64map_get(ours, w->pfn[i]) + 1));
+						   (void *)((uintptr_t)u64map_get(ours, w->pfn[i]) +
+							    1));
 		}
 	}
 }
@@ -162,8 +180,7 @@ static void read_counts(const struct u64map *ours, struct u64map *kpc)
 
 	if (!pfns)
 		return;
-	u64map_for_each(ours, i)
-		pfns[n++] = ours->keys[i];
+	u64map_for_each(ours, i) pfns[n++] = ours->keys[i];
 	qsort(pfns, n, sizeof(*pfns), cmp_u64);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
@@ -205,7 +222,7 @@ static void outside_update(struct recorder *r, uint64_t pfn, unsigned want)
 	for (unsigned k = have; k < want; k++)
 		emit_map(r->outside, slot_get(pfn, k), f, pfn, 1, LVL_PTE, MC_CONF_OBSERVED, false);
 	for (unsigned k = want; k < have; k++) {
-		struct mc_record rec = { .type = MC_REC_UNMAP };
+		struct mc_record rec = {.type = MC_REC_UNMAP};
 
 		rec.u.unmap.mm = r->outside->id;
 		rec.u.unmap.vpn = slot_put(pfn, k);
@@ -225,16 +242,16 @@ static void outside_sync(struct recorder *r, struct u64map *ours, struct u64map 
 	uint64_t *gone = malloc((r->outside_maps.n + 1) * sizeof(*gone));
 	size_t ngone = 0;
 
-	u64map_for_each(ours, i) {
+	u64map_for_each(ours, i)
+	{
 		uint64_t pfn = ours->keys[i], mine = (uintptr_t)ours->vals[i];
 		uint64_t all = (uintptr_t)u64map_get(kpc, pfn);
 
 		outside_update(r, pfn, all > mine ? (unsigned)(all - mine) : 0);
 	}
 	/* pages we no longer map: the outside mappers leave the trace with them */
-	u64map_for_each(&r->outside_maps, i)
-		if (gone && !u64map_get(ours, r->outside_maps.keys[i]))
-			gone[ngone++] = r->outside_maps.keys[i];
+	u64map_for_each(&r->outside_maps, i) if (gone && !u64map_get(ours, r->outside_maps.keys[i]))
+		gone[ngone++] = r->outside_maps.keys[i];
 	for (size_t i = 0; i < ngone; i++)
 		outside_update(r, gone[i], 0);
 	free(gone);
@@ -247,7 +264,8 @@ static void predict(const struct mm *mm, const struct u64map *kpc, uint64_t *rss
 	uint64_t pss_fp = 0;
 
 	*rss = *uss = 0;
-	u64map_for_each(&mm->wins, j) {
+	u64map_for_each(&mm->wins, j)
+	{
 		const struct swin *w = mm->wins.vals[j];
 
 		for (unsigned i = 0; i < WIN_PAGES; i++) {
@@ -276,20 +294,19 @@ static bool same_counts(const struct u64map *a, const struct u64map *b)
 {
 	if (a->n != b->n)
 		return false;
-	u64map_for_each(a, i)
-		if (u64map_get(b, a->keys[i]) != a->vals[i])
-			return false;
+	u64map_for_each(a, i) if (u64map_get(b, a->keys[i]) != a->vals[i]) return false;
 	return true;
 }
 
 /* smaps_rollup of every tracked mm, one KPROC each (unemitted); n of them. */
 static size_t read_rollups(struct recorder *r, struct mc_record *out, size_t max)
 {
-	struct u64map seen = { 0 };
+	struct u64map seen = {0};
 	size_t n = 0;
 	char path[64];
 
-	u64map_for_each(&r->procs.by_pid, i) {
+	u64map_for_each(&r->procs.by_pid, i)
+	{
 		struct proc *p = r->procs.by_pid.vals[i];
 
 		if (n == max || u64map_get(&seen, p->mm->id) || proc_mm_owner(p) != p)
@@ -299,7 +316,8 @@ static size_t read_rollups(struct recorder *r, struct mc_record *out, size_t max
 		out[n].type = MC_REC_KPROC;
 		out[n].u.kproc.mm = p->mm->id;
 		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->pid);
-		if (read_kb_file(path, rollup_fields, sizeof(rollup_fields) / sizeof(*rollup_fields),
+		if (read_kb_file(path, rollup_fields,
+				 sizeof(rollup_fields) / sizeof(*rollup_fields),
 				 &out[n].u.kproc) == 0)
 			n++;
 	}
@@ -326,16 +344,17 @@ static void selfcheck(struct recorder *r, const char *label, const struct mc_rec
 	if (uss > r->selfcheck_worst_uss)
 		r->selfcheck_worst_uss = uss;
 	if ((rss || uss || pss > 4) && r->verbose)
-		fprintf(stderr, "mapcount record: %s %s: shadow vs smaps: rss %+lld kB, pss %+lld kB, "
-				"uss %+lld kB\n", label, mm->name, (long long)rss, (long long)pss,
-			(long long)uss);
+		fprintf(stderr,
+			"mapcount record: %s %s: shadow vs smaps: rss %+lld kB, pss %+lld kB, "
+			"uss %+lld kB\n",
+			label, mm->name, (long long)rss, (long long)pss, (long long)uss);
 }
 
 int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 {
-	struct u64map ours = { 0 }, kpc = { 0 }, again = { 0 };
+	struct u64map ours = {0}, kpc = {0}, again = {0};
 	size_t max = r->procs.by_pid.n + 1, n = 0;
-	struct mc_record rec = { 0 }, *kprocs = calloc(max, sizeof(*kprocs));
+	struct mc_record rec = {0}, *kprocs = calloc(max, sizeof(*kprocs));
 	uint64_t t0 = mono_ns();
 
 	if (!kprocs)
@@ -356,7 +375,7 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 			break;
 		u64map_free(&kpc);
 		kpc = again;
-		again = (struct u64map){ 0 };
+		again = (struct u64map){0};
 	}
 	outside_sync(r, &ours, &kpc);
 	for (size_t i = 0; i < n; i++) {
@@ -364,12 +383,12 @@ int truth_checkpoint(struct recorder *r, const char *label, unsigned flags)
 		selfcheck(r, label, &kprocs[i].u.kproc, &kpc);
 	}
 	rec.type = MC_REC_KMEM;
-	read_kb_file("/proc/meminfo", meminfo_fields, sizeof(meminfo_fields) / sizeof(*meminfo_fields),
-		     &rec.u.kmem);
+	read_kb_file("/proc/meminfo", meminfo_fields,
+		     sizeof(meminfo_fields) / sizeof(*meminfo_fields), &rec.u.kmem);
 	emit(&rec);
 	memset(&rec, 0, sizeof(rec));
 	rec.type = MC_REC_CHECKPOINT;
-	rec.u.checkpoint.label = (struct mc_str){ label, (uint32_t)strlen(label) };
+	rec.u.checkpoint.label = (struct mc_str){label, (uint32_t)strlen(label)};
 	rec.u.checkpoint.flags = flags;
 	rec.u.checkpoint.span_ns = mono_ns() - t0;
 	emit(&rec);

@@ -26,7 +26,7 @@ void *u64map_get(const struct u64map *m, uint64_t key)
 static int grow(struct u64map *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct u64map nm = { .cap = cap };
+	struct u64map nm = {.cap = cap};
 
 	nm.keys = malloc(cap * sizeof(*nm.keys));
 	nm.vals = malloc(cap * sizeof(*nm.vals));
@@ -37,8 +37,7 @@ static int grow(struct u64map *m)
 	}
 	for (size_t i = 0; i < cap; i++)
 		nm.keys[i] = U64MAP_EMPTY;
-	u64map_for_each(m, i)
-		u64map_put(&nm, m->keys[i], m->vals[i]);
+	u64map_for_each(m, i) u64map_put(&nm, m->keys[i], m->vals[i]);
 	free(m->keys);
 	free(m->vals);
 	*m = nm;

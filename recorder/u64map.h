@@ -12,7 +12,7 @@
 struct u64map {
 	uint64_t *keys;
 	void **vals;
-	size_t cap;	/* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t n;
 };
 
@@ -24,8 +24,9 @@ void *u64map_del(struct u64map *m, uint64_t key);
 void u64map_free(struct u64map *m);
 
 /* for (size_t i = 0; i < m->cap; i++) if (m->keys[i] != U64MAP_EMPTY) ... */
-#define u64map_for_each(m, i) \
-	for (size_t i = 0; i < (m)->cap; i++) if ((m)->keys[i] != U64MAP_EMPTY)
+#define u64map_for_each(m, i)                 \
+	for (size_t i = 0; i < (m)->cap; i++) \
+		if ((m)->keys[i] != U64MAP_EMPTY)
 
 /* Make room for n elements of size elem in *v (capacity *cap, doubling from
  * first); 0, or -1 with *v untouched. */

@@ -61,7 +61,7 @@ ok $(test ! -d $TRACING/instances/mapcount_$pid; echo $?) "and removes the insta
 # SIGKILL: complete frames stay readable, the next run sweeps the instance
 "$MAPCOUNT" record -o "$T/kill" --all --duration 30 -c 300 2>/dev/null &
 pid=$!
-sleep 2.5
+sleep 4
 kill -KILL $pid
 wait $pid 2>/dev/null
 "$MAPCOUNT" dump "$T/kill" 2>/dev/null | grep -q " CHECKPOINT "

@@ -22,12 +22,12 @@ static uint64_t page_ptr(uint64_t pfn)
 static struct rec_event probe(enum kp_op op, uint64_t folio_pfn, unsigned order, uint64_t pfn,
 			      uint64_t nr, uint64_t addr)
 {
-	struct rec_event e = { .type = EV_KPROBE, .sys = (uint16_t)op, .pid = getpid() };
+	struct rec_event e = {.type = EV_KPROBE, .sys = (uint16_t)op, .pid = getpid()};
 
 	for (int i = 0; i < KS_MAX; i++)
 		e.a[i] = UINT64_MAX;
 	e.a[KS_FOLIO] = page_ptr(folio_pfn);
-	e.a[KS_FLAGS] = order ? 1ull << 6 : 0;	/* PG_head */
+	e.a[KS_FLAGS] = order ? 1ull << 6 : 0; /* PG_head */
 	e.a[KS_ORDER] = order;
 	e.a[KS_PAGE] = page_ptr(pfn);
 	e.a[KS_NR] = nr;
@@ -39,9 +39,12 @@ static struct rec_event probe(enum kp_op op, uint64_t folio_pfn, unsigned order,
 int main(void)
 {
 	char path[] = "/tmp/mapcount-kpev-XXXXXX", err[256];
-	struct mc_rec_header hdr = { .magic = { "mapcount", 8 }, .version = MC_TRACE_VERSION,
-				     .page_shift = 12, .pmd_order = 9, .pud_order = 18 };
-	struct kp_plan plan = { .pg_head = 6, .pg_swapbacked = -1, .page_size = 64 };
+	struct mc_rec_header hdr = {.magic = {"mapcount", 8},
+				    .version = MC_TRACE_VERSION,
+				    .page_shift = 12,
+				    .pmd_order = 9,
+				    .pud_order = 18};
+	struct kp_plan plan = {.pg_head = 6, .pg_swapbacked = -1, .page_size = 64};
 	struct mc_reader *rd;
 	struct mc_record out;
 	struct rec_event e;
@@ -66,8 +69,7 @@ int main(void)
 	/* a new anon folio of order 0, then a THP by PMD, then an mTHP by PTEs */
 	e = probe(KP_ADD_NEW_ANON, 0x1000, 0, 0x1000, 1, 0x7f0000001000);
 	kprobe_handle(&rec, &e);
-	e = probe(KP_ADD_NEW_ANON, 0x40000, 9, 0x40000, 512,
-		  0x7f0000200000);
+	e = probe(KP_ADD_NEW_ANON, 0x40000, 9, 0x40000, 512, 0x7f0000200000);
 	kprobe_handle(&rec, &e);
 	e = probe(KP_ADD_NEW_ANON, 0x3010, 4, 0x3010, 16, 0x7f0000410000);
 	kprobe_handle(&rec, &e);
@@ -87,13 +89,13 @@ int main(void)
 	/* zap 4 pages of the mTHP (no address: VA from index and pgoff) */
 	e = probe(KP_REMOVE, 0x3010, 4, 0x3012, 4, UINT64_MAX);
 	e.a[KS_VSTART] = 0x7f0000400000;
-	e.a[KS_PGOFF] = 0x7f0000400;	/* anon pgoff is the VA's page number */
+	e.a[KS_PGOFF] = 0x7f0000400; /* anon pgoff is the VA's page number */
 	e.a[KS_INDEX] = 0x7f0000410;
 	kprobe_handle(&rec, &e);
 	is_int(shadow_pages(p->mm), 525, "4 pages unmapped at the right VA");
 
 	/* fork: one vma with an anon_vma is copied, one without is not */
-	e = (struct rec_event){ .type = EV_KPROBE, .sys = KP_FORK, .pid = getpid() };
+	e = (struct rec_event){.type = EV_KPROBE, .sys = KP_FORK, .pid = getpid()};
 	e.a[KS_DST_MM] = CHILD_MMPTR;
 	e.a[KS_SRC_MM] = MMPTR;
 	e.a[KS_START] = 0x7f0000000000;
@@ -121,7 +123,8 @@ int main(void)
 		case MC_REC_UNMAP:
 			unmaps++;
 			ok(out.u.unmap.vpn == 0x7f0000412 && out.u.unmap.nr == 4 &&
-			   out.u.unmap.pfn == 0x3010, "UNMAP vpn %#llx nr %llu of folio %#llx",
+				   out.u.unmap.pfn == 0x3010,
+			   "UNMAP vpn %#llx nr %llu of folio %#llx",
 			   (unsigned long long)out.u.unmap.vpn, (unsigned long long)out.u.unmap.nr,
 			   (unsigned long long)out.u.unmap.pfn);
 			break;

@@ -32,19 +32,26 @@ static const struct kp_probe *probe(const struct kp_plan *p, const char *event)
 
 int main(void)
 {
-	static const char *const v618[] = {
-		"folio_add_anon_rmap_ptes", "folio_add_anon_rmap_pmd", "folio_add_new_anon_rmap",
-		"folio_add_file_rmap_ptes", "folio_add_file_rmap_pmd", "folio_remove_rmap_ptes",
-		"folio_remove_rmap_pmd", "copy_page_range", "do_set_pmd", NULL
-	};
-	static const char *const v61[] = {
-		"page_add_anon_rmap", "page_add_new_anon_rmap", "page_add_file_rmap",
-		"page_remove_rmap", "copy_page_range", "__split_huge_pmd", NULL
-	};
-	static const char *const clone[] = {
-		"page_add_anon_rmap", "page_add_new_anon_rmap", "page_add_file_rmap",
-		"page_remove_rmap.constprop.0", "copy_page_range", NULL
-	};
+	static const char *const v618[] = {"folio_add_anon_rmap_ptes",
+					   "folio_add_anon_rmap_pmd",
+					   "folio_add_new_anon_rmap",
+					   "folio_add_file_rmap_ptes",
+					   "folio_add_file_rmap_pmd",
+					   "folio_remove_rmap_ptes",
+					   "folio_remove_rmap_pmd",
+					   "copy_page_range",
+					   "do_set_pmd",
+					   NULL};
+	static const char *const v61[] = {"page_add_anon_rmap",
+					  "page_add_new_anon_rmap",
+					  "page_add_file_rmap",
+					  "page_remove_rmap",
+					  "copy_page_range",
+					  "__split_huge_pmd",
+					  NULL};
+	static const char *const clone[] = {"page_add_anon_rmap", "page_add_new_anon_rmap",
+					    "page_add_file_rmap", "page_remove_rmap.constprop.0",
+					    "copy_page_range",	  NULL};
 	char dir[] = "/tmp/mapcount-kp-XXXXXX", err[256] = "", why[256];
 	struct btf *btf = btf_open("/sys/kernel/btf/vmlinux", err, sizeof(err));
 	struct kp_plan plan;
@@ -63,7 +70,8 @@ int main(void)
 	ok(btf_member_offset(btf, "folio", "index") > 0, "folio->index inside the page union");
 	ok(btf_member_offset(btf, "vm_area_struct", "no_such_member") == -1, "missing member: -1");
 	ok(btf_member_offset(btf, "no_such_struct", "x") == -1, "missing struct: -1");
-	is_int(btf_func_params(btf, "copy_page_range", names, 8), 2, "copy_page_range has 2 params");
+	is_int(btf_func_params(btf, "copy_page_range", names, 8), 2,
+	       "copy_page_range has 2 params");
 	ok(!strcmp(names[0], "dst_vma") && !strcmp(names[1], "src_vma"), "named dst_vma, src_vma");
 
 	uname(&u);
@@ -72,9 +80,12 @@ int main(void)
 
 		/* recorder-sources.md §2.2, measured on this 6.18 */
 		is_int(btf_member_offset(btf, "vm_area_struct", "vm_mm"), 16, "6.18: vm_mm +16");
-		is_int(btf_member_offset(btf, "vm_area_struct", "vm_flags"), 32, "6.18: vm_flags +32");
-		is_int(btf_member_offset(btf, "vm_area_struct", "anon_vma"), 64, "6.18: anon_vma +64");
-		is_int(btf_member_offset(btf, "vm_area_struct", "vm_pgoff"), 80, "6.18: vm_pgoff +80");
+		is_int(btf_member_offset(btf, "vm_area_struct", "vm_flags"), 32,
+		       "6.18: vm_flags +32");
+		is_int(btf_member_offset(btf, "vm_area_struct", "anon_vma"), 64,
+		       "6.18: anon_vma +64");
+		is_int(btf_member_offset(btf, "vm_area_struct", "vm_pgoff"), 80,
+		       "6.18: vm_pgoff +80");
 		is_int(btf_member_offset(btf, "folio", "_flags_1"), 64, "6.18: folio _flags_1 +64");
 		ok(btf_enum_value(btf, "PG_head", &pg_head) == 0 && pg_head > 0, "PG_head found");
 	}

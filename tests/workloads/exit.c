@@ -10,7 +10,7 @@ extern char **environ;
 int main(void)
 {
 	char *p = map_aligned(2 * MB, 4096, MADV_NOHUGEPAGE);
-	char *argv[] = { "true", NULL };
+	char *argv[] = {"true", NULL};
 
 	touch(p, 2 * MB, 1);
 	for (int i = 0; i < 4; i++) {

@@ -31,11 +31,11 @@ int main(void)
 		die("mmap");
 	touch(fs, len, 1);
 	for (size_t i = 0; i < len; i += 4096)
-		sum += fp[i];	/* read: the page cache pages, shared with fs */
+		sum += fp[i]; /* read: the page cache pages, shared with fs */
 	touch(ms, len, 1);
 	touch(sa, len, 1);
 	quiet();
-	touch(fp, len / 2, 2);	/* private write: anon copies */
+	touch(fp, len / 2, 2); /* private write: anon copies */
 	quiet();
 	pid = fork();
 	if (pid < 0)

@@ -22,11 +22,11 @@ int main(void)
 	if (q == MAP_FAILED)
 		die("mremap unaligned");
 	quiet();
-	q = mremap(s, MB, 512 * KB, 0);	/* shrink in place */
+	q = mremap(s, MB, 512 * KB, 0); /* shrink in place */
 	if (q == MAP_FAILED)
 		die("mremap shrink");
 	quiet();
-	q = mremap(s + MB, MB, 4 * MB, MREMAP_MAYMOVE);	/* grow, likely moving */
+	q = mremap(s + MB, MB, 4 * MB, MREMAP_MAYMOVE); /* grow, likely moving */
 	if (q == MAP_FAILED)
 		die("mremap grow");
 	touch(q + MB, MB, 2);

@@ -68,7 +68,7 @@ int main(void)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		p[5 * 64 * KB + 4096] = 2;	/* COW one page of an mTHP */
+		p[5 * 64 * KB + 4096] = 2; /* COW one page of an mTHP */
 		quiet();
 		_exit(0);
 	}

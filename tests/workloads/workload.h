@@ -41,8 +41,8 @@ static inline void quiet(void)
 /* An anonymous private region of len bytes aligned to align. */
 static inline char *map_aligned(size_t len, size_t align, int advice)
 {
-	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	char *p =
+		mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *a;
 
 	if (p == MAP_FAILED)
