@@ -23,7 +23,7 @@ awk -v w="$workload" -v n="$n" -v b="$bytes" -v t0="$t0" -v t1="$t1" 'BEGIN { s 
 		w, n, s, n / s / 1e6, b / n, b / 1048576 }'
 
 # the replayer's own figures (MAPCOUNT_REPLAY_STATS), and the kernel's peak RSS
-MAPCOUNT_REPLAY_STATS=1 /usr/bin/time -f "time %e s, peak RSS %M KiB" \
+MAPCOUNT_REPLAY_STATS=1 /usr/bin/time -f "time %e s wall, %U+%S s CPU, peak RSS %M KiB" \
 	./mapcount replay "$tmp/w.trace" --db "$tmp/r.db" >/dev/null 2>"$tmp/replay.err" || {
 	cat "$tmp/replay.err" >&2
 	exit 1
