@@ -21,6 +21,7 @@
 
 #include "lib/builtin.h"
 #include "recorder/kprobe-plan.h"
+#include "recorder/kprobe.h"
 #include "recorder/record.h"
 
 struct recorder *g_rec;
@@ -477,7 +478,8 @@ static void process_events(struct recorder *r, uint64_t limit)
 		pagemap_handle(r, &evs[i], evs, nevs, i);
 	}
 	r->events += i;
-	memmove(evs, evs + i, (nevs - i) * sizeof(*evs));
+	if (i && i < nevs)
+		memmove(evs, evs + i, (nevs - i) * sizeof(*evs));
 	nevs -= i;
 }
 
@@ -559,13 +561,16 @@ static int start_command(struct recorder *r, int *release_fd)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char c;
+		char c, self[16];
 		sigset_t none;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* lets a workload check that the recorder is there to wake it */
+		snprintf(self, sizeof(self), "%d", (int)getppid());
+		setenv("MAPCOUNT_RECORDER", self, 1);
 		close(pfd[1]);
 		if (read(pfd[0], &c, 1) != 1)
 			_exit(127);
@@ -709,7 +714,8 @@ static void summary(struct recorder *r)
 		"rescans; recorder cpu %.2f s, %ld page faults\n",
 		r->out, (unsigned long long)mc_writer_records(r->w),
 		(unsigned long long)r->rmap_records, (unsigned long long)mc_writer_bytes(r->w),
-		(unsigned long long)r->events, (unsigned long long)tracing_raw_bytes(r->tr),
+		(unsigned long long)r->events,
+		(unsigned long long)(r->tr ? tracing_raw_bytes(r->tr) : kprobe_raw_bytes()),
 		(unsigned long long)r->lost_events, r->nckpt, (unsigned long long)r->repaired,
 		ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
@@ -771,8 +777,7 @@ int cmd_record(int argc, char **argv)
 			r->kp_page_size = plan.page_size;
 			/* x86-64 without memory KASLR; mm_lru_insertion corrects it */
 			r->vmemmap_base = 0xffffea0000000000ull;
-			fprintf(stderr, "mapcount record: source kprobe (%s, %d probes)\n",
-				plan.generation, plan.nprobes);
+			fprintf(stderr, "mapcount record: source kprobe (%s)\n", plan.generation);
 		} else if (r->source == SRC_KPROBE) {
 			fprintf(stderr, "mapcount record: --source kprobe: %s\n", why);
 			return 1;
@@ -810,13 +815,14 @@ int cmd_record(int argc, char **argv)
 	to.pids = initial;
 	to.npids = ninitial;
 	to.buffer_kb = r->buffer_kb;
-	to.kprobe = r->source == SRC_KPROBE;
-	r->tr = tracing_open(&to, err, sizeof(err));
-	if (r->tr && to.kprobe && tracing_add_kprobes(r->tr, &plan, err, sizeof(err))) {
-		tracing_close(r->tr);
-		r->tr = NULL;
+	if (r->source == SRC_KPROBE) {
+		/* Source A runs on its own instance and loop (recorder/kprobe-source.c) */
+		rc = kprobe_open(r, r->buffer_kb * 4, err, sizeof(err));
+	} else {
+		r->tr = tracing_open(&to, err, sizeof(err));
+		rc = r->tr ? 0 : -1;
 	}
-	if (!r->tr) {
+	if (rc) {
 		fprintf(stderr, "mapcount record: %s\n", err);
 		if (r->child)
 			kill(r->child, SIGKILL);
@@ -827,20 +833,23 @@ int cmd_record(int argc, char **argv)
 	r->w = mc_writer_open(r->out, &hdr, r->force ? MC_W_FORCE : 0, err, sizeof(err));
 	if (!r->w) {
 		fprintf(stderr, "mapcount record: %s\n", err);
-		tracing_close(r->tr);
+		r->tr ? tracing_close(r->tr) : kprobe_close();
 		if (r->child)
 			kill(r->child, SIGKILL);
 		return 1;
 	}
 	start = r->start_ns;
 	r->now = start;
-	tracing_start(r->tr);
+	r->tr ? tracing_start(r->tr) : kprobe_start();
 	for (int i = 0; i < ninitial; i++) {
 		struct proc *p = pagemap_track_new(r, initial[i], 0);
 
 		/* the command's first image is a copy of ours until it execs */
 		if (p && r->mode == MODE_COMMAND)
 			p->full_rescan = false;
+		/* opening pagemap tells Source A the process's mm (mm_access) */
+		if (p && r->source == SRC_KPROBE)
+			proc_pagemap_fd(p);
 	}
 	pagemap_reconcile_all(r);
 	if (release_fd >= 0) {
@@ -848,7 +857,7 @@ int cmd_record(int argc, char **argv)
 			g_stop = 1;
 		close(release_fd);
 	}
-	rc = record_loop(r, start);
+	rc = r->tr ? record_loop(r, start) : kprobe_loop(r, start);
 	/* nobody would wake a process that stopped itself for a checkpoint now */
 	u64map_for_each(&r->procs.by_pid, i)
 	{
@@ -860,7 +869,7 @@ int cmd_record(int argc, char **argv)
 	if (!emit_error())
 		truth_checkpoint(r, "end", 0);
 	summary(r);
-	tracing_close(r->tr);
+	r->tr ? tracing_close(r->tr) : kprobe_close();
 	if (emit_error()) {
 		fprintf(stderr, "mapcount record: %s\n", emit_error());
 		mc_writer_close(r->w);

@@ -32,10 +32,14 @@ static inline void die(const char *what)
  * stopped process still dies of the SIGKILL its parent's death sends. */
 static inline void quiet(void)
 {
-	if (getenv("MAPCOUNT_QUIET")) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		raise(SIGSTOP);
-	}
+	const char *rec = getenv("MAPCOUNT_RECORDER");
+
+	if (!getenv("MAPCOUNT_QUIET"))
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (rec && kill((pid_t)atoi(rec), 0) < 0)
+		return;	/* the recorder that would wake us is gone */
+	raise(SIGSTOP);
 }
 
 /* An anonymous private region of len bytes aligned to align. */

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Kernel lab: inside Debian 6.1 and 6.12 guests (qemu), record the test
+# workloads with the kprobe source, then on the host replay each trace through
+# the oracle and the model of that kernel's era and hold both to the kernel at
+# every quiet checkpoint: smaps_rollup RSS and USS exact, PSS within 4 KiB per
+# process, and per page kpagecount and PM_MMAP_EXCLUSIVE (tests/unit/test-lab-compare).
+# Skips when tests/lab/lab.sh --check fails (qemu or kernel images missing).
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
+BUILD=${BUILD:-$ROOT/build}
+LAB=$ROOT/tests/lab/lab.sh
+COMPARE=$BUILD/tests/test-lab-compare
+KERNELS=${LAB_KERNELS:-"6.1 6.12"}
+declare -A MODEL=([6.1]=legacy-doublemap [6.12]=entire-nrmapped-6.12)
+declare -A WORKLOADS=([6.1]="thp fork-cow mremap exec exit file-shmem populate"
+		      [6.12]="thp mthp fork-cow mremap exec exit file-shmem populate")
+
+why=$("$LAB" --check) || { echo "1..0 # SKIP kernel lab: $why"; exit 0; }
+command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 is not installed"; exit 0; }
+[ -x "$COMPARE" ] || { echo "1..0 # SKIP $COMPARE not built (make tests)"; exit 0; }
+for w in ${WORKLOADS[6.12]}; do
+	[ -x "$BUILD/workloads/$w" ] || { echo "1..0 # SKIP $BUILD/workloads/$w not built"; exit 0; }
+done
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+# rows of kernel-vs-MODEL differences at quiet checkpoints: "rows drss dpss duss"
+diffs() {
+	sqlite3 -separator ' ' "$1" "
+		SELECT count(*), coalesce(max(abs(o.rss_bytes - k.rss_bytes)), 0),
+		       coalesce(max(abs(o.pss_bytes - k.pss_bytes)), 0),
+		       coalesce(max(abs(o.uss_bytes - k.uss_bytes)), 0)
+		FROM process_metrics k
+		JOIN process_metrics o ON o.run_id = k.run_id AND o.checkpoint = k.checkpoint
+		     AND o.mm = k.mm AND o.model = '$2'
+		JOIN checkpoints c ON c.run_id = k.run_id AND c.checkpoint = k.checkpoint
+		WHERE k.model = 'kernel' AND c.label LIKE 'quiet%'"
+}
+
+for k in $KERNELS; do
+	out=$T/$k model=${MODEL[$k]}
+	t0=$SECONDS
+	for try in 1 2; do
+		rm -rf "$out"
+		BUILD=$BUILD "$LAB" --kernel "$k" --run "$ROOT/tests/lab/guest-record.sh" \
+			--out "$out" --timeout 400 >"$T/lab-$k.log" 2>&1
+		rc=$?
+		# TCG now and then trips over text patching while booting: boot once more
+		[ -f "$out/status" ] || ! grep -q 'Kernel panic' "$out/console.log" 2>/dev/null && break
+		echo "# $k: the guest panicked before the lab ran ($(grep -m1 -o 'Oops: [^[]*' \
+			"$out/console.log")); booting again"
+	done
+	ok $rc "$k: guest booted, recorded every workload and came back ($((SECONDS - t0)) s)"
+	echo "# $k: $(cat "$out/kernel" 2>/dev/null); per workload (s): $(tr '\n' ' ' <"$out/times" 2>/dev/null)"
+	grep -q '^mapcount record: source kprobe' "$out/auto.err" 2>/dev/null
+	ok $? "$k: --source auto picks kprobe in the guest"
+	killed=$(cat "$out/killed.left" 2>/dev/null)
+	ok $(test "${killed:-0}" -gt 0; echo $?) "$k: a SIGKILLed recorder leaves its kprobes ($killed)"
+	left=$(grep -c mapcount_ "$out/dynamic_events.left" "$out/instances.left" 2>/dev/null |
+		awk -F: '{s += $2} END {print s + 0}')
+	ok $(test "$left" = 0; echo $?) "$k: the next recorder swept them: no mapcount_* dynamic event or instance left ($left)"
+	for w in ${WORKLOADS[$k]}; do
+		tr=$out/$w.trace db=$T/$k-$w.db
+		if [ ! -s "$tr" ]; then
+			ok 1 "$k $w: recorded ($(tail -n 1 "$out/$w.err" 2>/dev/null))"
+			continue
+		fi
+		grep -v '^mapcount record: source' "$out/$w.err" | sed "s/^/# $k $w: /"
+		"$MAPCOUNT" replay --db "$db" --models "oracle,$model" "$tr" >/dev/null 2>"$T/$k-$w.replay"
+		ok $? "$k $w: replays through oracle and $model"
+		inc=$(sqlite3 "$db" "SELECT coalesce(max(value), -1) FROM metrics
+			WHERE model = 'oracle' AND name = 'inconsistencies'")
+		lost=$("$MAPCOUNT" dump "$tr" | grep -c ' LOST ')
+		ok $(test "${inc%.0}" = 0 || test "$lost" -gt 0; echo $?) \
+			"$k $w: no inconsistency the recorder did not mark ($inc, $lost LOST)"
+		for m in oracle "$model"; do
+			read -r rows drss dpss duss <<<"$(diffs "$db" "$m")"
+			[ "${rows:-0}" -gt 0 ] && [ "$drss" = 0 ] && [ "$duss" = 0 ] &&
+				[ "$dpss" -le 4096 ]
+			ok $? "$k $w: $m vs kernel smaps over $rows process checkpoints: max |d| rss $drss B, pss $dpss B, uss $duss B"
+		done
+		"$COMPARE" "$model" "$tr" >"$T/$k-$w.cmp" 2>&1
+		ok $? "$k $w: $model per page (kpagecount, PM_MMAP_EXCLUSIVE) agrees with the kernel"
+		sed -n 's/^\(not \)\{0,1\}ok [0-9]* - /# /p; /^#   /p' "$T/$k-$w.cmp"
+	done
+done
+echo "1..$n"
