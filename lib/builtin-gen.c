@@ -17,6 +17,7 @@
 
 static const char gen_usage[] =
 	"usage: mapcount gen SCENARIO -o TRACE [--force]\n"
+	"       mapcount gen --workload NAME [KEY=VALUE...] -o TRACE [--force]\n"
 	"\n"
 	"Compile a scenario file (SCENARIO, or - for stdin) into a trace.\n"
 	"\n"
@@ -29,7 +30,10 @@ static const char gen_usage[] =
 	"  unmap MM F pte FIRST NR | pmd [K] | pud   remap MM F [K]\n"
 	"  fork PARENT CHILD   exec MM   exit MM   split F [ORDER]   free F\n"
 	"  checkpoint [LABEL]\n"
-	"A statement that contradicts the mappings so far is an error (file:line: what).\n";
+	"A statement that contradicts the mappings so far is an error (file:line: what).\n"
+	"\n"
+	"--workload writes a synthetic workload instead (server, shell, pagecache, mthp);\n"
+	"'mapcount gen --workload x --help' describes them and their parameters.\n";
 
 static int emit_to_writer(void *ctx, const struct mc_record *rec)
 {
@@ -66,6 +70,8 @@ int cmd_gen(int argc, char **argv)
 	FILE *in;
 	int c, ret;
 
+	if (mc_gen_wants_workload(argc, argv))
+		return cmd_gen_workload(argc, argv);
 	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

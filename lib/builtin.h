@@ -11,4 +11,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
+/* mapcount gen --workload (lib/gen-workload.c) */
+int mc_gen_wants_workload(int argc, char **argv);
+int cmd_gen_workload(int argc, char **argv);
+
 #endif

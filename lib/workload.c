@@ -16,31 +16,58 @@
 #include "models/model.h"
 
 const char *const mc_workload_help[] = {
-	"server\tforking server: a parent with a THP/small-page heap forks workers that COW part of it",
-	"shell\tshell-script storm: fork + exec of short commands mapping shared binaries and libc",
-	"pagecache\tpage-cache readers: file folios of orders 0, 2, 4 and 9 mapped by many processes",
-	"mthp\tmTHP-heavy allocation: anon folios of orders 2-4 and 9, partial unmaps, forks, splits",
+	"server\tprefork server: a parent with a heap (thp% in PMD THPs) and libraries; procs-1 "
+	"workers forked from it each serve requests, writing cow% of the inherited heap over "
+	"their life (COW: PMD split, then 4 KiB copies), malloc/free small buffers, mmap "
+	"data files; a worker exits after its requests and the parent forks a new one",
+	"shell\tshell-script storm: a shell forks, the child execs a command that maps its "
+	"text and shared libraries (page-cache folios of orders 0, 2, 4) and a small heap, "
+	"runs briefly and exits; up to procs-1 commands at once",
+	"pagecache\tpage-cache readers: procs processes map file folios of orders 0, 2, 4 and "
+	"9 (whole, PMD for order 9 half the time, or a window of a large folio), unmap them, "
+	"come and go; unmapped folios are evicted and read in again",
+	"mthp\tmTHP-heavy allocation: procs processes allocate anon folios of orders 2, 3, 4 "
+	"and 9 up to about heap pages each, unmap parts of them (deferred split candidates), "
+	"split PMDs, fork (sharing them), split folios, exit",
 	NULL,
 };
 
+enum wl_kind { WL_SERVER, WL_SHELL, WL_PAGECACHE, WL_MTHP, WL_NR };
+
+static const char *const wl_names[WL_NR] = {"server", "shell", "pagecache", "mthp"};
+
+static enum wl_kind wl_kind(const char *name)
+{
+	enum wl_kind k = 0;
+
+	while (k < WL_NR - 1 && strcmp(name, wl_names[k]))
+		k++;
+	return k;
+}
+
 struct wregion {
-	uint64_t vpn;		/* first page mapped */
-	uint32_t folio;		/* index into gen.folios */
-	uint32_t first;		/* first page index in the folio */
+	uint64_t vpn; /* first page mapped */
+	uint32_t folio; /* index into gen.folios */
+	uint32_t first; /* first page index in the folio */
 	uint32_t nr;
 	uint8_t level;
 };
 
 struct wproc {
-	uint32_t mm;		/* trace mm id, 0 when dead */
-	uint64_t next_vpn;	/* bump allocator for new regions */
+	uint32_t mm; /* trace mm id, 0 when dead */
+	uint64_t next_vpn; /* bump allocator for new anon regions */
+	uint16_t *cmaps; /* regions of each page-cache slot this process maps */
+	uint32_t requests; /* server worker: requests left before it exits */
+	uint32_t cow; /* server worker: heap pages it still has to write */
+	uint64_t pages; /* pages mapped */
 	struct wregion *regions;
 	size_t nregions, cap;
 };
 
 struct wfolio {
 	uint64_t pfn;
-	uint32_t maps;		/* regions mapping it, all processes */
+	uint32_t maps; /* regions mapping it, all processes */
+	uint32_t cslot; /* page-cache slot + 1, 0 for anon */
 	uint8_t order, kind, live;
 };
 
@@ -50,16 +77,16 @@ struct gen {
 	uint64_t rng, written, next_ckpt, ckpt_every, ckpt_no;
 	uint32_t next_mm;
 	uint64_t next_pfn;
-	uint64_t *free_pfns[MC_MAX_ORDER + 1];	/* reusable head PFNs per order */
+	uint64_t *free_pfns[MC_MAX_ORDER + 1]; /* reusable head PFNs per order */
 	size_t nfree[MC_MAX_ORDER + 1], capfree[MC_MAX_ORDER + 1];
 	struct wfolio *folios;
 	size_t nfolios, capfolios;
 	uint32_t *free_folios;
 	size_t nfree_folios, capfree_folios;
-	uint32_t *cache;	/* file folios of the page cache */
+	uint32_t *cache; /* file folios of the page cache */
 	size_t ncache;
 	struct wproc *procs;
-	size_t nprocs;
+	size_t nprocs, live;
 	int error;
 	char *err;
 	size_t errlen;
@@ -115,7 +142,7 @@ static void put(struct gen *g, struct mc_record *rec)
 
 static void emit_mm(struct gen *g, uint32_t mm)
 {
-	struct mc_record rec = { .type = MC_REC_MM };
+	struct mc_record rec = {.type = MC_REC_MM};
 	char name[32];
 	int n = snprintf(name, sizeof(name), "%u/%s", mm, g->p->name);
 
@@ -128,7 +155,7 @@ static void emit_mm(struct gen *g, uint32_t mm)
 
 static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 {
-	struct mc_record rec = { .type = MC_REC_FOLIO };
+	struct mc_record rec = {.type = MC_REC_FOLIO};
 	struct wfolio *f;
 	uint64_t pfn;
 	uint32_t idx;
@@ -152,6 +179,7 @@ static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 	f->order = order;
 	f->kind = kind;
 	f->maps = 0;
+	f->cslot = 0;
 	f->live = 1;
 	rec.u.folio.pfn = pfn;
 	rec.u.folio.order = order;
@@ -162,7 +190,7 @@ static uint32_t folio_new(struct gen *g, unsigned int order, unsigned int kind)
 
 static void folio_free(struct gen *g, uint32_t idx)
 {
-	struct mc_record rec = { .type = MC_REC_FREE };
+	struct mc_record rec = {.type = MC_REC_FREE};
 	struct wfolio *f = &g->folios[idx];
 
 	rec.u.free.pfn = f->pfn;
@@ -171,8 +199,8 @@ static void folio_free(struct gen *g, uint32_t idx)
 	g->free_pfns[f->order] = grow(g->free_pfns[f->order], &g->capfree[f->order],
 				      g->nfree[f->order] + 1, sizeof(uint64_t));
 	g->free_pfns[f->order][g->nfree[f->order]++] = f->pfn;
-	g->free_folios = grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1,
-			      sizeof(uint32_t));
+	g->free_folios =
+		grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1, sizeof(uint32_t));
 	g->free_folios[g->nfree_folios++] = idx;
 }
 
@@ -181,8 +209,14 @@ static uint32_t lf_of(unsigned int level)
 	return level;
 }
 
-static void region_add(struct wproc *pr, const struct wregion *r)
+#define FILE_BASE 0x400000000ull /* page-cache slot i maps at FILE_BASE + i * 512 */
+
+static void region_add(struct gen *g, struct wproc *pr, const struct wregion *r)
 {
+	uint32_t cs = g->folios[r->folio].cslot;
+
+	if (cs)
+		pr->cmaps[cs - 1]++;
 	pr->regions = grow(pr->regions, &pr->cap, pr->nregions + 1, sizeof(*r));
 	pr->regions[pr->nregions++] = *r;
 }
@@ -200,11 +234,13 @@ static uint64_t vpn_alloc(struct wproc *pr, unsigned int order)
 static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t first, uint32_t nr,
 		    unsigned int level, int new_anon)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 	struct wfolio *f = &g->folios[idx];
-	struct wregion r = { .folio = idx, .first = first, .nr = nr, .level = level };
+	struct wregion r = {.folio = idx, .first = first, .nr = nr, .level = level};
 
-	r.vpn = vpn_alloc(pr, f->order) + first;
+	r.vpn = (f->cslot ? FILE_BASE + ((uint64_t)(f->cslot - 1) << MC_PMD_ORDER)
+			  : vpn_alloc(pr, f->order)) +
+		first;
 	rec.u.map.mm = pr->mm;
 	rec.u.map.vpn = r.vpn;
 	rec.u.map.pfn = f->pfn;
@@ -213,13 +249,14 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 	rec.u.map.lf = lf_of(level) | (new_anon ? MC_LF_NEW_ANON | MC_LF_EXCLUSIVE : 0);
 	put(g, &rec);
 	f->maps++;
-	region_add(pr, &r);
+	pr->pages += nr;
+	region_add(g, pr, &r);
 }
 
 static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *r, uint64_t vpn,
 			 uint32_t nr)
 {
-	struct mc_record rec = { .type = MC_REC_UNMAP };
+	struct mc_record rec = {.type = MC_REC_UNMAP};
 
 	rec.u.unmap.mm = pr->mm;
 	rec.u.unmap.vpn = vpn;
@@ -227,6 +264,7 @@ static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *
 	rec.u.unmap.nr = nr;
 	rec.u.unmap.lf = lf_of(r->level);
 	put(g, &rec);
+	pr->pages -= nr;
 }
 
 static void folio_put(struct gen *g, uint32_t idx)
@@ -237,8 +275,12 @@ static void folio_put(struct gen *g, uint32_t idx)
 		folio_free(g, idx);
 }
 
-static void region_remove(struct wproc *pr, size_t i)
+static void region_remove(struct gen *g, struct wproc *pr, size_t i)
 {
+	uint32_t cs = g->folios[pr->regions[i].folio].cslot;
+
+	if (cs)
+		pr->cmaps[cs - 1]--;
 	pr->regions[i] = pr->regions[--pr->nregions];
 }
 
@@ -248,14 +290,14 @@ static void unmap_region(struct gen *g, struct wproc *pr, size_t i)
 	struct wregion r = pr->regions[i];
 
 	unmap_record(g, pr, &r, r.vpn, r.nr);
-	region_remove(pr, i);
+	region_remove(g, pr, i);
 	folio_put(g, r.folio);
 }
 
 /* A PMD region becomes a PTE region (PMD split in this mm). */
 static void remap_region(struct gen *g, struct wproc *pr, size_t i)
 {
-	struct mc_record rec = { .type = MC_REC_REMAP };
+	struct mc_record rec = {.type = MC_REC_REMAP};
 	struct wregion *r = &pr->regions[i];
 
 	rec.u.remap.mm = pr->mm;
@@ -277,12 +319,12 @@ static void unmap_part(struct gen *g, struct wproc *pr, size_t i, uint32_t off, 
 		tail.first = r.first + off + nr;
 		tail.nr = r.nr - off - nr;
 		g->folios[r.folio].maps++;
-		region_add(pr, &tail);
+		region_add(g, pr, &tail);
 	}
 	if (off) {
 		pr->regions[i].nr = off;
 	} else {
-		region_remove(pr, i);
+		region_remove(g, pr, i);
 		folio_put(g, r.folio);
 	}
 }
@@ -290,7 +332,7 @@ static void unmap_part(struct gen *g, struct wproc *pr, size_t i, uint32_t off, 
 /* Copy-on-write of one page of anon region i by pr: a new small folio. */
 static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 {
-	struct mc_record rec = { .type = MC_REC_MAP };
+	struct mc_record rec = {.type = MC_REC_MAP};
 	uint64_t vpn;
 	uint32_t idx;
 
@@ -306,7 +348,8 @@ static void cow_page(struct gen *g, struct wproc *pr, size_t i, uint32_t off)
 	rec.u.map.lf = MC_LEVEL_PTE | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE;
 	put(g, &rec);
 	g->folios[idx].maps++;
-	region_add(pr, &(struct wregion){ .vpn = vpn, .folio = idx, .nr = 1 });
+	pr->pages++;
+	region_add(g, pr, &(struct wregion){.vpn = vpn, .folio = idx, .nr = 1});
 }
 
 static struct wproc *proc_new(struct gen *g)
@@ -320,8 +363,17 @@ static struct wproc *proc_new(struct gen *g)
 		}
 	if (!pr)
 		return NULL;
+	if (!pr->cmaps) {
+		pr->cmaps = calloc(g->ncache + 1, sizeof(*pr->cmaps));
+		if (!pr->cmaps) {
+			fprintf(stderr, "mapcount: out of memory\n");
+			exit(1);
+		}
+	}
+	memset(pr->cmaps, 0, (g->ncache + 1) * sizeof(*pr->cmaps));
 	pr->mm = ++g->next_mm;
 	pr->next_vpn = 0x10000000;
+	g->live++;
 	pr->nregions = 0;
 	emit_mm(g, pr->mm);
 	return pr;
@@ -330,25 +382,28 @@ static struct wproc *proc_new(struct gen *g)
 static void proc_drop_all(struct gen *g, struct wproc *pr)
 {
 	while (pr->nregions) {
-		struct wregion r = pr->regions[--pr->nregions];
+		uint32_t folio = pr->regions[pr->nregions - 1].folio;
 
-		folio_put(g, r.folio);
+		region_remove(g, pr, pr->nregions - 1);
+		folio_put(g, folio);
 	}
+	pr->pages = 0;
 }
 
 static void proc_exit(struct gen *g, struct wproc *pr)
 {
-	struct mc_record rec = { .type = MC_REC_EXIT };
+	struct mc_record rec = {.type = MC_REC_EXIT};
 
 	rec.u.exit.mm = pr->mm;
 	put(g, &rec);
 	proc_drop_all(g, pr);
 	pr->mm = 0;
+	g->live--;
 }
 
 static void proc_exec(struct gen *g, struct wproc *pr)
 {
-	struct mc_record rec = { .type = MC_REC_EXEC };
+	struct mc_record rec = {.type = MC_REC_EXEC};
 
 	rec.u.exec.mm = pr->mm;
 	put(g, &rec);
@@ -358,7 +413,7 @@ static void proc_exec(struct gen *g, struct wproc *pr)
 
 static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 {
-	struct mc_record rec = { .type = MC_REC_FORK };
+	struct mc_record rec = {.type = MC_REC_FORK};
 	struct wproc *child = proc_new(g);
 
 	if (!child)
@@ -367,11 +422,13 @@ static struct wproc *proc_fork(struct gen *g, struct wproc *parent)
 	rec.u.fork.child = child->mm;
 	rec.u.fork.flags = MC_FORK_COPY_ALL;
 	put(g, &rec);
-	child->regions = grow(child->regions, &child->cap, parent->nregions,
-			      sizeof(*child->regions));
+	child->regions =
+		grow(child->regions, &child->cap, parent->nregions, sizeof(*child->regions));
 	memcpy(child->regions, parent->regions, parent->nregions * sizeof(*child->regions));
 	child->nregions = parent->nregions;
 	child->next_vpn = parent->next_vpn;
+	child->pages = parent->pages;
+	memcpy(child->cmaps, parent->cmaps, g->ncache * sizeof(*child->cmaps));
 	for (size_t i = 0; i < child->nregions; i++)
 		g->folios[child->regions[i].folio].maps++;
 	return child;
@@ -383,8 +440,8 @@ static void alloc_heap(struct gen *g, struct wproc *pr, unsigned int pages)
 	unsigned int thp = pages * g->p->thp_percent / 100 / MC_PMD_NR;
 
 	for (unsigned int i = 0; i < thp; i++)
-		map_new(g, pr, folio_new(g, MC_PMD_ORDER, MC_KIND_ANON), 0, MC_PMD_NR,
-			MC_LEVEL_PMD, 1);
+		map_new(g, pr, folio_new(g, MC_PMD_ORDER, MC_KIND_ANON), 0, MC_PMD_NR, MC_LEVEL_PMD,
+			1);
 	for (unsigned int i = thp * MC_PMD_NR; i < pages; i++)
 		map_new(g, pr, folio_new(g, 0, MC_KIND_ANON), 0, 1, MC_LEVEL_PTE, 1);
 }
@@ -401,28 +458,46 @@ static void cache_init(struct gen *g, const unsigned int *orders, unsigned int n
 	while (pages < g->p->file_pages) {
 		unsigned int order = orders[below(g, norders)];
 
-		g->cache[g->ncache++] = folio_new(g, order, MC_KIND_FILE);
+		g->cache[g->ncache] = folio_new(g, order, MC_KIND_FILE);
+		g->folios[g->cache[g->ncache]].cslot = g->ncache + 1;
+		g->ncache++;
 		pages += 1u << order;
 	}
 }
 
-/* Map a whole page-cache folio: PMD for order 9 half the time, else PTEs. */
-static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
+/*
+ * Map a page-cache folio: order 9 by PMD half the time, otherwise by PTEs,
+ * the whole folio or (window percent of the time) a window of a large one.
+ */
+static void map_file_window(struct gen *g, struct wproc *pr, uint32_t idx, unsigned int window)
 {
 	struct wfolio *f = &g->folios[idx];
+	uint32_t n = 1u << f->order, first = 0;
 
-	if (f->order == MC_PMD_ORDER && percent(g, 50))
+	if (pr->cmaps[f->cslot - 1])
+		return; /* one mapping per process and file folio keeps the layout simple */
+	if (f->order == MC_PMD_ORDER && percent(g, 50)) {
 		map_new(g, pr, idx, 0, MC_PMD_NR, MC_LEVEL_PMD, 0);
-	else
-		map_new(g, pr, idx, 0, 1u << f->order, MC_LEVEL_PTE, 0);
+		return;
+	}
+	if (n > 1 && percent(g, window)) {
+		first = below(g, n);
+		n = 1 + below(g, n - first);
+	}
+	map_new(g, pr, idx, first, n, MC_LEVEL_PTE, 0);
+}
+
+static void map_file(struct gen *g, struct wproc *pr, uint32_t idx)
+{
+	map_file_window(g, pr, idx, 0);
 }
 
 static void maybe_checkpoint(struct gen *g)
 {
-	struct mc_record rec = { .type = MC_REC_CHECKPOINT };
+	struct mc_record rec = {.type = MC_REC_CHECKPOINT};
 	char label[32];
 
-	if (!g->ckpt_every || g->written < g->next_ckpt)
+	if (!g->ckpt_every || g->written < g->next_ckpt || g->ckpt_no == g->p->checkpoints)
 		return;
 	g->next_ckpt += g->ckpt_every;
 	rec.u.checkpoint.label.s = label;
@@ -446,40 +521,82 @@ static struct wproc *random_proc(struct gen *g, size_t from)
 	return NULL;
 }
 
-/* A child of the server handles a request: COW some heap, read some files. */
+/* Write one page of a heap region pr still shares (a COW fault); 0 if none found. */
+static int cow_shared(struct gen *g, struct wproc *pr)
+{
+	for (unsigned int tries = 0; tries < 8 && pr->nregions; tries++) {
+		size_t i = below(g, pr->nregions);
+		struct wregion *r = &pr->regions[i];
+		struct wfolio *f = &g->folios[r->folio];
+
+		if (f->kind == MC_KIND_ANON && f->maps > 1) {
+			cow_page(g, pr, i, below(g, r->nr));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A prefork server (Apache prefork, PostgreSQL, php-fpm): workers are forked
+ * from the parent, share its heap and libraries, and exit after a fixed
+ * number of requests (MaxRequestsPerChild); the parent forks a new one.
+ */
 static void server_step(struct gen *g, struct wproc *parent)
 {
-	struct wproc *child = random_proc(g, 1);
+	struct wproc *w;
+	uint32_t writes;
 
-	if (!child || percent(g, 20)) {
-		child = proc_fork(g, parent);
-		if (!child)
-			proc_exit(g, random_proc(g, 1));
+	if (g->live < g->nprocs) {
+		w = proc_fork(g, parent);
+		w->requests = g->p->requests ? g->p->requests : 1;
+		w->cow = (uint32_t)((uint64_t)g->p->heap_pages * g->p->cow_percent / 100);
 		return;
 	}
-	if (percent(g, 10)) {
-		proc_exit(g, child);
+	w = random_proc(g, 1);
+	/* this request's share of the worker's writes to the inherited heap */
+	writes = w->cow / w->requests;
+	if (below(g, w->requests) < w->cow % w->requests)
+		writes++;
+	w->cow -= writes;
+	while (writes-- && cow_shared(g, w))
+		;
+	if (percent(g, 50)) {
+		/* a request buffer: malloc'ed small pages, freed (trimmed) at the end */
+		unsigned int n = 1 + below(g, 8);
+
+		alloc_heap(g, w, n);
+		if (percent(g, 70))
+			while (n--)
+				unmap_region(g, w, w->nregions - 1);
+	}
+	if (percent(g, 20)) {
+		/* a request reads a data file through mmap (the libraries are inherited) */
+		size_t half = g->ncache / 2;
+
+		map_file_window(g, w, g->cache[half + below(g, g->ncache - half)], 25);
+	} else if (w->nregions && percent(g, 10)) {
+		size_t i = below(g, w->nregions);
+		uint32_t cs = g->folios[w->regions[i].folio].cslot;
+
+		if (cs > g->ncache / 2)
+			unmap_region(g, w, i); /* munmap of a data file */
+	}
+	if (--w->requests == 0) {
+		proc_exit(g, w);
 		return;
 	}
-	for (unsigned int n = 1 + below(g, 8); n-- && child->nregions;) {
-		size_t i = below(g, child->nregions);
-		struct wregion *r = &child->regions[i];
-
-		if (g->folios[r->folio].kind != MC_KIND_ANON || !percent(g, g->p->cow_percent * 5))
-			continue;
-		cow_page(g, child, i, below(g, r->nr));
-	}
-	if (g->ncache && percent(g, 30))
-		map_file(g, child, g->cache[below(g, g->ncache)]);
-	if (percent(g, 5) && parent->nregions) {
+	if (percent(g, 1) && parent->nregions) {
 		/* the parent recycles part of its heap */
 		size_t i = below(g, parent->nregions);
+		struct wfolio *f = &g->folios[parent->regions[i].folio];
 
-		if (g->folios[parent->regions[i].folio].kind == MC_KIND_ANON) {
-			unsigned int order = g->folios[parent->regions[i].folio].order;
+		if (f->kind == MC_KIND_ANON) {
+			unsigned int order = f->order ? MC_PMD_ORDER : 0;
 
 			unmap_region(g, parent, i);
-			alloc_heap(g, parent, order ? MC_PMD_NR : 1);
+			map_new(g, parent, folio_new(g, order, MC_KIND_ANON), 0, 1u << order,
+				order ? MC_LEVEL_PMD : MC_LEVEL_PTE, 1);
 		}
 	}
 }
@@ -515,7 +632,7 @@ static void pagecache_step(struct gen *g)
 		pr = proc_new(g);
 		return;
 	}
-	if (percent(g, 2)) {
+	if (below(g, 1000) < 2) {
 		proc_exit(g, pr);
 		proc_new(g);
 		return;
@@ -540,94 +657,77 @@ static void pagecache_step(struct gen *g)
 
 			folio_free(g, idx);
 			g->cache[c] = folio_new(g, order, MC_KIND_FILE);
+			g->folios[g->cache[c]].cslot = c + 1;
 		}
 		return;
 	}
-	map_file(g, pr, g->cache[below(g, g->ncache)]);
+	map_file_window(g, pr, g->cache[below(g, g->ncache)], 25);
 }
 
-/* Split folio idx into order-0 folios; every region mapping it follows. */
-static void split_folio(struct gen *g, uint32_t idx)
+/*
+ * Split the folio of region i, its only mapping, into order-0 folios: the
+ * region becomes one region a page; unmapped pieces are freed.
+ */
+static void split_region(struct gen *g, struct wproc *pr, size_t i)
 {
-	struct mc_record rec = { .type = MC_REC_SPLIT };
-	struct wfolio old = g->folios[idx];
-	uint32_t n = 1u << old.order, *pieces;
+	struct mc_record rec = {.type = MC_REC_SPLIT};
+	struct wregion r = pr->regions[i];
+	struct wfolio old = g->folios[r.folio];
+	uint32_t n = 1u << old.order;
 
 	rec.u.split.pfn = old.pfn;
 	rec.u.split.order = 0;
 	put(g, &rec);
-	pieces = malloc(n * sizeof(*pieces));
-	if (!pieces) {
-		fprintf(stderr, "mapcount: out of memory\n");
-		exit(1);
-	}
-	g->folios[idx].live = 0;
-	g->free_folios = grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1,
-			      sizeof(uint32_t));
-	g->free_folios[g->nfree_folios++] = idx;
-	for (uint32_t i = 0; i < n; i++) {
+	g->folios[r.folio].live = 0;
+	g->free_folios =
+		grow(g->free_folios, &g->capfree_folios, g->nfree_folios + 1, sizeof(uint32_t));
+	g->free_folios[g->nfree_folios++] = r.folio;
+	region_remove(g, pr, i);
+	for (uint32_t k = 0; k < n; k++) {
 		uint32_t p;
 
 		if (g->nfree_folios) {
 			p = g->free_folios[--g->nfree_folios];
 		} else {
-			g->folios = grow(g->folios, &g->capfolios, g->nfolios + 1,
-					 sizeof(*g->folios));
+			g->folios =
+				grow(g->folios, &g->capfolios, g->nfolios + 1, sizeof(*g->folios));
 			p = g->nfolios++;
 		}
-		g->folios[p] = (struct wfolio){ .pfn = old.pfn + i, .kind = old.kind, .live = 1 };
-		pieces[i] = p;
-	}
-	for (size_t pi = 0; pi < g->nprocs; pi++) {
-		struct wproc *pr = &g->procs[pi];
-		size_t count = pr->nregions;
-
-		for (size_t i = 0; i < count; i++) {
-			struct wregion r = pr->regions[i];
-
-			if (r.folio != idx)
-				continue;
-			for (uint32_t k = 0; k < r.nr; k++) {
-				struct wregion one = { .vpn = r.vpn + k, .folio = pieces[r.first + k],
-						       .nr = 1 };
-
-				g->folios[one.folio].maps++;
-				if (k == 0)
-					pr->regions[i] = one;
-				else
-					region_add(pr, &one);
-			}
+		g->folios[p] = (struct wfolio){.pfn = old.pfn + k, .kind = old.kind, .live = 1};
+		if (k < r.first || k >= r.first + r.nr) {
+			folio_free(g, p);
+			continue;
 		}
+		g->folios[p].maps = 1;
+		region_add(g, pr,
+			   &(struct wregion){.vpn = r.vpn + k - r.first, .folio = p, .nr = 1});
 	}
-	for (uint32_t i = 0; i < n; i++)
-		if (!g->folios[pieces[i]].maps && old.kind == MC_KIND_ANON)
-			folio_free(g, pieces[i]);
-	free(pieces);
 }
 
 static void mthp_step(struct gen *g)
 {
-	static const unsigned int orders[] = { 2, 3, 4, 4, 9 };
+	static const unsigned int orders[] = {2, 3, 4, 4, 9};
 	struct wproc *pr = random_proc(g, 0);
 
 	if (!pr) {
 		proc_new(g);
 		return;
 	}
-	if (percent(g, 2)) {
+	if (below(g, 1000) < 1) {
 		struct wproc *child = proc_fork(g, pr);
 
 		if (!child)
 			proc_exit(g, random_proc(g, 0));
 		return;
 	}
-	if (pr->nregions && percent(g, 45)) {
+	/* each process's footprint hovers around heap pages */
+	if (pr->nregions && percent(g, pr->pages < g->p->heap_pages ? 45 : 70)) {
 		size_t i = below(g, pr->nregions);
 		struct wregion *r = &pr->regions[i];
 		struct wfolio *f = &g->folios[r->folio];
 
 		if (f->order && f->order < MC_PMD_ORDER && f->maps == 1 && percent(g, 2)) {
-			split_folio(g, r->folio);
+			split_region(g, pr, i);
 		} else if (r->level == MC_LEVEL_PMD && percent(g, 30)) {
 			remap_region(g, pr, i);
 		} else if (r->level == MC_LEVEL_PTE && r->nr > 1 && percent(g, 50)) {
@@ -639,7 +739,7 @@ static void mthp_step(struct gen *g)
 		}
 		return;
 	}
-	if (percent(g, 3)) {
+	if (below(g, 1000) < 1) {
 		proc_exit(g, pr);
 		return;
 	}
@@ -656,18 +756,25 @@ static void mthp_step(struct gen *g)
 
 int mc_workload_defaults(const char *name, struct mc_workload_params *p)
 {
-	static const char *const names[] = { "server", "shell", "pagecache", "mthp" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(name, names[i]))
+	for (size_t i = 0; i < WL_NR; i++) {
+		if (strcmp(name, wl_names[i]))
 			continue;
 		*p = (struct mc_workload_params){
-			.name = names[i], .records = 1000000, .seed = 1, .procs = 8,
-			.heap_pages = 4096, .thp_percent = 50, .cow_percent = 10,
-			.file_pages = 2048, .checkpoints = 4,
+			.name = wl_names[i],
+			.records = 1000000,
+			.seed = 1,
+			.procs = 8,
+			.heap_pages = 4096,
+			.thp_percent = 50,
+			.cow_percent = 10,
+			.file_pages = 2048,
+			.requests = 200,
+			.checkpoints = 4,
 		};
-		if (!strcmp(name, "pagecache"))
+		if (!strcmp(name, "pagecache")) {
 			p->procs = 32;
+			p->file_pages = 65536;
+		}
 		return 0;
 	}
 	return -1;
@@ -680,14 +787,15 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		size_t off;
 		int wide;
 	} keys[] = {
-		{ "procs", offsetof(struct mc_workload_params, procs), 0 },
-		{ "heap", offsetof(struct mc_workload_params, heap_pages), 0 },
-		{ "thp", offsetof(struct mc_workload_params, thp_percent), 0 },
-		{ "cow", offsetof(struct mc_workload_params, cow_percent), 0 },
-		{ "file", offsetof(struct mc_workload_params, file_pages), 0 },
-		{ "checkpoints", offsetof(struct mc_workload_params, checkpoints), 0 },
-		{ "seed", offsetof(struct mc_workload_params, seed), 1 },
-		{ "records", offsetof(struct mc_workload_params, records), 1 },
+		{"procs", offsetof(struct mc_workload_params, procs), 0},
+		{"heap", offsetof(struct mc_workload_params, heap_pages), 0},
+		{"thp", offsetof(struct mc_workload_params, thp_percent), 0},
+		{"cow", offsetof(struct mc_workload_params, cow_percent), 0},
+		{"file", offsetof(struct mc_workload_params, file_pages), 0},
+		{"requests", offsetof(struct mc_workload_params, requests), 0},
+		{"checkpoints", offsetof(struct mc_workload_params, checkpoints), 0},
+		{"seed", offsetof(struct mc_workload_params, seed), 1},
+		{"records", offsetof(struct mc_workload_params, records), 1},
 	};
 	const char *eq = strchr(kv, '=');
 	unsigned long long v;
@@ -699,8 +807,8 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		errno = 0;
 		v = strtoull(eq + 1, &end, 0);
 		if (errno || end == eq + 1 || *end || (!keys[i].wide && v > UINT32_MAX)) {
-			snprintf(err, errlen, "workload parameter %s: '%s' is not a number", keys[i].key,
-				 eq + 1);
+			snprintf(err, errlen, "workload parameter %s: '%s' is not a number",
+				 keys[i].key, eq + 1);
 			return -1;
 		}
 		if (keys[i].wide)
@@ -715,8 +823,10 @@ int mc_workload_set(struct mc_workload_params *p, const char *kv, char *err, siz
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, checkpoints, "
-		 "seed, records)", kv);
+		 "'%s' is not a workload parameter (procs, heap, thp, cow, file, requests, "
+		 "checkpoints, "
+		 "seed, records)",
+		 kv);
 	return -1;
 }
 
@@ -725,32 +835,36 @@ void mc_workload_header(const struct mc_workload_params *p, struct mc_rec_header
 	static char extra[256];
 
 	memset(hdr, 0, sizeof(*hdr));
-	hdr->magic = (struct mc_str){ "mapcount", 8 };
+	hdr->magic = (struct mc_str){"mapcount", 8};
 	hdr->version = MC_TRACE_VERSION;
 	hdr->page_shift = 12;
 	hdr->pmd_order = MC_PMD_ORDER;
 	hdr->pud_order = MC_PUD_ORDER;
-	hdr->source = (struct mc_str){ "workload", 8 };
+	hdr->source = (struct mc_str){"workload", 8};
 	hdr->extra.s = extra;
-	hdr->extra.len = snprintf(extra, sizeof(extra),
-				  "workload=%s\nseed=%" PRIu64 "\nprocs=%u\nheap=%u\nthp=%u\ncow=%u\n"
-				  "file=%u\n", p->name, p->seed, p->procs, p->heap_pages,
-				  p->thp_percent, p->cow_percent, p->file_pages);
+	hdr->extra.len =
+		snprintf(extra, sizeof(extra),
+			 "workload=%s\nseed=%" PRIu64 "\nprocs=%u\nheap=%u\nthp=%u\ncow=%u\n"
+			 "file=%u\nrequests=%u\n",
+			 p->name, p->seed, p->procs, p->heap_pages, p->thp_percent, p->cow_percent,
+			 p->file_pages, p->requests);
 }
 
 int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w, char *err,
 			 size_t errlen)
 {
-	static const unsigned int lib_orders[] = { 0, 0, 0, 2, 4 };
-	static const unsigned int cache_orders[] = { 0, 0, 2, 4, 9 };
-	struct gen g = { .p = p, .w = w, .err = err, .errlen = errlen };
+	static const unsigned int lib_orders[] = {0, 0, 0, 2, 4};
+	static const unsigned int cache_orders[] = {0, 0, 0, 2, 2, 4, 4, 9};
+	struct gen g = {.p = p, .w = w, .err = err, .errlen = errlen};
+	enum wl_kind kind = wl_kind(p->name);
 	struct wproc *root = NULL;
+	size_t libs;
 
 	if (!p->procs || p->procs > 1000000) {
 		snprintf(err, errlen, "workload %s: procs must be 1..1000000", p->name);
 		return -1;
 	}
-	if ((!strcmp(p->name, "server") || !strcmp(p->name, "shell")) && p->procs < 2) {
+	if ((kind == WL_SERVER || kind == WL_SHELL) && p->procs < 2) {
 		snprintf(err, errlen, "workload %s: procs must be at least 2", p->name);
 		return -1;
 	}
@@ -765,38 +879,47 @@ int mc_workload_generate(const struct mc_workload_params *p, struct mc_writer *w
 	if (p->checkpoints)
 		g.ckpt_every = g.next_ckpt = p->records / (p->checkpoints + 1) + 1;
 
-	if (!strcmp(p->name, "server")) {
+	switch (kind) {
+	case WL_SERVER:
+	case WL_SHELL: /* a root process with libraries and a heap */
 		cache_init(&g, lib_orders, 5);
 		root = proc_new(&g);
-		for (size_t i = 0; i < g.ncache; i++)
+		/* its libraries: the first half of the server's cache, 64 folios of the shell's */
+		libs = kind == WL_SERVER ? g.ncache / 2 : g.ncache < 64 ? g.ncache : 64;
+		for (size_t i = 0; i < libs; i++)
 			map_file(&g, root, g.cache[i]);
-		alloc_heap(&g, root, p->heap_pages);
-	} else if (!strcmp(p->name, "shell")) {
-		cache_init(&g, lib_orders, 5);
-		root = proc_new(&g);
-		for (size_t i = 0; i < g.ncache && i < 64; i++)
-			map_file(&g, root, g.cache[i]);
-		alloc_heap(&g, root, 64);
-	} else if (!strcmp(p->name, "pagecache")) {
-		cache_init(&g, cache_orders, 5);
+		alloc_heap(&g, root, kind == WL_SERVER ? p->heap_pages : 64);
+		break;
+	case WL_PAGECACHE:
+		cache_init(&g, cache_orders, 8);
 		for (unsigned int i = 0; i < p->procs; i++)
 			proc_new(&g);
+		break;
+	default:
+		break;
 	}
 
 	while (g.written < p->records && !g.error) {
-		if (!strcmp(p->name, "server"))
+		switch (kind) {
+		case WL_SERVER:
 			server_step(&g, root);
-		else if (!strcmp(p->name, "shell"))
+			break;
+		case WL_SHELL:
 			shell_step(&g, root);
-		else if (!strcmp(p->name, "pagecache"))
+			break;
+		case WL_PAGECACHE:
 			pagecache_step(&g);
-		else
+			break;
+		default:
 			mthp_step(&g);
+		}
 		maybe_checkpoint(&g);
 	}
 
-	for (size_t i = 0; i < g.nprocs; i++)
+	for (size_t i = 0; i < g.nprocs; i++) {
 		free(g.procs[i].regions);
+		free(g.procs[i].cmaps);
+	}
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
 		free(g.free_pfns[o]);
 	free(g.procs);
