@@ -86,7 +86,7 @@ static int32_t *page_mapcount(struct call *c, uint32_t page)
 
 static uint64_t *pae_word(struct call *c, uint32_t page)
 {
-	return page < 64 ? &c->st->pae0 : &c->st->words[page / 64 - 1];
+	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
 }
 
 /*
@@ -95,13 +95,19 @@ static uint64_t *pae_word(struct call *c, uint32_t page)
  */
 static void set_pae(struct call *c, uint32_t page)
 {
-	*pae_word(c, page) |= 1ull << (page % 64);
+	if (page)
+		*pae_word(c, page) |= 1ull << (page % 64);
+	else
+		c->st->pae_page0 = 1;
 	atomics(c, 1);
 }
 
 static void clear_pae(struct call *c, uint32_t page)
 {
-	*pae_word(c, page) &= ~(1ull << (page % 64));
+	if (page)
+		*pae_word(c, page) &= ~(1ull << (page % 64));
+	else
+		c->st->pae_page0 = 0;
 	atomics(c, 1);
 }
 

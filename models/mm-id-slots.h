@@ -21,16 +21,17 @@
 
 /*
  * One folio. @mapcount is page[0]._mapcount, used by small folios only; a
- * small folio's state ends after @pae0 (MMID_SMALL_STATE bytes). The scalar
+ * small folio's state ends before @pae1 (MMID_SMALL_STATE bytes). The scalar
  * fields after it mirror page[1] of a large folio (offsets 16..47 in struct
- * folio). @pae0 and @words hold the PG_anon_exclusive bit of every page, then
- * (variant only) @words the raw per-page _mapcount of every page.
+ * folio). @pae_page0, @pae1 and @words hold the PG_anon_exclusive bit of every
+ * page, then (variant only) @words the raw per-page _mapcount of every page.
  */
 struct mmid_state {
 	int32_t mapcount; /* small folio: _mapcount, -1 based */
 	uint8_t partially_mapped; /* PG_partially_mapped (and on the split queue) */
-	uint8_t pad[3];
-	uint64_t pae0; /* PG_anon_exclusive of pages 0-63 */
+	uint8_t pae_page0; /* PG_anon_exclusive of page 0 */
+	uint16_t pad;
+	uint64_t pae1; /* PG_anon_exclusive of pages 1-63 (bit 0 unused) */
 	int32_t large_mapcount; /* LM: _large_mapcount, -1 based */
 	int32_t nr_pages_mapped; /* NPM: _nr_pages_mapped (variant only) */
 	int32_t entire_mapcount; /* EM: _entire_mapcount, -1 based */
@@ -40,7 +41,7 @@ struct mmid_state {
 	uint64_t words[]; /* PG_anon_exclusive of pages 64 and up, then the variant's */
 };
 
-#define MMID_SMALL_STATE offsetof(struct mmid_state, large_mapcount)
+#define MMID_SMALL_STATE offsetof(struct mmid_state, pae1)
 
 static inline uint32_t mmid_slot_id(const struct mmid_state *st, unsigned int i)
 {
@@ -54,7 +55,9 @@ static inline bool mmid_shared_bit(const struct mmid_state *st)
 
 static inline bool mmid_pae(const struct mmid_state *st, uint32_t page)
 {
-	return (page < 64 ? st->pae0 : st->words[page / 64 - 1]) >> (page % 64) & 1;
+	if (!page)
+		return st->pae_page0;
+	return (page < 64 ? st->pae1 : st->words[page / 64 - 1]) >> (page % 64) & 1;
 }
 
 static inline size_t mmid_pae_words(unsigned int order)
