@@ -44,10 +44,10 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 
 	en_touch_fixed(c, 0); /* folio_test_large */
 	if (!mc_folio_large(f))
-		return en_rmw(ctx, c, &s->mapcount[0], 1) == 0;
+		return en_rmw(ctx, c, en_pmc(s, 0), 1) == 0;
 	for (uint32_t i = first_page; i < first_page + n; i++) {
 		en_touch(c, i);
-		first += en_rmw(ctx, c, &s->mapcount[i], 1) == 0;
+		first += en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	}
 	en_touch_fixed(c, 1);
 	if (first && en_rmw(ctx, c, &s->nr_pages_mapped, first) >= EN_ENTIRELY_MAPPED)
@@ -105,7 +105,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once (head only for a PMD) */
 	for (uint32_t i = first_page; i < first_page + (entire ? 1 : n); i++)
 		if (en_pae(s, f->order, i) &&
-		    (s->mapcount[i] > 0 || (mc_folio_large(f) && s->entire_mapcount > 0)))
+		    (*en_pmc(s, i) > 0 || (mc_folio_large(f) && s->entire_mapcount > 0)))
 			ctx->violations++;
 }
 
@@ -119,7 +119,7 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 
 	en_touch_fixed(c, 0);
 	if (!mc_folio_large(f)) {
-		int32_t v = en_rmw(ctx, c, &s->mapcount[0], -1);
+		int32_t v = en_rmw(ctx, c, en_pmc(s, 0), -1);
 
 		if (v < -1)
 			ctx->violations++;
@@ -139,7 +139,7 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 			int32_t v;
 
 			en_touch(c, i);
-			v = en_rmw(ctx, c, &s->mapcount[i], -1);
+			v = en_rmw(ctx, c, en_pmc(s, i), -1);
 			if (v < -1)
 				ctx->violations++;
 			last += v < 0;
@@ -168,17 +168,18 @@ static void new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f, str
 		add_612(ctx, f, s, op->first, op->nr, op->level, excl, c);
 		return;
 	}
-	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->mapcount[0] != -1)
+	if ((mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)) ||
+	    *en_pmc(s, 0) != -1)
 		ctx->violations++;
 	en_touch_fixed(c, 0);
 	if (!mc_folio_large(f)) {
-		s->mapcount[0] = 0;
+		*en_pmc(s, 0) = 0;
 		if (excl)
 			en_pae_set(c, s, f->order, 0);
 	} else if (op->level == MC_LEVEL_PTE) {
 		for (uint32_t i = 0; i < n; i++) {
 			en_touch(c, i);
-			s->mapcount[i] = 0;
+			*en_pmc(s, i) = 0;
 			if (excl)
 				en_pae_set(c, s, f->order, i);
 		}

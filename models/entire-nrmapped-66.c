@@ -28,7 +28,7 @@ static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, s
 			   uint32_t i, bool *first, struct en_cost *c)
 {
 	en_touch(c, i);
-	*first = en_rmw(ctx, c, &s->mapcount[i], 1) == 0;
+	*first = en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	if (!*first)
 		return 0;
 	en_touch_fixed(c, 0); /* folio_test_large */
@@ -110,7 +110,7 @@ static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, s
 	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
 	if (mc_folio_large(f))
 		en_touch_fixed(c, 1);
-	v = en_rmw(ctx, c, &s->mapcount[i], -1);
+	v = en_rmw(ctx, c, en_pmc(s, i), -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
 	if (v >= 0)
@@ -176,9 +176,9 @@ static void new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	uint32_t n = mc_folio_nr_pages(f);
 
 	if (!mc_folio_large(f) && op->level == MC_LEVEL_PTE) {
-		if (s->mapcount[0] != -1)
+		if (*en_pmc(s, 0) != -1)
 			ctx->violations++;
-		s->mapcount[0] = 0;
+		*en_pmc(s, 0) = 0;
 		en_stat_mapped(ctx, f, 1);
 	} else if (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f)) {
 		if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)

@@ -92,7 +92,7 @@ void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_
 		en_touch(c, i);
 		if (en_anon(f) && en_pae(s, f->order, i))
 			en_pae_clear(c, s, f->order, i);
-		if (en_rmw(ctx, c, &s->mapcount[i], 1) <= 0)
+		if (en_rmw(ctx, c, en_pmc(s, i), 1) <= 0)
 			ctx->violations++;
 	}
 }
@@ -164,7 +164,9 @@ static size_t en_state_size(unsigned int order)
 {
 	size_t n = (size_t)1 << order;
 
-	return (EN_HEADER_BYTES + 4 * n + (n + 7) / 8 + 7) & ~(size_t)7;
+	if (!order)
+		return EN_SMALL_STATE;
+	return (EN_HEADER_BYTES + 4 * (n - 1) + (n + 7) / 8 + 7) & ~(size_t)7;
 }
 
 /* Kernel bytes: page[i]._mapcount for every page, plus EM, NPM (and LM) in page[1]. */
@@ -184,15 +186,17 @@ static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	struct en_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f);
 
-	s->entire_mapcount = -1;
-	s->nr_pages_mapped = 0;
-	s->large_mapcount = -1;
-	s->ext_pmds = 0;
 	s->queued = 0;
 	s->partially_mapped = 0;
 	s->reserved = 0;
+	if (mc_folio_large(f)) {
+		s->entire_mapcount = -1;
+		s->nr_pages_mapped = 0;
+		s->large_mapcount = -1;
+		s->ext_pmds = 0;
+	}
 	for (uint32_t i = 0; i < n; i++)
-		s->mapcount[i] = -1;
+		*en_pmc(s, i) = -1;
 	memset(en_pae_bits(s, f->order), 0, (n + 7) / 8);
 }
 
@@ -200,17 +204,18 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 				 enum en_version v)
 {
 	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
-	int64_t entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
+	int64_t entries;
 	unsigned int bad = 0;
 
+	/* I4 holds by construction: a small folio's state has no page[1] fields */
+	if (!mc_folio_large(f))
+		return *en_pmc(s, 0) < -1;
+	entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
 	for (uint32_t i = 0; i < n; i++) {
-		bad += s->mapcount[i] < -1;
-		mapped += s->mapcount[i] >= 0;
-		entries += (int64_t)s->mapcount[i] + 1;
+		bad += *en_pmc(s, i) < -1;
+		mapped += *en_pmc(s, i) >= 0;
+		entries += (int64_t)*en_pmc(s, i) + 1;
 	}
-	if (!mc_folio_large(f)) /* I4 */
-		return bad + (s->entire_mapcount != -1) + (s->nr_pages_mapped != 0) +
-		       (s->large_mapcount != -1) + (s->ext_pmds != 0);
 	bad += s->entire_mapcount < -1 || s->ext_pmds < 0;
 	bad += (uint32_t)(s->nr_pages_mapped & EN_PAGES_MAPPED) != mapped; /* I1 */
 	bad += (s->nr_pages_mapped >= EN_ENTIRELY_MAPPED) != (s->entire_mapcount >= 0); /* I2 */
@@ -226,12 +231,13 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 static void en_check_quick(struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const struct en_state *s, enum en_version v)
 {
-	int32_t npm = s->nr_pages_mapped;
+	int32_t npm;
 	bool ok;
 
 	if (!mc_folio_large(f)) {
-		ok = s->entire_mapcount == -1 && npm == 0 && s->large_mapcount == -1;
+		ok = true; /* no page[1] fields to check */
 	} else {
+		npm = s->nr_pages_mapped;
 		ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
 		     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
 		     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
@@ -250,13 +256,13 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	uint32_t n = mc_folio_nr_pages(f);
 
 	ctx->violations += en_check_invariants(f, s, v);
-	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1 ||
-	    s->ext_pmds) {
+	if (mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 ||
+				  s->large_mapcount != -1 || s->ext_pmds)) {
 		ctx->violations++;
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		if (s->mapcount[i] != -1) {
+		if (*en_pmc(s, i) != -1) {
 			ctx->violations++;
 			return;
 		}
@@ -313,8 +319,8 @@ static int32_t en_mapcount_612(int32_t raw)
 static int32_t en_pm(const struct mc_folio *f, const struct en_state *s, uint32_t p,
 		     enum en_version v)
 {
-	uint32_t mc = v == EN_V6_12 ? (uint32_t)en_mapcount_612(s->mapcount[p])
-				    : (uint32_t)s->mapcount[p] + 1;
+	uint32_t mc = v == EN_V6_12 ? (uint32_t)en_mapcount_612(*en_pmc(s, p))
+				    : (uint32_t)*en_pmc(s, p) + 1;
 
 	if (mc_folio_large(f))
 		mc += (uint32_t)s->entire_mapcount + 1;
@@ -328,15 +334,15 @@ static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state
 	uint32_t n = mc_folio_nr_pages(f), m;
 
 	if (!mc_folio_large(f))
-		return v == EN_V6_12 ? en_mapcount_612(s->mapcount[0])
-				     : (int32_t)((uint32_t)s->mapcount[0] + 1);
+		return v == EN_V6_12 ? en_mapcount_612(*en_pmc(s, 0))
+				     : (int32_t)((uint32_t)*en_pmc(s, 0) + 1);
 	if (v == EN_V6_12)
 		return (int32_t)((uint32_t)s->large_mapcount + 1);
 	m = (uint32_t)s->entire_mapcount + 1;
 	if (!(s->nr_pages_mapped & EN_PAGES_MAPPED))
 		return (int32_t)m;
 	for (uint32_t i = 0; i < n; i++)
-		m += (uint32_t)s->mapcount[i];
+		m += (uint32_t)*en_pmc(s, i);
 	/* extension: a PMD of a larger folio counts once, not once per page */
 	return (int32_t)(m + n - (MC_PMD_NR - 1) * (uint32_t)s->ext_pmds);
 }
@@ -347,7 +353,7 @@ static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s, 
 	if (v == EN_V6_12)
 		return en_folio_mapcount(f, s, v) >= 1;
 	if (!mc_folio_large(f))
-		return s->mapcount[0] >= 0;
+		return *en_pmc(s, 0) >= 0;
 	return s->nr_pages_mapped > 0 || s->entire_mapcount >= 0;
 }
 
@@ -358,7 +364,7 @@ static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s, 
 static int64_t en_page_mapcount(const struct mc_folio *f, const struct en_state *s, uint32_t p,
 				enum en_version v)
 {
-	if (v == EN_V6_6 && s->mapcount[p] < -128)
+	if (v == EN_V6_6 && *en_pmc(s, p) < -128)
 		return 0;
 	return en_pm(f, s, p, v);
 }
@@ -380,7 +386,7 @@ static bool en_maybe_shared(const struct mc_folio *f, const struct en_state *s, 
 		return false;
 	if (s->entire_mapcount + 1 != 0 || m > mc_folio_nr_pages(f))
 		return true;
-	return s->mapcount[0] > 0;
+	return *en_pmc(s, 0) > 0;
 }
 
 /* The head page of the PMD (or PUD) entry covering page p. */

@@ -20,22 +20,34 @@ enum en_version {
 
 /*
  * Per-folio state. Counters hold the kernel's raw values (mapcounts biased
- * by -1). Followed by mapcount[N] and a PAE bitmap of N bits.
+ * by -1). A small folio's state ends before @entire_mapcount (EN_SMALL_STATE
+ * bytes, its PAE bit in @pae0); a large folio's goes on with the _mapcount of
+ * pages 1..N-1 and a PAE bitmap of N bits.
  */
 struct en_state {
+	int32_t mapcount0; /* PMC[0]: page[0]._mapcount */
+	uint8_t pae0; /* PAE bit of a small folio's page */
+	uint8_t queued; /* Q: on the deferred split queue (page[2]) */
+	uint8_t partially_mapped; /* PM: PG_partially_mapped, 6.12 only */
+	uint8_t reserved;
 	int32_t entire_mapcount; /* EM, page[1] */
 	int32_t nr_pages_mapped; /* NPM, page[1]; not biased */
 	int32_t large_mapcount; /* LM, page[1], 6.12 only (stays -1 in 6.6) */
 	int32_t ext_pmds; /* extension: PMD entries of a folio larger than a PMD */
-	uint8_t queued; /* Q: on the deferred split queue (page[2]) */
-	uint8_t partially_mapped; /* PM: PG_partially_mapped, 6.12 only */
-	uint16_t reserved;
-	int32_t mapcount[]; /* PMC[i]: page[i]._mapcount */
+	int32_t mapcount[]; /* PMC[i] of page i >= 1 at mapcount[i - 1] */
 };
+
+#define EN_SMALL_STATE offsetof(struct en_state, entire_mapcount)
+
+/* page[i]._mapcount */
+static inline int32_t *en_pmc(const struct en_state *s, uint32_t i)
+{
+	return i ? (int32_t *)&s->mapcount[i - 1] : (int32_t *)&s->mapcount0;
+}
 
 static inline uint8_t *en_pae_bits(const struct en_state *s, unsigned int order)
 {
-	return (uint8_t *)&s->mapcount[1u << order];
+	return order ? (uint8_t *)&s->mapcount[(1u << order) - 1] : (uint8_t *)&s->pae0;
 }
 
 /* PageAnonExclusive(page[i]) */

@@ -84,19 +84,30 @@ static int32_t *page_mapcount(struct call *c, uint32_t page)
 	return &mmid_page_mapcounts(c->st, c->f->order)[page];
 }
 
+static uint64_t *pae_word(struct call *c, uint32_t page)
+{
+	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
+}
+
 /*
  * SetPageAnonExclusive / ClearPageAnonExclusive: atomic set_bit / clear_bit
  * in the page's own flags; callers account the pages' lines.
  */
 static void set_pae(struct call *c, uint32_t page)
 {
-	c->st->words[page / 64] |= 1ull << (page % 64);
+	if (page)
+		*pae_word(c, page) |= 1ull << (page % 64);
+	else
+		c->st->pae_page0 = 1;
 	atomics(c, 1);
 }
 
 static void clear_pae(struct call *c, uint32_t page)
 {
-	c->st->words[page / 64] &= ~(1ull << (page % 64));
+	if (page)
+		*pae_word(c, page) &= ~(1ull << (page % 64));
+	else
+		c->st->pae_page0 = 0;
 	atomics(c, 1);
 }
 
@@ -543,7 +554,7 @@ static void freeze_rmap(struct call *c, const struct mc_op *op)
 static void check_invariants(struct call *c)
 {
 	const struct mmid_state *st = c->st;
-	int32_t lm = st->large_mapcount;
+	int32_t lm;
 	bool bad = false;
 
 	if (!mc_folio_large(c->f)) {
@@ -551,6 +562,7 @@ static void check_invariants(struct call *c)
 			c->ctx->violations++;
 		return;
 	}
+	lm = st->large_mapcount;
 	bad |= lm < -1 || st->entire_mapcount < -1 || st->entire_mapcount > lm;
 	bad |= (st->mm_ids & MMID_LOCK_BIT) != 0;
 	for (unsigned int i = 0; i < 2; i++) {
@@ -642,12 +654,15 @@ static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 
 static size_t mmid_state_size(unsigned int order)
 {
-	return sizeof(struct mmid_state) + mmid_pae_words(order) * sizeof(uint64_t);
+	if (!order)
+		return MMID_SMALL_STATE;
+	return sizeof(struct mmid_state) + (mmid_pae_words(order) - 1) * sizeof(uint64_t);
 }
 
+/* a small folio's _mapcount is its page's: no per-page array */
 static size_t mmid_pmc_state_size(unsigned int order)
 {
-	return mmid_state_size(order) + ((size_t)4 << order);
+	return order ? mmid_state_size(order) + ((size_t)4 << order) : MMID_SMALL_STATE;
 }
 
 /* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
@@ -657,6 +672,8 @@ static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 
 	memset(st, 0, mmid_state_size(f->order));
 	st->mapcount = -1;
+	if (!f->order)
+		return;
 	st->large_mapcount = -1;
 	st->entire_mapcount = -1;
 	st->mm_id_mapcount[0] = -1;
@@ -669,11 +686,13 @@ static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
 	const struct mmid_state *st = state;
-	bool bad = st->mapcount != -1 || st->large_mapcount != -1 || st->entire_mapcount != -1 ||
-		   st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 || st->mm_ids ||
-		   st->nr_pages_mapped;
+	bool bad = st->mapcount != -1;
 
-	if (mmid_has_page_mapcount(ctx))
+	if (f->order)
+		bad |= st->large_mapcount != -1 || st->entire_mapcount != -1 ||
+		       st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 ||
+		       st->mm_ids || st->nr_pages_mapped;
+	if (f->order && mmid_has_page_mapcount(ctx))
 		for (uint32_t p = 0; p < mc_folio_nr_pages(f) && !bad; p++)
 			bad = mmid_page_mapcounts_const(st, f->order)[p] != -1;
 	if (bad)

@@ -20,22 +20,28 @@
 #define MMID_PAGES_MAPPED (MMID_ENTIRELY_MAPPED - 1)
 
 /*
- * One folio. The scalar fields mirror page[1] of a large folio (offsets 16..47
- * in struct folio); @mapcount is page[0]._mapcount, used by small folios only.
- * @words holds the PG_anon_exclusive bit of every page, then (variant only)
- * the raw per-page _mapcount of every page.
+ * One folio. @mapcount is page[0]._mapcount, used by small folios only; a
+ * small folio's state ends before @pae1 (MMID_SMALL_STATE bytes). The scalar
+ * fields after it mirror page[1] of a large folio (offsets 16..47 in struct
+ * folio). @pae_page0, @pae1 and @words hold the PG_anon_exclusive bit of every
+ * page, then (variant only) @words the raw per-page _mapcount of every page.
  */
 struct mmid_state {
 	int32_t mapcount; /* small folio: _mapcount, -1 based */
+	uint8_t partially_mapped; /* PG_partially_mapped (and on the split queue) */
+	uint8_t pae_page0; /* PG_anon_exclusive of page 0 */
+	uint16_t pad;
+	uint64_t pae1; /* PG_anon_exclusive of pages 1-63 (bit 0 unused) */
 	int32_t large_mapcount; /* LM: _large_mapcount, -1 based */
 	int32_t nr_pages_mapped; /* NPM: _nr_pages_mapped (variant only) */
 	int32_t entire_mapcount; /* EM: _entire_mapcount, -1 based */
 	int32_t mm_id_mapcount[2]; /* SMC: _mm_id_mapcount[], -1 based */
+	uint32_t pad2;
 	uint64_t mm_ids; /* _mm_ids: SID0 bits 0-30, lock 31, SID1 32-62, SH 63 */
-	uint8_t partially_mapped; /* PG_partially_mapped (and on the split queue) */
-	uint8_t pad[7];
-	uint64_t words[];
+	uint64_t words[]; /* PG_anon_exclusive of pages 64 and up, then the variant's */
 };
+
+#define MMID_SMALL_STATE offsetof(struct mmid_state, pae1)
 
 static inline uint32_t mmid_slot_id(const struct mmid_state *st, unsigned int i)
 {
@@ -49,7 +55,9 @@ static inline bool mmid_shared_bit(const struct mmid_state *st)
 
 static inline bool mmid_pae(const struct mmid_state *st, uint32_t page)
 {
-	return st->words[page / 64] >> (page % 64) & 1;
+	if (!page)
+		return st->pae_page0;
+	return (page < 64 ? st->pae1 : st->words[page / 64 - 1]) >> (page % 64) & 1;
 }
 
 static inline size_t mmid_pae_words(unsigned int order)
@@ -60,13 +68,13 @@ static inline size_t mmid_pae_words(unsigned int order)
 /* The variant's per-page _mapcount array (raw, -1 based). */
 static inline int32_t *mmid_page_mapcounts(struct mmid_state *st, unsigned int order)
 {
-	return (int32_t *)(st->words + mmid_pae_words(order));
+	return (int32_t *)(st->words + mmid_pae_words(order) - 1);
 }
 
 static inline const int32_t *mmid_page_mapcounts_const(const struct mmid_state *st,
 						       unsigned int order)
 {
-	return (const int32_t *)(st->words + mmid_pae_words(order));
+	return (const int32_t *)(st->words + mmid_pae_words(order) - 1);
 }
 
 /* Which configuration a context runs (set by ctx_init). */

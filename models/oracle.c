@@ -6,13 +6,16 @@
  * PTE count of every page, the PMD count of every 512-page region, the PUD
  * count, and the distinct mapped pages, maintained per region so that a PMD
  * or PUD map is O(1) and never writes 512 page counters. Order-0 folios keep
- * only the entry count (their one page's mapcount).
+ * 8 bytes: the entry count (their one page's mapcount) and the one mm holding
+ * them all, or, once two mms map the page, the number of mms.
  *
  * Per (folio slot, mm) pair: that mm's entries, in an open-addressing hash
  * table of the context (linear probing, backward-shift deletion, grown
- * geometrically), so steady-state operations allocate nothing.
+ * geometrically), so steady-state operations allocate nothing. An order-0
+ * folio uses the table only while two or more mms map it (after fork).
  *
- * Every count is an int64: the oracle never wraps. Operations that contradict
+ * Every count is an int64 (an order-0 folio's a uint32: 2^32 entries of one
+ * page would need 32 GiB of shadow page tables): the oracle never wraps. Operations that contradict
  * the state (removing what is not mapped, a PMD outside the folio, ...) are
  * refused whole and counted in ctx->violations. The oracle counts no costs.
  */
@@ -28,6 +31,15 @@ struct oracle_head {
 	uint32_t nr_mms; /* mms with at least one entry */
 	uint32_t pad;
 };
+
+/* Order-0 folios. */
+struct oracle_small {
+	uint32_t entries; /* PTE entries, all mms */
+	uint32_t who; /* 0 unmapped; the mm holding every entry; or SMALL_MANY | mms */
+};
+
+/* mm ids are below 2^31 (the replayer numbers them from 1) */
+#define SMALL_MANY 0x80000000u
 
 /* Large folios: followed by pmd[nreg] (order >= 9), pte_mapped[nreg], pte[N]. */
 struct oracle_large {
@@ -64,7 +76,7 @@ static size_t pmd_bytes(unsigned int order)
 static size_t oracle_state_size(unsigned int order)
 {
 	if (!order)
-		return sizeof(struct oracle_head);
+		return sizeof(struct oracle_small);
 	return sizeof(struct oracle_large) + pmd_bytes(order) +
 	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(int64_t) * (1ul << order);
 }
@@ -97,6 +109,7 @@ struct oracle_ctx {
 	struct mm_pair *tab;
 	uint32_t mask; /* capacity - 1, capacity a power of two */
 	uint32_t used;
+	uint64_t small_pairs; /* order-0 folios mapped by one mm (their pair is inline) */
 };
 
 #define ORACLE_MIN_PAIRS 1024u
@@ -190,7 +203,7 @@ static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 }
 
 /* Add delta (may be negative, never below zero: callers check) to mm's entries. */
-static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_head *h,
+static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_t *nr_mms,
 		     uint32_t mm, int64_t delta)
 {
 	struct oracle_ctx *oc = ctx->priv;
@@ -201,14 +214,61 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 		if (pair_insert(oc, key, delta))
 			ctx->violations++; /* out of memory: mm sets no longer exact */
 		else
-			h->nr_mms++;
+			++*nr_mms;
 		return;
 	}
 	p->entries += delta;
 	if (!p->entries) {
 		pair_delete(oc, p);
-		h->nr_mms--;
+		--*nr_mms;
 	}
+}
+
+/* ---- order-0 folios: one mm inline, the pair table once a second mm maps ---- */
+
+static uint32_t small_mm_count(const struct oracle_small *s)
+{
+	if (s->who & SMALL_MANY)
+		return s->who & ~SMALL_MANY;
+	return s->who != 0;
+}
+
+static int64_t small_mm_entries(const struct oracle_ctx *oc, const struct mc_folio *f,
+				const struct oracle_small *s, uint32_t mm)
+{
+	if (s->who & SMALL_MANY)
+		return pair_entries(oc, pair_key(f, mm));
+	return s->who == mm ? s->entries : 0;
+}
+
+/* Add delta entries of mm (a removal only of entries mm holds: callers check). */
+static void small_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_small *s,
+		      uint32_t mm, int32_t delta)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint32_t nr_mms;
+
+	if (!(s->who & SMALL_MANY)) {
+		if (!s->who || s->who == mm) {
+			oc->small_pairs += !s->who;
+			s->entries += (uint32_t)delta;
+			s->who = s->entries ? mm : 0;
+			oc->small_pairs -= !s->who;
+			return;
+		}
+		/* a second mm: the holder's pair moves to the table */
+		if (pair_insert(oc, pair_key(f, s->who), s->entries)) {
+			ctx->violations++; /* out of memory: mm sets no longer exact */
+			return;
+		}
+		oc->small_pairs--;
+		s->who = SMALL_MANY | 1;
+	}
+	nr_mms = s->who & ~SMALL_MANY;
+	pair_add(ctx, f, &nr_mms, mm, delta);
+	s->entries += (uint32_t)delta;
+	/* stays in the table while mapped, even if one mm is left */
+	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
 }
 
 static int oracle_ctx_init(struct mc_model_ctx *ctx)
@@ -239,12 +299,34 @@ static void oracle_ctx_fini(struct mc_model_ctx *ctx)
 
 /* ---- per-folio truth ---- */
 
+static int64_t folio_entries(const struct mc_folio *f, const void *state)
+{
+	if (!f->order)
+		return ((const struct oracle_small *)state)->entries;
+	return ((const struct oracle_head *)state)->entries;
+}
+
+static uint32_t folio_mm_count(const struct mc_folio *f, const void *state)
+{
+	if (!f->order)
+		return small_mm_count(state);
+	return ((const struct oracle_head *)state)->nr_mms;
+}
+
+static int64_t folio_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+				const void *state, uint32_t mm)
+{
+	if (!f->order)
+		return small_mm_entries(ctx->priv, f, state, mm);
+	return pair_entries(ctx->priv, pair_key(f, mm));
+}
+
 static uint64_t mapped_pages(const struct mc_folio *f, const void *state)
 {
 	const struct oracle_large *l = state;
 
 	if (!f->order)
-		return l->h.entries > 0;
+		return ((const struct oracle_small *)state)->entries > 0;
 	return l->pud > 0 ? mc_folio_nr_pages(f) : (uint64_t)l->mapped_below_pud;
 }
 
@@ -259,7 +341,7 @@ static int64_t page_count(const struct mc_folio *f, const void *state, uint32_t 
 	int64_t n;
 
 	if (!f->order)
-		return ((const struct oracle_head *)state)->entries;
+		return ((const struct oracle_small *)state)->entries;
 	v = view_of(f, state);
 	n = v.pte[page] + v.l->pud;
 	if (v.pmd)
@@ -275,16 +357,20 @@ static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 /* Drop the (slot, mm) pairs of a folio freed while still mapped. */
 static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	struct oracle_head *h = state;
 	struct oracle_ctx *oc = ctx->priv;
+	uint32_t nr_mms = folio_mm_count(f, state);
 
-	if (!h->entries && !h->nr_mms)
+	if (!folio_entries(f, state) && !nr_mms)
 		return;
 	ctx->violations++;
-	for (uint32_t i = 0; i <= oc->mask && h->nr_mms;) {
+	if (!f->order && !(((struct oracle_small *)state)->who & SMALL_MANY)) {
+		oc->small_pairs -= nr_mms;
+		return;
+	}
+	for (uint32_t i = 0; i <= oc->mask && nr_mms;) {
 		if (oc->tab[i].key && oc->tab[i].key >> 32 == f->slot) {
 			pair_delete(oc, &oc->tab[i]);
-			h->nr_mms--;
+			nr_mms--;
 			continue; /* the shift may have moved another pair here */
 		}
 		i++;
@@ -311,7 +397,7 @@ static uint64_t oracle_ctx_metadata_bytes(const struct mc_model_ctx *ctx)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	return 8ull * oc->used;
+	return 8ull * (oc->used + oc->small_pairs);
 }
 
 static int64_t op_entries(const struct mc_op *op)
@@ -445,6 +531,47 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 	return f->kind == MC_KIND_SHMEM ? MC_NR_SHMEM_PMDMAPPED : MC_NR_FILE_PMDMAPPED;
 }
 
+/* oracle_apply for an order-0 folio: the same rules, on 8 bytes. */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct oracle_small *s, const struct mc_op *op)
+{
+	bool was_mapped = s->entries > 0, ok;
+	int32_t delta = 1;
+
+	if (op->type >= MC_OP_NR_TYPES || op->type == MC_OP_REMAP || op->level != MC_LEVEL_PTE ||
+	    op->first || op->nr != 1 || !op->mm || (op->mm | op->src_mm) & SMALL_MANY) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		ok = f->kind == MC_KIND_ANON && !s->entries;
+		break;
+	case MC_OP_DUP:
+		ok = op->src_mm && op->src_mm != op->mm &&
+		     small_mm_entries(ctx->priv, f, s, op->src_mm) >= 1;
+		break;
+	case MC_OP_ADD:
+		ok = true;
+		break;
+	default: /* MC_OP_REMOVE */
+		ok = small_mm_entries(ctx->priv, f, s, op->mm) >= 1;
+		delta = -1;
+		break;
+	}
+	if (!ok) {
+		ctx->violations++;
+		return;
+	}
+	small_add(ctx, f, s, op->mm, delta);
+	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
+		(s->entries > 0) - was_mapped;
+	/* RMAP_EXCLUSIVE on a page someone else maps: see oracle_apply */
+	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
+	    op->type != MC_OP_REMOVE && s->entries != 1)
+		ctx->violations++;
+}
+
 static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 			 const struct mc_op *op)
 {
@@ -455,6 +582,10 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	bool huge_before = huge_entries(f, state) > 0, ok;
 	enum mc_vmstat_item mapped_item;
 
+	if (!f->order) {
+		apply_small(ctx, f, state, op);
+		return;
+	}
 	if (op->type >= MC_OP_NR_TYPES || op->level > MC_LEVEL_PUD || !op_fits(f, op)) {
 		ctx->violations++;
 		return;
@@ -488,7 +619,7 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 		return;
 	}
 	h->entries += delta;
-	pair_add(ctx, f, h, op->mm, delta);
+	pair_add(ctx, f, &h->nr_mms, op->mm, delta);
 
 	mapped_item = f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED;
 	ctx->vm[mapped_item] += (int64_t)mapped_pages(f, state) - (int64_t)mapped_before;
@@ -510,13 +641,13 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 static int64_t oracle_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				     const void *state)
 {
-	return ((const struct oracle_head *)state)->entries;
+	return folio_entries(f, state);
 }
 
 static bool oracle_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				const void *state)
 {
-	return ((const struct oracle_head *)state)->entries > 0;
+	return folio_entries(f, state) > 0;
 }
 
 static int64_t oracle_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -528,7 +659,7 @@ static int64_t oracle_page_mapcount(const struct mc_model_ctx *ctx, const struct
 static bool oracle_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				const void *state)
 {
-	return ((const struct oracle_head *)state)->nr_mms >= 2;
+	return folio_mm_count(f, state) >= 2;
 }
 
 /* Reuse is safe exactly when the faulting mm is the only one mapping the folio. */
@@ -536,18 +667,14 @@ static bool oracle_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_fol
 			     const void *state, uint32_t page, enum mc_level level,
 			     const struct mc_query_ctx *q)
 {
-	const struct oracle_head *h = state;
-
-	return f->kind == MC_KIND_ANON && !f->ksm && h->nr_mms == 1 &&
-	       pair_entries(ctx->priv, pair_key(f, q->mm)) > 0;
+	return f->kind == MC_KIND_ANON && !f->ksm && folio_mm_count(f, state) == 1 &&
+	       folio_mm_entries(ctx, f, state, q->mm) > 0;
 }
 
 static bool oracle_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    const void *state)
 {
-	const struct oracle_head *h = state;
-
-	return f->kind == MC_KIND_ANON && f->order && h->entries > 0 &&
+	return f->kind == MC_KIND_ANON && f->order && folio_entries(f, state) > 0 &&
 	       mapped_pages(f, state) < mc_folio_nr_pages(f);
 }
 
@@ -557,13 +684,12 @@ static bool oracle_partially_mapped(const struct mc_model_ctx *ctx, const struct
 static bool oracle_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				  const void *state, uint32_t page)
 {
-	const struct oracle_head *h = state;
 	int64_t n;
 
 	if (f->kind != MC_KIND_ANON || f->ksm || page >= mc_folio_nr_pages(f))
 		return false;
 	n = page_count(f, state, page);
-	return n == 1 || (n > 1 && h->nr_mms == 1);
+	return n == 1 || (n > 1 && folio_mm_count(f, state) == 1);
 }
 
 static bool oracle_pagemap_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -613,12 +739,13 @@ static void oracle_smaps_account(const struct mc_model_ctx *ctx, const struct mc
 
 uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state)
 {
-	return ((const struct oracle_head *)state)->nr_mms;
+	return folio_mm_count(f, state);
 }
 
-int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_t mm)
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     const void *state, uint32_t mm)
 {
-	return pair_entries(ctx->priv, pair_key(f, mm));
+	return folio_mm_entries(ctx, f, state, mm);
 }
 
 uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state)

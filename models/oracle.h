@@ -10,7 +10,8 @@
  * Truth kept per folio: the PTE count of every page, the PMD count of every
  * 512-page region, the PUD count, the number of entries and of distinct
  * mapped pages; per (folio slot, mm) the number of that mm's entries, in a
- * hash table owned by the oracle's context.
+ * hash table owned by the oracle's context (an order-0 folio keeps its one
+ * mm inline until a second one maps it).
  */
 #ifndef MAPCOUNT_ORACLE_H
 #define MAPCOUNT_ORACLE_H
@@ -23,7 +24,8 @@ extern const struct mc_model mc_model_oracle;
 uint32_t mc_oracle_mm_count(const struct mc_folio *f, const void *state);
 
 /* Entries of mm mapping the folio (0 if none). */
-int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_t mm);
+int64_t mc_oracle_mm_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     const void *state, uint32_t mm);
 
 /* Distinct pages of the folio mapped by at least one entry. */
 uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state);

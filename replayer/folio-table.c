@@ -69,8 +69,9 @@ static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
 		return b;
 	}
 	if (p->chunk_left < p->block) {
-		size_t sz = p->block > FT_POOL_CHUNK / 4 ? p->block : FT_POOL_CHUNK;
-		char *c = malloc(sz);
+		size_t sz = p->block > FT_POOL_CHUNK / 4 ? (p->block + 63) & ~(size_t)63 : FT_POOL_CHUNK;
+		/* line-aligned: a 64-byte block (every model's order-0 state) is one line */
+		char *c = aligned_alloc(64, sz);
 
 		if (!c || ft_track_chunk(ft, c)) {
 			free(c);

@@ -251,7 +251,7 @@ static void test_pss_small(void)
 	ok(!m->maybe_shared(&ctx, &g, sg) && !m->pagemap_exclusive(&ctx, &g, sg, 0, 0) &&
 	   !m->anon_exclusive(&ctx, &g, sg, 0),
 	   "one mm: not shared; pagemap not exclusive (mapcount 2); file never PAE");
-	is_int(mc_oracle_mm_entries(&ctx, &g, A), 2, "A holds 2 entries of the file page");
+	is_int(mc_oracle_mm_entries(&ctx, &g, sg, A), 2, "A holds 2 entries of the file page");
 	is_int(ctx.vm[MC_NR_FILE_MAPPED], 1, "one file page mapped");
 	is_int(ctx.vm[MC_NR_ANON_MAPPED], 1, "one anon page mapped");
 	op = rig_pte(MC_OP_REMOVE, 0, 1, A);
@@ -360,7 +360,7 @@ static void test_split(void)
 	for (uint32_t p = 0; p < 16; p++) {
 		for (uint32_t mm = A; mm <= B; mm++) {
 			op = rig_pte(MC_OP_REMOVE, 0, 1, mm);
-			if (mc_oracle_mm_entries(&ctx, &g[p], mm))
+			if (mc_oracle_mm_entries(&ctx, &g[p], sg[p], mm))
 				m->apply(&ctx, &g[p], sg[p], &op);
 		}
 		rig_state_free(&ctx, &g[p], sg[p]);
@@ -488,7 +488,7 @@ static void test_pairs(void)
 
 			if ((mm + i) % 2)
 				m->apply(&ctx, &f[i], st[i], &op);
-			if (mc_oracle_mm_entries(&ctx, &f[i], mm))
+			if (mc_oracle_mm_entries(&ctx, &f[i], st[i], mm))
 				bad++;
 		}
 	}
