@@ -288,4 +288,24 @@ static inline void mc_smaps_add_pss(struct mc_smaps *acc, unsigned int kind, uin
 		acc->pss_file += pss;
 }
 
+/*
+ * The part of smaps every scheme shares (fs/proc/task_mmu.c:smaps_account,
+ * smaps_pmd_entry): Rss, Anonymous and, for a PMD entry, the THP counters.
+ */
+static inline void mc_smaps_add_entry(struct mc_smaps *acc, const struct mc_folio *f,
+				      uint64_t size, enum mc_level level)
+{
+	acc->rss += size;
+	if (f->kind == MC_KIND_ANON)
+		acc->anonymous += size;
+	if (level != MC_LEVEL_PMD)
+		return;
+	if (f->kind == MC_KIND_ANON)
+		acc->anon_huge += size;
+	else if (f->kind == MC_KIND_SHMEM)
+		acc->shmem_pmd += size;
+	else
+		acc->file_pmd += size;
+}
+
 #endif /* MAPCOUNT_MODEL_H */

@@ -708,17 +708,7 @@ static void oracle_smaps_account(const struct mc_model_ctx *ctx, const struct mc
 {
 	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
 
-	acc->rss += size;
-	if (f->kind == MC_KIND_ANON)
-		acc->anonymous += size;
-	if (level == MC_LEVEL_PMD) {
-		if (f->kind == MC_KIND_ANON)
-			acc->anon_huge += size;
-		else if (f->kind == MC_KIND_SHMEM)
-			acc->shmem_pmd += size;
-		else
-			acc->file_pmd += size;
-	}
+	mc_smaps_add_entry(acc, f, size, level);
 	if (q->refcount == 1) {
 		mc_smaps_add_pss(acc, f->kind, size << MC_PSS_SHIFT);
 		acc->private_ += size;

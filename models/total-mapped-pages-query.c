@@ -136,17 +136,7 @@ void tmpages_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio
 	uint64_t pss = (uint64_t)size << MC_PSS_SHIFT;
 	bool private_;
 
-	acc->rss += size;
-	if (f->kind == MC_KIND_ANON)
-		acc->anonymous += size;
-	if (level == MC_LEVEL_PMD) { /* smaps_pmd_entry@v6.18: the walker's THP counters */
-		if (f->kind == MC_KIND_ANON)
-			acc->anon_huge += size;
-		else if (f->kind == MC_KIND_SHMEM)
-			acc->shmem_pmd += size;
-		else
-			acc->file_pmd += size;
-	}
+	mc_smaps_add_entry(acc, f, size, level);
 	if (q->refcount == 1) {
 		private_ = true; /* a single mapping, no mapcount needed */
 	} else {
