@@ -501,40 +501,29 @@ static void read_and_process(struct recorder *r)
 		process_events(r, UINT64_MAX);
 }
 
+/* one quiet checkpoint per round: the process table may change */
 static void quiet_checkpoints(struct recorder *r)
 {
 	char label[64];
+	struct proc *p = proc_quiet_ready(r, label, sizeof(label));
 
-	u64map_for_each(&r->procs.by_pid, i)
+	if (!p)
+		return;
+	/* everything the stopped process did is in the buffers now */
+	read_and_process(r);
+	pagemap_reconcile_all(r);
+	u64map_for_each(&r->procs.by_pid, k)
 	{
-		struct proc *p = r->procs.by_pid.vals[i];
+		struct proc *q = r->procs.by_pid.vals[k];
 
-		if (!p->stop_pending)
-			continue;
-		if (!proc_is_stopped(p->pid)) {
-			if (mono_ns() - p->stop_since > 500000000ull)
-				p->stop_pending = false;
-			continue;
+		if (proc_is_stopped(q->pid)) {
+			q->full_rescan = true;
+			q->rescan_reason = 0;
 		}
-		/* everything the stopped process did is in the buffers now */
-		read_and_process(r);
-		pagemap_reconcile_all(r);
-		u64map_for_each(&r->procs.by_pid, k)
-		{
-			struct proc *q = r->procs.by_pid.vals[k];
-
-			if (proc_is_stopped(q->pid)) {
-				q->full_rescan = true;
-				q->rescan_reason = 0;
-			}
-		}
-		pagemap_reconcile_all(r);
-		snprintf(label, sizeof(label), "quiet-%d-%u", p->pid, r->nckpt + 1);
-		truth_checkpoint(r, label, MC_CKPT_QUIET);
-		p->stop_pending = false;
-		kill(p->pid, SIGCONT);
-		return; /* the table may have changed: one per round */
 	}
+	pagemap_reconcile_all(r);
+	truth_checkpoint(r, label, MC_CKPT_QUIET);
+	proc_quiet_resume(p);
 }
 
 static void periodic_checkpoint(struct recorder *r, const char *label)

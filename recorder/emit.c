@@ -62,8 +62,9 @@ static uint64_t lf_of(unsigned level, unsigned conf)
 	return level | (conf << MC_LF_CONF_SHIFT);
 }
 
+/* flags: MC_LF_NEW_ANON, MC_LF_EXCLUSIVE */
 void emit_map(struct mm *mm, uint64_t vpn, struct folio *f, uint64_t pfn, uint32_t nr,
-	      unsigned level, unsigned conf, bool new_anon)
+	      unsigned level, unsigned conf, unsigned flags)
 {
 	struct mc_record rec = {.type = MC_REC_MAP};
 
@@ -74,7 +75,7 @@ void emit_map(struct mm *mm, uint64_t vpn, struct folio *f, uint64_t pfn, uint32
 	rec.u.map.pfn = f->head;
 	rec.u.map.first = pfn - f->head;
 	rec.u.map.nr = nr;
-	rec.u.map.lf = lf_of(level, conf) | (new_anon ? MC_LF_NEW_ANON : 0);
+	rec.u.map.lf = lf_of(level, conf) | flags;
 	emit(&rec);
 }
 

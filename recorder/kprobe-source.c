@@ -591,20 +591,12 @@ static struct folio *folio_for(const struct kfolio *kf, bool fresh)
 
 /* ---- shadow updates ---- */
 
+/* lf: MC_LF_* flags and the confidence, already in place */
 static void put_map(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t first, uint32_t nr,
 		    unsigned level, unsigned lf)
 {
-	struct mc_record rec = {.type = MC_REC_MAP};
-
-	if (!f->announced)
-		emit_folio(f);
-	rec.u.map.mm = mm->id;
-	rec.u.map.vpn = vpn;
-	rec.u.map.pfn = f->head;
-	rec.u.map.first = first;
-	rec.u.map.nr = nr;
-	rec.u.map.lf = level | lf;
-	emit(&rec);
+	emit_map(mm, vpn, f, f->head + first, nr, level,
+		 (lf & MC_LF_CONF_MASK) >> MC_LF_CONF_SHIFT, lf & ~MC_LF_CONF_MASK);
 }
 
 static void do_map(struct mm *mm, uint64_t va, const struct kfolio *kf, uint32_t nr, unsigned level,
@@ -1121,29 +1113,18 @@ static void checkpoint(struct recorder *r, const char *label, unsigned flags)
 	truth_checkpoint(r, label, flags);
 }
 
+/* one quiet checkpoint per round: the process table may change */
 static void quiet_points(struct recorder *r)
 {
 	char label[64];
+	struct proc *p = proc_quiet_ready(r, label, sizeof(label));
 
-	u64map_for_each(&r->procs.by_pid, i)
-	{
-		struct proc *p = r->procs.by_pid.vals[i];
-
-		if (!p->stop_pending)
-			continue;
-		if (!proc_is_stopped(p->pid)) {
-			if (mono_ns() - p->stop_since > 500000000ull)
-				p->stop_pending = false;
-			continue;
-		}
-		/* what the stopped process did is in the buffers now */
-		read_all(r);
-		snprintf(label, sizeof(label), "quiet-%d-%u", p->pid, r->nckpt + 1);
-		checkpoint(r, label, MC_CKPT_QUIET);
-		p->stop_pending = false;
-		kill(p->pid, SIGCONT);
-		return; /* the table may have changed */
-	}
+	if (!p)
+		return;
+	/* what the stopped process did is in the buffers now */
+	read_all(r);
+	checkpoint(r, label, MC_CKPT_QUIET);
+	proc_quiet_resume(p);
 }
 
 int kprobe_loop(struct recorder *r, uint64_t start)

@@ -2,6 +2,8 @@
 /* Tracked processes and their mms: a vfork child shares its parent's mm
  * until it execs, so mms are counted by their users. */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,4 +192,34 @@ struct proc *proc_mm_owner(struct proc *p)
 	if (!p || p->mm->pid == p->pid || !(o = proc_get(p->mm->pid)) || o->mm != p->mm)
 		return p;
 	return o;
+}
+
+/*
+ * A process that stopped itself to mark a quiescent point and is stopped
+ * now, with the label of its checkpoint; NULL if none. A stop that does not
+ * show within 0.5 s is forgotten. Checkpoint it, then proc_quiet_resume().
+ */
+struct proc *proc_quiet_ready(struct recorder *r, char *label, size_t len)
+{
+	u64map_for_each(&r->procs.by_pid, i)
+	{
+		struct proc *p = r->procs.by_pid.vals[i];
+
+		if (!p->stop_pending)
+			continue;
+		if (!proc_is_stopped(p->pid)) {
+			if (mono_ns() - p->stop_since > 500000000ull)
+				p->stop_pending = false;
+			continue;
+		}
+		snprintf(label, len, "quiet-%d-%u", p->pid, r->nckpt + 1);
+		return p;
+	}
+	return NULL;
+}
+
+void proc_quiet_resume(struct proc *p)
+{
+	p->stop_pending = false;
+	kill(p->pid, SIGCONT);
 }

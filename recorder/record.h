@@ -246,7 +246,7 @@ extern volatile int g_stop;
 int emit(const struct mc_record *rec);
 void emit_mm(struct mm *mm);
 void emit_map(struct mm *mm, uint64_t vpn, struct folio *f, uint64_t pfn, uint32_t nr,
-	      unsigned level, unsigned conf, bool new_anon);
+	      unsigned level, unsigned conf, unsigned flags);
 void emit_unmap(struct mm *mm, uint64_t vpn, struct folio *f, uint32_t nr, unsigned level,
 		unsigned conf);
 void emit_remap(struct mm *mm, uint64_t vpn, struct folio *f, unsigned conf);
@@ -273,6 +273,8 @@ struct proc *proc_mm_owner(struct proc *p);
 void proc_mark_dirty(struct proc *p, uint64_t start, uint64_t end);
 void proc_mark_fault(struct proc *p, uint64_t addr, uint64_t ts);
 int proc_pagemap_fd(struct proc *p);
+struct proc *proc_quiet_ready(struct recorder *r, char *label, size_t len);
+void proc_quiet_resume(struct proc *p);
 void proc_read_comm(pid_t pid, char *comm, size_t len);
 void mm_set_name(struct mm *mm, pid_t pid, const char *comm);
 bool proc_is_tracked_cgroup(pid_t pid);

@@ -127,7 +127,7 @@ void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, c
 		     j++)
 			;
 		emit_map(mm, (w->idx << 9) + i, f, pfns[i], j - i, LVL_PTE, conf,
-			 f->fresh && f->kind == FK_ANON);
+			 f->fresh && f->kind == FK_ANON ? MC_LF_NEW_ANON : 0);
 		f->fresh = false;
 		for (unsigned k = i; k < j; k++)
 			shadow_set(mm, w, k, pfns[k]);
@@ -138,7 +138,7 @@ void shadow_map_pages(struct mm *mm, struct swin *w, unsigned i0, unsigned i1, c
 void shadow_map_pmd(struct mm *mm, struct swin *w, struct folio *f, unsigned conf)
 {
 	emit_map(mm, w->idx << 9, f, f->head, WIN_PAGES, LVL_PMD, conf,
-		 f->fresh && f->kind == FK_ANON);
+		 f->fresh && f->kind == FK_ANON ? MC_LF_NEW_ANON : 0);
 	f->fresh = false;
 	for (unsigned i = 0; i < WIN_PAGES; i++)
 		shadow_set(mm, w, i, f->head + i);

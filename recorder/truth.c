@@ -220,7 +220,7 @@ static void outside_update(struct recorder *r, uint64_t pfn, unsigned want)
 		r->outside->users = 1;
 	}
 	for (unsigned k = have; k < want; k++)
-		emit_map(r->outside, slot_get(pfn, k), f, pfn, 1, LVL_PTE, MC_CONF_OBSERVED, false);
+		emit_map(r->outside, slot_get(pfn, k), f, pfn, 1, LVL_PTE, MC_CONF_OBSERVED, 0);
 	for (unsigned k = want; k < have; k++) {
 		struct mc_record rec = {.type = MC_REC_UNMAP};
 
