@@ -204,11 +204,6 @@ static void folio_free(struct gen *g, uint32_t idx)
 	g->free_folios[g->nfree_folios++] = idx;
 }
 
-static uint32_t lf_of(unsigned int level)
-{
-	return level;
-}
-
 #define FILE_BASE 0x400000000ull /* page-cache slot i maps at FILE_BASE + i * 512 */
 
 static void region_add(struct gen *g, struct wproc *pr, const struct wregion *r)
@@ -246,7 +241,7 @@ static void map_new(struct gen *g, struct wproc *pr, uint32_t idx, uint32_t firs
 	rec.u.map.pfn = f->pfn;
 	rec.u.map.first = first;
 	rec.u.map.nr = nr;
-	rec.u.map.lf = lf_of(level) | (new_anon ? MC_LF_NEW_ANON | MC_LF_EXCLUSIVE : 0);
+	rec.u.map.lf = level | (new_anon ? MC_LF_NEW_ANON | MC_LF_EXCLUSIVE : 0);
 	put(g, &rec);
 	f->maps++;
 	pr->pages += nr;
@@ -262,7 +257,7 @@ static void unmap_record(struct gen *g, struct wproc *pr, const struct wregion *
 	rec.u.unmap.vpn = vpn;
 	rec.u.unmap.pfn = g->folios[r->folio].pfn;
 	rec.u.unmap.nr = nr;
-	rec.u.unmap.lf = lf_of(r->level);
+	rec.u.unmap.lf = r->level; /* confidence 0: exact */
 	put(g, &rec);
 	pr->pages -= nr;
 }
