@@ -941,6 +941,9 @@ static const char *live_setup(struct live *l, char **map)
 	if (madvise(p, 4u << 20, MADV_HUGEPAGE))
 		return "MADV_HUGEPAGE refused";
 	memset(l->addr, 1, 2u << 20);
+	/* keep khugepaged from collapsing the half-zapped THP into a new one mid-test */
+	if (madvise(p, 4u << 20, MADV_NOHUGEPAGE))
+		return "MADV_NOHUGEPAGE refused";
 	/* KPF_THP = 22 */
 	if (!live_pfn(l, 0) || !(read_u64(l->kpageflags, live_pfn(l, 0)) >> 22 & 1))
 		return "no PMD THP was allocated";
