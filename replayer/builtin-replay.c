@@ -12,6 +12,7 @@
 #include "replayer/metrics.h"
 #include "replayer/model-set.h"
 #include "replayer/progress.h"
+#include "replayer/readahead.h"
 #include "replayer/replay.h"
 
 static const char replay_usage[] =
@@ -76,7 +77,8 @@ static int replay_trace(struct replay_job *j, const char *path)
 	struct mc_reader *r = mc_reader_open(path, err, sizeof(err));
 	struct db_run run = { .trace = path, .label = j->o->label, .models = j->ms->names };
 	struct db_run_end end = { 0 };
-	struct mc_record rec;
+	const struct mc_record *rec;
+	struct readahead ra;
 	struct progress pr;
 	const char *fail = NULL;
 	uint64_t now_ns = 0;
@@ -98,12 +100,13 @@ static int replay_trace(struct replay_job *j, const char *path)
 		fprintf(stderr, "%s\n", db_error(j->db));
 		goto out;
 	}
+	ra_start(&ra, r, &j->rp);
 	j->nck = 0;
 	progress_start(&pr, path);
-	while ((rc = mc_reader_next(r, &rec)) > 0) {
-		int x = rp_record(&j->rp, &rec);
+	while ((rc = ra_next(&ra, &rec)) > 0) {
+		int x = rp_record(&j->rp, rec);
 
-		now_ns = rec.time;
+		now_ns = rec->time;
 		if (x < 0) {
 			snprintf(err, sizeof(err), "%s: record %llu: out of memory", path,
 				 (unsigned long long)j->rp.recno);
@@ -111,7 +114,7 @@ static int replay_trace(struct replay_job *j, const char *path)
 			break;
 		}
 		if (x > 0) {
-			const struct mc_str *l = &rec.u.checkpoint.label;
+			const struct mc_str *l = &rec->u.checkpoint.label;
 
 			snprintf(label, sizeof(label), "%.*s", (int)(l->len < 63 ? l->len : 63),
 				 l->s ? l->s : "");

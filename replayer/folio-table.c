@@ -36,6 +36,8 @@ void ft_fini(struct folio_table *ft)
 {
 	if (ft->top)
 		munmap(ft->top, FT_TOP_NR * sizeof(*ft->top));
+	if (ft->state0)
+		munmap(ft->state0, (size_t)ft->cap_slots * ft->pool[0].block);
 	/* radix chunks and state pool chunks */
 	for (size_t i = 0; i < ft->nr_chunks; i++)
 		free(ft->chunks[i]);
@@ -70,7 +72,7 @@ static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
 	}
 	if (p->chunk_left < p->block) {
 		size_t sz = p->block > FT_POOL_CHUNK / 4 ? (p->block + 63) & ~(size_t)63 : FT_POOL_CHUNK;
-		/* line-aligned: a 64-byte block (every model's order-0 state) is one line */
+		/* line-aligned, as the order-0 blocks are: a state block starts a line */
 		char *c = aligned_alloc(64, sz);
 
 		if (!c || ft_track_chunk(ft, c)) {
@@ -104,6 +106,35 @@ static uint32_t *ft_cell(struct folio_table *ft, uint64_t pfn, bool create)
 	return &(*top)[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
 }
 
+/* Room for cap order-0 state blocks: mremap moves pages, it copies none and
+ * touches none of the new part, so growing adds nothing to the peak RSS. */
+static int ft_state0_grow(struct folio_table *ft, uint32_t cap)
+{
+	size_t block = ft->pool[0].block, old = (size_t)ft->cap_slots * block;
+	char *n;
+
+	if (ft->state0)
+		n = mremap(ft->state0, old, (size_t)cap * block, MREMAP_MAYMOVE);
+	else
+		n = mmap(NULL, (size_t)cap * block, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n == MAP_FAILED)
+		return -1;
+	if (ft->state0 && n != ft->state0)
+		for (uint32_t i = 0; i < ft->nr_slots; i++)
+			if (ft->slots[i].state && !ft->slots[i].f.order)
+				ft->slots[i].state = n + (size_t)i * block;
+	ft->state0 = n;
+	return 0;
+}
+
+static void ft_slot_free(struct folio_table *ft, uint32_t id)
+{
+	ft->slots[id].state = NULL;
+	ft->slots[id].f.pfn = ft->free_slot;	/* the free list's link */
+	ft->free_slot = id;
+}
+
 static uint32_t ft_slot_alloc(struct folio_table *ft)
 {
 	uint32_t id = ft->free_slot;
@@ -122,6 +153,8 @@ static uint32_t ft_slot_alloc(struct folio_table *ft)
 		if (!n)
 			return FT_NO_SLOT;
 		ft->slots = n;
+		if (ft_state0_grow(ft, cap))
+			return FT_NO_SLOT;
 		ft->cap_slots = cap;
 	}
 	return ft->nr_slots++;
@@ -139,13 +172,12 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	cell = ft_cell(ft, pfn, true);
 	if (!cell)
 		return NULL;
-	state = ft_block_alloc(ft, order);
-	if (!state)
-		return NULL;
 	id = ft_slot_alloc(ft);
-	if (id == FT_NO_SLOT) {
-		*(void **)state = ft->pool[order].free;
-		ft->pool[order].free = state;
+	if (id == FT_NO_SLOT)
+		return NULL;
+	state = order ? ft_block_alloc(ft, order) : ft_state0(ft, id);
+	if (!state) {
+		ft_slot_free(ft, id);
 		return NULL;
 	}
 	s = &ft->slots[id];
@@ -173,13 +205,13 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 
 	if (cell)
 		*cell = 0;
-	*(void **)s->state = p->free;
-	p->free = s->state;
-	s->state = NULL;
+	if (s->f.order) {
+		*(void **)s->state = p->free;
+		p->free = s->state;
+	}
 	ft->live--;
 	ft->live_by_order[s->f.order]--;
-	s->f.pfn = ft->free_slot;
-	ft->free_slot = s->f.slot;
+	ft_slot_free(ft, s->f.slot);
 }
 
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)

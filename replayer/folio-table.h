@@ -3,8 +3,11 @@
  * The folio table: one dense slot per live folio, found by head PFN through a
  * two-level radix (a reserved, lazily touched top array of lazily allocated
  * leaf chunks). Each slot points at one block holding every model's per-folio
- * state side by side; blocks come from per-order pools and return to a free
- * list, so steady-state replay allocates nothing.
+ * state side by side. An order-0 folio's block sits at its slot's index in an
+ * array parallel to the slots, so that knowing a slot id is enough to start
+ * loading both (replay is bound by memory latency: see ft_prefetch()); larger
+ * blocks come from per-order pools and return to a free list. Steady-state
+ * replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H
@@ -52,13 +55,14 @@ struct folio_table {
 	struct ft_slot *slots;
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
+	char *state0;		/* order-0 state blocks by slot index, mmap'd for cap_slots */
 	uint32_t free_slot;	/* head of the free slot list, FT_NO_SLOT if empty */
 	uint64_t live;		/* live folios */
 	uint64_t peak_live;
 	uint64_t live_by_order[MC_MAX_ORDER + 1];
 	unsigned int max_order;	/* highest order ever inserted */
 	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
-	struct ft_pool pool[MC_MAX_ORDER + 1];
+	struct ft_pool pool[MC_MAX_ORDER + 1];	/* pool[0]: only its block size (state0) */
 	void **chunks;		/* every chunk malloc'd, freed at the end */
 	size_t nr_chunks, cap_chunks;
 };
@@ -67,24 +71,48 @@ struct folio_table {
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1]);
 void ft_fini(struct folio_table *ft);
 
-/* The live folio whose head PFN is pfn, or NULL. */
-static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t pfn)
+/* The radix cell of pfn, or NULL where no chunk covers it. */
+static inline uint32_t *ft_radix_cell(const struct folio_table *ft, uint64_t pfn)
 {
 	uint32_t *chunk;
-	uint32_t v;
 
 	if (pfn >> FT_PFN_BITS)
 		return NULL;
 	chunk = ft->top[pfn >> FT_CHUNK_SHIFT];
-	if (!chunk)
-		return NULL;
-	v = chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
-	return v ? &ft->slots[(v & FT_SLOT_MASK) - 1] : NULL;
+	return chunk ? &chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)] : NULL;
+}
+
+/* The live folio whose head PFN is pfn, or NULL. */
+static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t pfn)
+{
+	uint32_t *cell = ft_radix_cell(ft, pfn);
+
+	return cell && *cell ? &ft->slots[(*cell & FT_SLOT_MASK) - 1] : NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
 {
 	return &ft->slots[slot];
+}
+
+/* Where the state block of slot sits if its folio is order 0. */
+static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
+{
+	return ft->state0 + (size_t)slot * ft->pool[0].block;
+}
+
+/*
+ * Start loading slot and, for an order-0 folio, its state; an id out of range
+ * (a stale guess) is clamped. Always inlined, as must be every helper that
+ * only prefetches: GCC takes a prefetch for no side effect, so it deems a
+ * function made of prefetches pure and drops the calls to it.
+ */
+static inline __attribute__((always_inline)) void ft_prefetch(const struct folio_table *ft,
+							      uint32_t slot)
+{
+	slot = slot < ft->nr_slots ? slot : 0;
+	__builtin_prefetch(&ft->slots[slot]);
+	__builtin_prefetch(ft_state0(ft, slot));
 }
 
 /*

@@ -243,6 +243,25 @@ static void rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, u
 	b->level = level;
 }
 
+/*
+ * A fork or an exit reaches every folio of the mm, each slot and state block
+ * a likely cache miss: while the walk is at a PTE, start loading those of the
+ * PTE RP_WALK_AHEAD further in the same page table (always inlined: see
+ * ft_prefetch()).
+ */
+#define RP_WALK_AHEAD 6
+
+static inline __attribute__((always_inline)) void rp_walk_prefetch(const struct replay *rp, const struct sh_iter *it)
+{
+	uint64_t e;
+
+	if (it->level || (it->vpn & 511) >= 512 - RP_WALK_AHEAD)
+		return;
+	e = it->cell[RP_WALK_AHEAD];
+	if (sh_is_leaf(e))
+		ft_prefetch(&rp->ft, sh_leaf_slot(e));
+}
+
 /* Remove every leaf of mm in [start, end) in address order, batched as zap does. */
 static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end)
 {
@@ -254,6 +273,7 @@ static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t
 		uint64_t leaf = *it.cell;
 		struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
 
+		rp_walk_prefetch(rp, &it);
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_REMOVE, mm, NULL);
 		s->entries--;
 		mm->sh.entries--;
@@ -293,6 +313,7 @@ static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child,
 	while (sh_iter_next(&it)) {
 		uint64_t leaf = *it.cell;
 
+		rp_walk_prefetch(rp, &it);
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_DUP, child, parent);
 		if (it.level == 0 && pte && (it.vpn >> 9) == pte_base && !pte[it.vpn & 511]) {
 			/* same page table as the last PTE: no walk from the top */
@@ -381,7 +402,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		rp_inconsistent(rp, "map of unknown folio at PFN %#llx", (unsigned long long)r->pfn);
 		return 0;
 	}
-	__builtin_prefetch(s->state, 1);	/* the models' state, while the shadow is walked */
+	ft_prefetch(&rp->ft, (uint32_t)(s - rp->ft.slots));	/* while the shadow is walked */
 	if (level > MC_LEVEL_PUD) {
 		rp_inconsistent(rp, "map at unknown level %u", level);
 		return 0;
@@ -521,8 +542,8 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 					return;
 				}
 			}
-			/* the models' state is needed next: start loading it now */
-			__builtin_prefetch(ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->state);
+			/* the slot and the models' state are needed next */
+			ft_prefetch(&rp->ft, sh_leaf_slot(cell[0]));
 			if (!done && ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->f.pfn != r->pfn) {
 				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
 						"has %#llx",

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Records read ahead of the replay, their memory loaded in stages (readahead.h). */
+#include "replayer/readahead.h"
+
+#define RA_SLOT_AHEAD 4
+
+_Static_assert(RA_SLOT_AHEAD < RA_RING - 1, "the slot stage follows the cell stage");
+
+void ra_start(struct readahead *ra, struct mc_reader *r, const struct replay *rp)
+{
+	ra->r = r;
+	ra->rp = rp;
+	ra->head = ra->tail = 0;
+	ra->rc = 1;
+	ra->wait = false;
+	/* strings point into the reader's buffer until it reads on (trace.h) */
+	for (unsigned int t = 0; t <= MC_REC_MAX_ID; t++) {
+		const struct mc_record_info *info = mc_record_info(t);
+
+		ra->strings[t] = false;
+		for (unsigned int f = 0; info && f < info->nr_fields; f++)
+			ra->strings[t] |= info->fields[f].coding == MC_CODING_STR;
+	}
+}
+
+/* At decode: the cell that leads to the record's folio. */
+static void ra_cell(struct readahead *ra, unsigned int i)
+{
+	const struct mc_record *rec = &ra->rec[i];
+	const struct replay *rp = ra->rp;
+	struct rp_mm *mm;
+	uint64_t blocker;
+
+	ra->fcell[i] = NULL;
+	ra->scell[i] = NULL;
+	switch (rec->type) {
+	case MC_REC_MAP:
+		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.map.pfn);
+		break;
+	case MC_REC_FREE:
+		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.free.pfn);
+		break;
+	case MC_REC_UNMAP:
+		mm = rec->u.unmap.mm < rp->nr_trace_mms ? rp->mm_by_trace[rec->u.unmap.mm] : NULL;
+		/* PTE unmaps only: the one kind frequent enough to matter */
+		if (mm && !(rec->u.unmap.lf & MC_LF_LEVEL_MASK))
+			ra->scell[i] = sh_cell(NULL, &mm->sh, rec->u.unmap.vpn,
+					       MC_LEVEL_PTE, false, &blocker);
+		if (ra->scell[i])
+			__builtin_prefetch(ra->scell[i]);
+		return;
+	default:
+		return;
+	}
+	if (ra->fcell[i])
+		__builtin_prefetch(ra->fcell[i]);
+}
+
+/* RA_SLOT_AHEAD records before its turn: the slot the cell names now
+ * (always inlined: see ft_prefetch()). */
+static inline __attribute__((always_inline)) void ra_slot(const struct readahead *ra, unsigned int i)
+{
+	if (ra->fcell[i])
+		ft_prefetch(&ra->rp->ft, (*ra->fcell[i] & FT_SLOT_MASK) - 1);
+	else if (ra->scell[i] && sh_is_leaf(*ra->scell[i]))
+		ft_prefetch(&ra->rp->ft, sh_leaf_slot(*ra->scell[i]));
+}
+
+int ra_next(struct readahead *ra, const struct mc_record **rec)
+{
+	while (ra->rc > 0 && !ra->wait && ra->head - ra->tail < RA_RING) {
+		unsigned int i = ra->head % RA_RING;
+
+		ra->rc = mc_reader_next(ra->r, &ra->rec[i]);
+		if (ra->rc <= 0)
+			break;
+		ra->head++;
+		ra->wait = ra->strings[ra->rec[i].type];
+		ra_cell(ra, i);
+	}
+	if (ra->tail == ra->head)
+		return ra->rc;
+	if (ra->head - ra->tail > RA_SLOT_AHEAD)
+		ra_slot(ra, (ra->tail + RA_SLOT_AHEAD) % RA_RING);
+	*rec = &ra->rec[ra->tail++ % RA_RING];
+	if (ra->tail == ra->head)
+		ra->wait = false;
+	return 1;
+}
