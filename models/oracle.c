@@ -125,6 +125,13 @@ static uint32_t pair_hash(uint64_t key, uint32_t mask)
 	return (uint32_t)(key >> 32) & mask;
 }
 
+void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm)
+{
+	const struct oracle_ctx *oc = ctx->priv;
+
+	__builtin_prefetch(&oc->tab[pair_hash((uint64_t)slot << 32 | mm, oc->mask)]);
+}
+
 static struct mm_pair *pair_find(const struct oracle_ctx *oc, uint64_t key)
 {
 	for (uint32_t i = pair_hash(key, oc->mask);; i = (i + 1) & oc->mask) {

@@ -33,4 +33,10 @@ uint64_t mc_oracle_mapped_pages(const struct mc_folio *f, const void *state);
 /* PMD and PUD entries mapping (part of) the folio. */
 int64_t mc_oracle_huge_entries(const struct mc_folio *f, const void *state);
 
+/*
+ * Start loading where the pair of (folio slot, mm) lives in the oracle's
+ * table: the replayer calls it ahead of the operation that will look it up.
+ */
+void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm);
+
 #endif

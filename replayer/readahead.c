@@ -56,14 +56,30 @@ static void ra_cell(struct readahead *ra, unsigned int i)
 		__builtin_prefetch(ra->fcell[i]);
 }
 
-/* RA_SLOT_AHEAD records before its turn: the slot the cell names now
- * (always inlined: see ft_prefetch()). */
-static inline __attribute__((always_inline)) void ra_slot(const struct readahead *ra, unsigned int i)
+/* RA_SLOT_AHEAD records before its turn: the slot the cell names now, and the
+ * oracle's pair of it and the record's mm (always inlined: see ft_prefetch()). */
+static inline __attribute__((always_inline)) void ra_slot(const struct readahead *ra,
+							  unsigned int i)
 {
+	const struct mc_record *rec = &ra->rec[i];
+	const struct replay *rp = ra->rp;
+	uint32_t slot, tid;
+
 	if (ra->fcell[i])
-		ft_prefetch(&ra->rp->ft, (*ra->fcell[i] & FT_SLOT_MASK) - 1);
+		slot = (*ra->fcell[i] & FT_SLOT_MASK) - 1;
 	else if (ra->scell[i] && sh_is_leaf(*ra->scell[i]))
-		ft_prefetch(&ra->rp->ft, sh_leaf_slot(*ra->scell[i]));
+		slot = sh_leaf_slot(*ra->scell[i]);
+	else
+		return;
+	ft_prefetch(&rp->ft, slot);
+	if (rec->type == MC_REC_UNMAP)
+		tid = rec->u.unmap.mm;
+	else if (rec->type == MC_REC_MAP && !(rec->u.map.lf & MC_LF_NEW_ANON))
+		tid = rec->u.map.mm;
+	else
+		return;	/* a FREE, or a new anon folio: no pair to look up */
+	if (tid < rp->nr_trace_mms && rp->mm_by_trace[tid])
+		rp_prefetch_pair(rp, slot, rp->mm_by_trace[tid]->id);
 }
 
 int ra_next(struct readahead *ra, const struct mc_record **rec)

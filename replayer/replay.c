@@ -71,6 +71,7 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	rp->oracle = models[0] == &mc_model_oracle;
 	for (unsigned int i = 0; i < nr; i++) {
 		rp->model[i] = models[i];
 		rp->ctx[i].model = models[i];
@@ -244,22 +245,28 @@ static void rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, u
 }
 
 /*
- * A fork or an exit reaches every folio of the mm, each slot and state block
- * a likely cache miss: while the walk is at a PTE, start loading those of the
- * PTE RP_WALK_AHEAD further in the same page table (always inlined: see
- * ft_prefetch()).
+ * A fork or an exit reaches every folio of the mm, each slot, state block and
+ * oracle pair a likely cache miss: while the walk is at a PTE, start loading
+ * those of the PTE RP_WALK_AHEAD further in the same page table, the pairs of
+ * mm and of other (if not NULL). Always inlined: see ft_prefetch().
  */
 #define RP_WALK_AHEAD 6
 
-static inline __attribute__((always_inline)) void rp_walk_prefetch(const struct replay *rp, const struct sh_iter *it)
+static inline __attribute__((always_inline)) void
+rp_walk_prefetch(const struct replay *rp, const struct sh_iter *it, const struct rp_mm *mm,
+		 const struct rp_mm *other)
 {
 	uint64_t e;
 
 	if (it->level || (it->vpn & 511) >= 512 - RP_WALK_AHEAD)
 		return;
 	e = it->cell[RP_WALK_AHEAD];
-	if (sh_is_leaf(e))
-		ft_prefetch(&rp->ft, sh_leaf_slot(e));
+	if (!sh_is_leaf(e))
+		return;
+	ft_prefetch(&rp->ft, sh_leaf_slot(e));
+	rp_prefetch_pair(rp, sh_leaf_slot(e), mm->id);
+	if (other)
+		rp_prefetch_pair(rp, sh_leaf_slot(e), other->id);
 }
 
 /* Remove every leaf of mm in [start, end) in address order, batched as zap does. */
@@ -273,7 +280,7 @@ static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t
 		uint64_t leaf = *it.cell;
 		struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
 
-		rp_walk_prefetch(rp, &it);
+		rp_walk_prefetch(rp, &it, mm, NULL);
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_REMOVE, mm, NULL);
 		s->entries--;
 		mm->sh.entries--;
@@ -313,7 +320,7 @@ static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child,
 	while (sh_iter_next(&it)) {
 		uint64_t leaf = *it.cell;
 
-		rp_walk_prefetch(rp, &it);
+		rp_walk_prefetch(rp, &it, child, parent);
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_DUP, child, parent);
 		if (it.level == 0 && pte && (it.vpn >> 9) == pte_base && !pte[it.vpn & 511]) {
 			/* same page table as the last PTE: no walk from the top */

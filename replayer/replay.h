@@ -13,6 +13,7 @@
 
 /* model.h before trace.h: records.h also defines the MC_KIND_* names, as macros */
 #include "models/model.h"
+#include "models/oracle.h"
 #include "lib/trace.h"
 #include "replayer/folio-table.h"
 #include "replayer/shadow.h"
@@ -40,6 +41,7 @@ struct rp_kproc {
 
 struct replay {
 	unsigned int nr_models;	/* model 0 is the oracle */
+	bool oracle;		/* it is, not the null model: its pairs can be prefetched */
 	const struct mc_model *model[RP_MAX_MODELS];
 	struct mc_model_ctx ctx[RP_MAX_MODELS];
 	size_t off[MC_MAX_ORDER + 1][RP_MAX_MODELS];	/* state offset by order, model */
@@ -98,6 +100,13 @@ static inline void rp_apply(struct replay *rp, struct ft_slot *s, const struct m
 
 	for (unsigned int i = 0; i < rp->nr_models; i++)
 		rp->model[i]->apply(&rp->ctx[i], &s->f, state + off[i], op);
+}
+
+/* Start loading the oracle's pair of (slot, mm id), ahead of an operation on it. */
+static inline void rp_prefetch_pair(const struct replay *rp, uint32_t slot, uint32_t mm)
+{
+	if (rp->oracle)
+		mc_oracle_prefetch_pair(&rp->ctx[0], slot, mm);
 }
 
 static inline void *rp_state(const struct replay *rp, const struct ft_slot *s, unsigned int m)
