@@ -43,6 +43,8 @@ static uint64_t touched_lines(struct touched *t)
 	uint32_t covered = 0;
 	bool any = false;
 
+	if (t->nr == 1)	/* most calls: nothing to merge */
+		return t->end[0] - t->start[0];
 	/* a handful of ranges: take the lowest unconsumed start each round */
 	for (;;) {
 		int best = -1;

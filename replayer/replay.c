@@ -358,16 +358,19 @@ static bool rp_range_free(const struct rp_mm *mm, uint64_t vpn, uint64_t nr, uin
 /*
  * Are the cells for [vpn, vpn + nr) at level free (tables are created on the
  * way, which is harmless)? A huge leaf above, a leaf, or (for a huge entry) a
- * table with leaves below is a clash; *clash gets its VPN.
+ * table with leaves below is a clash; *clash gets its VPN. *first gets the
+ * cell of vpn, so that the map does not walk to it again.
  */
 static bool rp_cells_free(struct replay *rp, struct rp_mm *mm, uint64_t vpn, uint64_t nr,
-			  unsigned int level, uint64_t *clash)
+			  unsigned int level, uint64_t *clash, uint64_t **first)
 {
 	for (uint64_t done = 0; done < nr;) {
 		uint64_t at = vpn + done, blocker;
 		uint64_t run = level ? 1 : 512 - (at & 511);
 		uint64_t *cell = sh_cell(&rp->pool, &mm->sh, at, level, true, &blocker);
 
+		if (!done)
+			*first = cell;
 		*clash = at;
 		if (!cell) {
 			rp->oom = !blocker;
@@ -400,8 +403,8 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 	unsigned int level = r->lf & MC_LF_LEVEL_MASK;
 	bool new_anon = r->lf & MC_LF_NEW_ANON;
 	struct ft_slot *s = ft_lookup(&rp->ft, r->pfn);
+	uint64_t clash, span, *first_cell = NULL;
 	struct rp_mm *mm;
-	uint64_t clash, span;
 	struct mc_op op;
 	uint32_t slot;
 
@@ -435,7 +438,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 				(unsigned long long)r->vpn);
 		return 0;
 	}
-	if (!rp_cells_free(rp, mm, r->vpn, r->nr, level, &clash)) {
+	if (!rp_cells_free(rp, mm, r->vpn, r->nr, level, &clash, &first_cell)) {
 		if (rp->oom)
 			return -1;
 		rp_inconsistent(rp, "map over mapped VPN %#llx of mm %u", (unsigned long long)clash,
@@ -462,7 +465,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 
 		if (run > r->nr - done)
 			run = r->nr - done;
-		cell = sh_cell(&rp->pool, &mm->sh, vpn, level, true, &blocker);
+		cell = done ? sh_cell(&rp->pool, &mm->sh, vpn, level, true, &blocker) : first_cell;
 		if (!cell)
 			return -1;
 		if (level > 0) {
@@ -506,12 +509,14 @@ static struct rp_mm *rp_mm_existing(struct replay *rp, uint32_t tid, const char 
 static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_rec_unmap *r)
 {
 	struct rp_batch b = { .active = false };
+	uint64_t *first_cell = NULL;	/* the first page table's, found once */
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t done = 0; done < r->nr;) {
 			uint64_t at = r->vpn + done, blocker;
 			uint64_t run = 512 - (at & 511);
-			uint64_t *cell = sh_cell(&rp->pool, &mm->sh, at, 0, false, &blocker);
+			uint64_t *cell = pass && !done ? first_cell :
+					 sh_cell(&rp->pool, &mm->sh, at, 0, false, &blocker);
 
 			if (run > r->nr - done)
 				run = r->nr - done;
@@ -559,6 +564,8 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 									sh_leaf_slot(cell[0]))->f.pfn);
 				return;
 			}
+			if (!done)
+				first_cell = cell;
 			done += run;
 		}
 	}
