@@ -191,8 +191,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	*cell = (uint32_t)order << FT_SLOT_BITS | (id + 1);
 	ft->live++;
 	ft->live_by_order[order]++;
-	if (order > ft->max_order)
-		ft->max_order = order;
+	ft->live_orders |= 1u << order;
 	if (ft->live > ft->peak_live)
 		ft->peak_live = ft->live;
 	return s;
@@ -210,7 +209,8 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 		p->free = s->state;
 	}
 	ft->live--;
-	ft->live_by_order[s->f.order]--;
+	if (!--ft->live_by_order[s->f.order])
+		ft->live_orders &= ~(1u << s->f.order);
 	ft_slot_free(ft, s->f.slot);
 }
 
@@ -230,14 +230,15 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 	if (*pos == 0) {
 		/* a folio with a lower head covering pfn (folios never overlap, so one) */
 		*pos = 1;
-		for (unsigned int o = 1; o <= ft->max_order; o++) {
+		/* only orders some live folio has can cover pfn; the radix cell
+		 * holds the order, so no slot is read unless one does */
+		for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
+			unsigned int o = (unsigned int)__builtin_ctz(m);
 			uint64_t head = pfn & ~((1ull << o) - 1);
 			const uint32_t *chunk;
 			uint32_t v;
 
-			/* only orders some live folio has can cover pfn; the radix cell
-			 * holds the order, so no slot is read unless one does */
-			if (!ft->live_by_order[o] || head == pfn)
+			if (head == pfn)
 				continue;
 			chunk = ft->top[head >> FT_CHUNK_SHIFT];
 			v = chunk ? chunk[head & ((1u << FT_CHUNK_SHIFT) - 1)] : 0;

@@ -60,7 +60,7 @@ struct folio_table {
 	uint64_t live;		/* live folios */
 	uint64_t peak_live;
 	uint64_t live_by_order[MC_MAX_ORDER + 1];
-	unsigned int max_order;	/* highest order ever inserted */
+	uint32_t live_orders;	/* bit o set while live_by_order[o] */
 	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
 	struct ft_pool pool[MC_MAX_ORDER + 1];	/* pool[0]: only its block size (state0) */
 	void **chunks;		/* every chunk malloc'd, freed at the end */
@@ -127,8 +127,8 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s);
 
 /*
  * Live folios overlapping PFNs [pfn, pfn + 2^order), one per call: *pos starts
- * at 0 and carries the walk; NULL at the end. Work: one lookup per order up to
- * the highest seen, plus the range's radix cells (empty chunks skipped).
+ * at 0 and carries the walk; NULL at the end. Work: one lookup per order some
+ * live folio has, plus the range's radix cells (empty chunks skipped).
  */
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos);
