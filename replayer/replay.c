@@ -412,7 +412,6 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		rp_inconsistent(rp, "map of unknown folio at PFN %#llx", (unsigned long long)r->pfn);
 		return 0;
 	}
-	ft_prefetch(&rp->ft, (uint32_t)(s - rp->ft.slots));	/* while the shadow is walked */
 	if (level > MC_LEVEL_PUD) {
 		rp_inconsistent(rp, "map at unknown level %u", level);
 		return 0;
@@ -554,8 +553,6 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 					return;
 				}
 			}
-			/* the slot and the models' state are needed next */
-			ft_prefetch(&rp->ft, sh_leaf_slot(cell[0]));
 			if (!done && ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->f.pfn != r->pfn) {
 				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
 						"has %#llx",
