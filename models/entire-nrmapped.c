@@ -186,24 +186,32 @@ static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	struct en_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f);
 
+	s->mapcount0 = -1;
 	s->queued = 0;
 	s->partially_mapped = 0;
 	s->reserved = 0;
-	if (mc_folio_large(f)) {
-		s->entire_mapcount = -1;
-		s->nr_pages_mapped = 0;
-		s->large_mapcount = -1;
-		s->ext_pmds = 0;
+	if (!mc_folio_large(f)) {
+		s->pae0 = 0;
+		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		*en_pmc(s, i) = -1;
+	s->entire_mapcount = -1;
+	s->nr_pages_mapped = 0;
+	s->large_mapcount = -1;
+	s->ext_pmds = 0;
+	memset(s->mapcount, 0xff, 4 * (n - 1));
 	memset(en_pae_bits(s, f->order), 0, (n + 7) / 8);
+}
+
+/* Is every page's _mapcount at -1 (the state at allocation and free)? */
+static bool en_pmcs_unmapped(const struct mc_folio *f, const struct en_state *s)
+{
+	return s->mapcount0 == -1 && mc_all_minus_one(s->mapcount, mc_folio_nr_pages(f) - 1);
 }
 
 unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
 				 enum en_version v)
 {
-	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
+	uint32_t n, mapped = 0;
 	int64_t entries;
 	unsigned int bad = 0;
 
@@ -211,6 +219,8 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 	if (!mc_folio_large(f))
 		return *en_pmc(s, 0) < -1;
 	entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
+	/* all at -1: none below -1, none mapped, no entries; no walk */
+	n = en_pmcs_unmapped(f, s) ? 0 : mc_folio_nr_pages(f);
 	for (uint32_t i = 0; i < n; i++) {
 		bad += *en_pmc(s, i) < -1;
 		mapped += *en_pmc(s, i) >= 0;
@@ -253,7 +263,6 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 		    enum en_version v)
 {
 	const struct en_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f);
 
 	ctx->violations += en_check_invariants(f, s, v);
 	if (mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 ||
@@ -261,12 +270,8 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 		ctx->violations++;
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (*en_pmc(s, i) != -1) {
-			ctx->violations++;
-			return;
-		}
-	}
+	if (!en_pmcs_unmapped(f, s))
+		ctx->violations++;
 }
 
 /* Operations no kernel of either version can issue are refused (counted, not applied). */

@@ -693,13 +693,15 @@ static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 	struct mc_legacy_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
 
-	memset(s, 0, legacy_state_size(f->order));
-	s->order = f->order;
+	size_t counters = 4 * ((size_t)n + r); /* mapcount[] then compound[], all -1 */
+
 	s->pud_mapcount = -1;
-	for (uint32_t i = 0; i < n; i++)
-		s->mapcount[i] = -1;
-	for (uint32_t i = 0; i < r; i++)
-		mc_legacy_compound(s)[i] = -1;
+	s->order = f->order;
+	s->queued = 0;
+	s->pad = 0;
+	memset(s->mapcount, 0xff, counters);
+	memset((uint8_t *)s->mapcount + counters, 0,
+	       legacy_state_size(f->order) - sizeof(*s) - counters);
 }
 
 /*
@@ -712,13 +714,11 @@ static void legacy_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 {
 	struct mc_legacy_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-	bool clean = s->pud_mapcount == -1;
+	/* mapcount[] and compound[] are adjacent */
+	bool clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
 
-	for (uint32_t i = 0; i < n; i++)
-		clean &= s->mapcount[i] == -1;
-	for (uint32_t i = 0; i < r; i++)
-		clean &= mc_legacy_compound(s)[i] == -1 &&
-			 (f->kind != MC_KIND_ANON || !mc_legacy_double_map(s, i));
+	for (uint32_t i = 0; i < r && f->kind == MC_KIND_ANON; i++)
+		clean &= !mc_legacy_double_map(s, i);
 	if (!clean)
 		ctx->violations++;
 	s->queued = 0;
