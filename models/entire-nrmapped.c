@@ -10,54 +10,14 @@
 
 #define EN_HEADER_BYTES offsetof(struct en_state, mapcount)
 
-void en_touch(struct en_cost *c, uint32_t page)
-{
-	if (c->lo == c->hi) {
-		c->lo = page;
-		c->hi = page + 1;
-	} else if (page < c->lo) {
-		c->lo = page;
-	} else if (page >= c->hi) {
-		c->hi = page + 1;
-	}
-}
-
-void en_touch_fixed(struct en_cost *c, unsigned int page)
-{
-	c->fixed |= 1u << page;
-}
-
 /* Distinct struct pages: the contiguous range of per-page lines plus page[0..2]. */
 static uint64_t en_cost_lines(const struct en_cost *c)
 {
-	uint64_t lines = c->hi - c->lo;
+	unsigned int inside = 0; /* the page[0..2] bits within [lo, hi) */
 
-	for (unsigned int k = 0; k < 3; k++)
-		if ((c->fixed & (1u << k)) && (c->lo == c->hi || k < c->lo || k >= c->hi))
-			lines++;
-	return lines;
-}
-
-/* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
-int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
-{
-	c->atomics++;
-	return mc_atomic_add32(ctx, v, delta);
-}
-
-/* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
-void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
-{
-	c->atomics++;
-	en_touch(c, i);
-	en_pae_bits(s, order)[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
-{
-	c->atomics++;
-	en_touch(c, i);
-	en_pae_bits(s, order)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	if (c->lo < c->hi && c->lo < 3)
+		inside = ((1u << (c->hi < 3 ? c->hi : 3)) - 1) & ~((1u << c->lo) - 1);
+	return c->hi - c->lo + (uint64_t)__builtin_popcount(c->fixed & 7u & ~inside);
 }
 
 /* A PAE clear before a migration entry replaces the mapping (freeze), anon only. */
