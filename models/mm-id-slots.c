@@ -611,19 +611,20 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		       const struct mc_op *op)
 {
-	struct call c = {
-		.ctx = ctx,
-		.f = f,
-		.st = state,
-		.pmc = mmid_has_page_mapcount(ctx),
-		.nr_pages = mc_folio_nr_pages(f),
-	};
+	struct call c;
 	bool exclusive = op->flags & MC_OPF_EXCLUSIVE;
 
 	if (!op_fits(f, op)) {
 		ctx->violations++;
 		return;
 	}
+	/* field by field: an initializer would clear all of c.lines, only nr needs it */
+	c.ctx = ctx;
+	c.f = f;
+	c.st = state;
+	c.pmc = mmid_has_page_mapcount(ctx);
+	c.nr_pages = mc_folio_nr_pages(f);
+	c.lines.nr = 0;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (new_anon_fits(f, op))
