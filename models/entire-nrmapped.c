@@ -13,11 +13,12 @@
 /* Distinct struct pages: the contiguous range of per-page lines plus page[0..2]. */
 static uint64_t en_cost_lines(const struct en_cost *c)
 {
-	unsigned int inside = 0; /* the page[0..2] bits within [lo, hi) */
+	unsigned int inside = 0, outside; /* the page[0..2] bits within [lo, hi) */
 
 	if (c->lo < c->hi && c->lo < 3)
 		inside = ((1u << (c->hi < 3 ? c->hi : 3)) - 1) & ~((1u << c->lo) - 1);
-	return c->hi - c->lo + (uint64_t)__builtin_popcount(c->fixed & 7u & ~inside);
+	outside = c->fixed & ~inside;
+	return c->hi - c->lo + (outside & 1) + (outside >> 1 & 1) + (outside >> 2 & 1);
 }
 
 /* A PAE clear before a migration entry replaces the mapping (freeze), anon only. */
