@@ -688,20 +688,28 @@ static size_t legacy_state_size(unsigned int order)
 	return (size + 7) & ~(size_t)7;
 }
 
-static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+/* Every _mapcount and compound_mapcount at -1; flags and PAE bits clear. */
+static inline void legacy_init_order(struct mc_legacy_state *s, unsigned int order)
 {
-	struct mc_legacy_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-
-	size_t counters = 4 * ((size_t)n + r); /* mapcount[] then compound[], all -1 */
+	/* mapcount[] then compound[] */
+	size_t counters = 4 * (((size_t)1 << order) + mc_legacy_nr_regions(order));
 
 	s->pud_mapcount = -1;
-	s->order = f->order;
+	s->order = (uint8_t)order;
 	s->queued = 0;
 	s->pad = 0;
 	memset(s->mapcount, 0xff, counters);
 	memset((uint8_t *)s->mapcount + counters, 0,
-	       legacy_state_size(f->order) - sizeof(*s) - counters);
+	       legacy_state_size(order) - sizeof(*s) - counters);
+}
+
+static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	/* order 0 apart: its sizes are constants, its clears inline stores */
+	if (!f->order)
+		legacy_init_order(state, 0);
+	else
+		legacy_init_order(state, f->order);
 }
 
 /*
