@@ -10,54 +10,15 @@
 
 #define EN_HEADER_BYTES offsetof(struct en_state, mapcount)
 
-void en_touch(struct en_cost *c, uint32_t page)
-{
-	if (c->lo == c->hi) {
-		c->lo = page;
-		c->hi = page + 1;
-	} else if (page < c->lo) {
-		c->lo = page;
-	} else if (page >= c->hi) {
-		c->hi = page + 1;
-	}
-}
-
-void en_touch_fixed(struct en_cost *c, unsigned int page)
-{
-	c->fixed |= 1u << page;
-}
-
 /* Distinct struct pages: the contiguous range of per-page lines plus page[0..2]. */
 static uint64_t en_cost_lines(const struct en_cost *c)
 {
-	uint64_t lines = c->hi - c->lo;
+	unsigned int inside = 0, outside; /* the page[0..2] bits within [lo, hi) */
 
-	for (unsigned int k = 0; k < 3; k++)
-		if ((c->fixed & (1u << k)) && (c->lo == c->hi || k < c->lo || k >= c->hi))
-			lines++;
-	return lines;
-}
-
-/* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
-int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
-{
-	c->atomics++;
-	return mc_atomic_add32(ctx, v, delta);
-}
-
-/* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
-void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
-{
-	c->atomics++;
-	en_touch(c, i);
-	en_pae_bits(s, order)[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-
-void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
-{
-	c->atomics++;
-	en_touch(c, i);
-	en_pae_bits(s, order)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+	if (c->lo < c->hi && c->lo < 3)
+		inside = ((1u << (c->hi < 3 ? c->hi : 3)) - 1) & ~((1u << c->lo) - 1);
+	outside = c->fixed & ~inside;
+	return c->hi - c->lo + (outside & 1) + (outside >> 1 & 1) + (outside >> 2 & 1);
 }
 
 /* A PAE clear before a migration entry replaces the mapping (freeze), anon only. */
@@ -186,24 +147,32 @@ static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 	struct en_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f);
 
+	s->mapcount0 = -1;
 	s->queued = 0;
 	s->partially_mapped = 0;
 	s->reserved = 0;
-	if (mc_folio_large(f)) {
-		s->entire_mapcount = -1;
-		s->nr_pages_mapped = 0;
-		s->large_mapcount = -1;
-		s->ext_pmds = 0;
+	if (!mc_folio_large(f)) {
+		s->pae0 = 0;
+		return;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		*en_pmc(s, i) = -1;
+	s->entire_mapcount = -1;
+	s->nr_pages_mapped = 0;
+	s->large_mapcount = -1;
+	s->ext_pmds = 0;
+	memset(s->mapcount, 0xff, 4 * (n - 1));
 	memset(en_pae_bits(s, f->order), 0, (n + 7) / 8);
+}
+
+/* Is every page's _mapcount at -1 (the state at allocation and free)? */
+static bool en_pmcs_unmapped(const struct mc_folio *f, const struct en_state *s)
+{
+	return s->mapcount0 == -1 && mc_all_minus_one(s->mapcount, mc_folio_nr_pages(f) - 1);
 }
 
 unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
 				 enum en_version v)
 {
-	uint32_t n = mc_folio_nr_pages(f), mapped = 0;
+	uint32_t n, mapped = 0;
 	int64_t entries;
 	unsigned int bad = 0;
 
@@ -211,6 +180,8 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 	if (!mc_folio_large(f))
 		return *en_pmc(s, 0) < -1;
 	entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
+	/* all at -1: none below -1, none mapped, no entries; no walk */
+	n = en_pmcs_unmapped(f, s) ? 0 : mc_folio_nr_pages(f);
 	for (uint32_t i = 0; i < n; i++) {
 		bad += *en_pmc(s, i) < -1;
 		mapped += *en_pmc(s, i) >= 0;
@@ -253,7 +224,6 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 		    enum en_version v)
 {
 	const struct en_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f);
 
 	ctx->violations += en_check_invariants(f, s, v);
 	if (mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 ||
@@ -261,12 +231,8 @@ static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st
 		ctx->violations++;
 		return;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (*en_pmc(s, i) != -1) {
-			ctx->violations++;
-			return;
-		}
-	}
+	if (!en_pmcs_unmapped(f, s))
+		ctx->violations++;
 }
 
 /* Operations no kernel of either version can issue are refused (counted, not applied). */

@@ -63,12 +63,48 @@ struct en_cost {
 	uint8_t fixed; /* bit k: folio page k (0, 1 or 2) touched */
 };
 
+/* Common helpers used by both versions, per operation (inline: they are hot). */
+static inline void en_touch(struct en_cost *c, uint32_t page)
+{
+	if (c->lo == c->hi) {
+		c->lo = page;
+		c->hi = page + 1;
+	} else if (page < c->lo) {
+		c->lo = page;
+	} else if (page >= c->hi) {
+		c->hi = page + 1;
+	}
+}
+
+static inline void en_touch_fixed(struct en_cost *c, unsigned int page)
+{
+	c->fixed |= 1u << page;
+}
+
+/* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
+static inline int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
+{
+	c->atomics++;
+	return mc_atomic_add32(ctx, v, delta);
+}
+
+/* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
+static inline void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i)
+{
+	c->atomics++;
+	en_touch(c, i);
+	en_pae_bits(s, order)[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static inline void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order,
+				uint32_t i)
+{
+	c->atomics++;
+	en_touch(c, i);
+	en_pae_bits(s, order)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
 /* Common helpers (models/entire-nrmapped.c) used by both versions. */
-void en_touch(struct en_cost *c, uint32_t page);
-void en_touch_fixed(struct en_cost *c, unsigned int page);
-int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta);
-void en_pae_set(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
-void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned int order, uint32_t i);
 void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c);

@@ -688,18 +688,28 @@ static size_t legacy_state_size(unsigned int order)
 	return (size + 7) & ~(size_t)7;
 }
 
+/* Every _mapcount and compound_mapcount at -1; flags and PAE bits clear. */
+static inline void legacy_init_order(struct mc_legacy_state *s, unsigned int order)
+{
+	/* mapcount[] then compound[] */
+	size_t counters = 4 * (((size_t)1 << order) + mc_legacy_nr_regions(order));
+
+	s->pud_mapcount = -1;
+	s->order = (uint8_t)order;
+	s->queued = 0;
+	s->pad = 0;
+	memset(s->mapcount, 0xff, counters);
+	memset((uint8_t *)s->mapcount + counters, 0,
+	       legacy_state_size(order) - sizeof(*s) - counters);
+}
+
 static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	struct mc_legacy_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-
-	memset(s, 0, legacy_state_size(f->order));
-	s->order = f->order;
-	s->pud_mapcount = -1;
-	for (uint32_t i = 0; i < n; i++)
-		s->mapcount[i] = -1;
-	for (uint32_t i = 0; i < r; i++)
-		mc_legacy_compound(s)[i] = -1;
+	/* order 0 apart: its sizes are constants, its clears inline stores */
+	if (!f->order)
+		legacy_init_order(state, 0);
+	else
+		legacy_init_order(state, f->order);
 }
 
 /*
@@ -712,13 +722,11 @@ static void legacy_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 {
 	struct mc_legacy_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-	bool clean = s->pud_mapcount == -1;
+	/* mapcount[] and compound[] are adjacent */
+	bool clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
 
-	for (uint32_t i = 0; i < n; i++)
-		clean &= s->mapcount[i] == -1;
-	for (uint32_t i = 0; i < r; i++)
-		clean &= mc_legacy_compound(s)[i] == -1 &&
-			 (f->kind != MC_KIND_ANON || !mc_legacy_double_map(s, i));
+	for (uint32_t i = 0; i < r && f->kind == MC_KIND_ANON; i++)
+		clean &= !mc_legacy_double_map(s, i);
 	if (!clean)
 		ctx->violations++;
 	s->queued = 0;

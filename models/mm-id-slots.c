@@ -611,19 +611,20 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		       const struct mc_op *op)
 {
-	struct call c = {
-		.ctx = ctx,
-		.f = f,
-		.st = state,
-		.pmc = mmid_has_page_mapcount(ctx),
-		.nr_pages = mc_folio_nr_pages(f),
-	};
+	struct call c;
 	bool exclusive = op->flags & MC_OPF_EXCLUSIVE;
 
 	if (!op_fits(f, op)) {
 		ctx->violations++;
 		return;
 	}
+	/* field by field: an initializer would clear all of c.lines, only nr needs it */
+	c.ctx = ctx;
+	c.f = f;
+	c.st = state;
+	c.pmc = mmid_has_page_mapcount(ctx);
+	c.nr_pages = mc_folio_nr_pages(f);
+	c.lines.nr = 0;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (new_anon_fits(f, op))
@@ -672,10 +673,13 @@ static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 {
 	struct mmid_state *st = state;
 
+	if (!f->order) {
+		memset(st, 0, MMID_SMALL_STATE);
+		st->mapcount = -1;
+		return;
+	}
 	memset(st, 0, mmid_state_size(f->order));
 	st->mapcount = -1;
-	if (!f->order)
-		return;
 	st->large_mapcount = -1;
 	st->entire_mapcount = -1;
 	st->mm_id_mapcount[0] = -1;
@@ -694,9 +698,9 @@ static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 		bad |= st->large_mapcount != -1 || st->entire_mapcount != -1 ||
 		       st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 ||
 		       st->mm_ids || st->nr_pages_mapped;
-	if (f->order && mmid_has_page_mapcount(ctx))
-		for (uint32_t p = 0; p < mc_folio_nr_pages(f) && !bad; p++)
-			bad = mmid_page_mapcounts_const(st, f->order)[p] != -1;
+	if (!bad && f->order && mmid_has_page_mapcount(ctx))
+		bad = !mc_all_minus_one(mmid_page_mapcounts_const(st, f->order),
+					mc_folio_nr_pages(f));
 	if (bad)
 		ctx->violations++;
 }

@@ -248,6 +248,16 @@ const struct mc_model *mc_model_find(const char *name);
 
 /* Shared helpers for models. */
 
+/* Are all n int32 counters at -1 (all bits set)? Branch-free so that it vectorizes. */
+static inline bool mc_all_minus_one(const int32_t *v, size_t n)
+{
+	uint32_t all = ~0u;
+
+	for (size_t i = 0; i < n; i++)
+		all &= (uint32_t)v[i];
+	return all == ~0u;
+}
+
 /* Two's-complement add on an int32 counter, counting a wrap as an overflow. */
 static inline int32_t mc_atomic_add32(struct mc_model_ctx *ctx, int32_t *v, int32_t delta)
 {

@@ -342,23 +342,33 @@ static int64_t huge_entries(const struct mc_folio *f, const void *state)
 	return f->order ? ((const struct oracle_large *)state)->huge_entries : 0;
 }
 
+/* Entries mapping page of a large folio. */
+static int64_t view_page_count(const struct oracle_view *v, uint32_t page)
+{
+	int64_t n = v->pte[page] + v->l->pud;
+
+	if (v->pmd)
+		n += v->pmd[page / MC_PMD_NR];
+	return n;
+}
+
 static int64_t page_count(const struct mc_folio *f, const void *state, uint32_t page)
 {
 	struct oracle_view v;
-	int64_t n;
 
 	if (!f->order)
 		return ((const struct oracle_small *)state)->entries;
 	v = view_of(f, state);
-	n = v.pte[page] + v.l->pud;
-	if (v.pmd)
-		n += v.pmd[page / MC_PMD_NR];
-	return n;
+	return view_page_count(&v, page);
 }
 
 static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	memset(state, 0, oracle_state_size(f->order));
+	/* a small folio's constant size: an inline clear, no memset call */
+	if (!f->order)
+		memset(state, 0, sizeof(struct oracle_small));
+	else
+		memset(state, 0, oracle_state_size(f->order));
 }
 
 /* Drop the (slot, mm) pairs of a folio freed while still mapped. */
@@ -522,11 +532,14 @@ static bool remap(const struct mc_folio *f, void *state, const struct mc_op *op)
 	return true;
 }
 
+/* Does exactly one entry map each page of [first, first + nr) of a large folio? */
 static bool range_exclusive(const struct mc_folio *f, const void *state, uint32_t first,
 			    uint32_t nr)
 {
+	struct oracle_view v = view_of(f, state);
+
 	for (uint32_t p = first; p < first + nr; p++)
-		if (page_count(f, state, p) != 1)
+		if (view_page_count(&v, p) != 1)
 			return false;
 	return true;
 }

@@ -554,11 +554,12 @@ static void tmpages_init(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 {
 	struct tmpages_large *s = state;
 
-	memset(state, 0, tmpages_state_size(f->order));
 	if (!mc_folio_large(f)) {
+		memset(state, 0, sizeof(struct tmpages_small));
 		((struct tmpages_small *)state)->mapcount = -1;
 		return;
 	}
+	memset(state, 0, tmpages_state_size(f->order));
 	s->large_mapcount = -1;
 	s->mm_id_mapcount[0] = MM_ID_MAPCOUNT_INIT;
 	s->mm_id_mapcount[1] = MM_ID_MAPCOUNT_INIT;

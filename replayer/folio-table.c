@@ -248,18 +248,19 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 	}
 	for (uint64_t at = pfn + *pos - 1; at < end && !(at >> FT_PFN_BITS);) {
 		const uint32_t *chunk = ft->top[at >> FT_CHUNK_SHIFT];
-		uint32_t v;
+		uint64_t stop = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1; /* this chunk's end */
 
-		if (!chunk) {
-			at = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1;
-			continue;
+		if (stop > end)
+			stop = end;
+		for (; chunk && at < stop; at++) {
+			uint32_t v = chunk[at & ((1u << FT_CHUNK_SHIFT) - 1)];
+
+			if (v) {
+				*pos = at - pfn + 2;
+				return &ft->slots[(v & FT_SLOT_MASK) - 1];
+			}
 		}
-		v = chunk[at & ((1u << FT_CHUNK_SHIFT) - 1)];
-		at++;
-		if (v) {
-			*pos = at - pfn + 1;
-			return &ft->slots[(v & FT_SLOT_MASK) - 1];
-		}
+		at = stop;
 	}
 	*pos = end - pfn + 1;
 	return NULL;

@@ -196,7 +196,13 @@ bool sh_iter_next(struct sh_iter *it)
 		}
 		e = &it->t[l]->e[sh_index(it->next, l)];
 		if (!*e) {
-			it->next = start + span;
+			/* the run of empty entries up to the table's end (or the walk's) at once */
+			uint64_t stop = (it->next | ((span << 9) - 1)) + 1;
+
+			if (stop > it->end)
+				stop = it->end;
+			for (it->next = start + span; it->next < stop && !*++e;)
+				it->next += span;
 			continue;
 		}
 		if (sh_is_leaf(*e)) {
