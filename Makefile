@@ -14,7 +14,7 @@ OPT := -O1 -g
 else
 BUILD ?= build
 SANFLAGS :=
-OPT := -O2 -g
+OPT := -O3 -g
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
