@@ -512,7 +512,7 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t done = 0; done < r->nr;) {
-			uint64_t at = r->vpn + done, blocker;
+			uint64_t at = r->vpn + done, blocker = 0;
 			uint64_t run = 512 - (at & 511);
 			uint64_t *cell = pass && !done ? first_cell :
 					 sh_cell(&rp->pool, &mm->sh, at, 0, false, &blocker);
