@@ -223,9 +223,11 @@ static void rp_batch_flush(struct replay *rp, struct rp_batch *b, unsigned int t
 }
 
 /* Add the leaf at (vpn, level) to b, flushing b first when the leaf does not extend it:
- * PTEs of one folio, consecutive pages, inside one page table (folio_pte_batch). */
-static void rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, uint64_t vpn,
-			 unsigned int type, const struct rp_mm *mm, const struct rp_mm *src)
+ * PTEs of one folio, consecutive pages, inside one page table (folio_pte_batch).
+ * Always inlined: it runs per entry unmapped or copied, mostly only to extend b. */
+static inline __attribute__((always_inline)) void
+rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, uint64_t vpn, unsigned int type,
+	     const struct rp_mm *mm, const struct rp_mm *src)
 {
 	unsigned int level = sh_leaf_level(leaf);
 	uint32_t slot = sh_leaf_slot(leaf), page = sh_leaf_page(leaf);
