@@ -84,9 +84,9 @@ static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
 /*
  * The cell for vpn at level (0 PTE, 1 PMD, 2 PUD). With create, missing tables
  * are allocated; NULL when out of memory, when vpn is out of range, or when a
- * leaf at a higher level covers vpn (*blocker then holds it, else 0). Inline:
- * a record or two walks here, and most callers pass a constant level and
- * create, for which the walk unrolls into three straight steps.
+ * leaf at a higher level covers vpn (*blocker then holds it, else 0). Inline,
+ * the walk unrolled: a record or two walks here, and most callers pass a
+ * constant level and create, for which it becomes straight-line code.
  */
 static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn,
 				unsigned int level, bool create, uint64_t *blocker)
@@ -102,6 +102,7 @@ static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint
 	}
 	t = mm->pgd;
 	/* the PGD (level 3) holds only tables */
+#pragma GCC unroll 3
 	for (unsigned int l = 3; l > level; l--) {
 		uint64_t *e = &t->e[sh_index(vpn, l)];
 
