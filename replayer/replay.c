@@ -149,9 +149,8 @@ static void rp_set_name(struct rp_mm *mm, const struct mc_str *name)
 	mm->name[n] = 0;
 }
 
-/* The live mm with trace id tid, created at its first use. NULL: out of memory or
- * an mm that exited (an inconsistency, reported here). */
-static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
+/* rp_mm() for an mm not live: a new one, or one that exited (an inconsistency) */
+static struct rp_mm *rp_mm_slow(struct replay *rp, uint32_t tid)
 {
 	struct rp_mm *mm;
 
@@ -170,13 +169,9 @@ static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
 		rp->mm_by_trace = a;
 		rp->nr_trace_mms = n;
 	}
-	mm = rp->mm_by_trace[tid];
-	if (mm) {
-		if (!mm->live) {
-			rp_inconsistent(rp, "mm %u is used after its exit", tid);
-			return NULL;
-		}
-		return mm;
+	if (rp->mm_by_trace[tid]) {
+		rp_inconsistent(rp, "mm %u is used after its exit", tid);
+		return NULL;
 	}
 	mm = calloc(1, sizeof(*mm));
 	if (!mm) {
@@ -190,6 +185,15 @@ static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
 	rp->mm_by_trace[tid] = mm;
 	rp->live_mms++;
 	return mm;
+}
+
+/* The live mm with trace id tid, created at its first use. NULL: out of memory or
+ * an mm that exited (an inconsistency, reported here). Inline: a MAP asks each time. */
+static inline struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
+{
+	struct rp_mm *mm = tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+
+	return mm && mm->live ? mm : rp_mm_slow(rp, tid);
 }
 
 /* ---- batches: runs of entries of one folio, as the kernel's batched rmap calls ---- */
