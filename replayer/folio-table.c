@@ -88,22 +88,17 @@ static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
 	return b;
 }
 
-static uint32_t *ft_cell(struct folio_table *ft, uint64_t pfn, bool create)
+/* The radix cell of pfn (in range), in a new chunk: the rare case of ft_insert(). */
+static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn)
 {
-	uint32_t **top = &ft->top[pfn >> FT_CHUNK_SHIFT];
+	uint32_t *c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
 
-	if (!*top) {
-		if (!create)
-			return NULL;
-		uint32_t *c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
-
-		if (!c || ft_track_chunk(ft, c)) {
-			free(c);
-			return NULL;
-		}
-		*top = c;
+	if (!c || ft_track_chunk(ft, c)) {
+		free(c);
+		return NULL;
 	}
-	return &(*top)[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+	ft->top[pfn >> FT_CHUNK_SHIFT] = c;
+	return &c[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
 }
 
 /* Room for cap order-0 state blocks: mremap moves pages, it copies none and
@@ -169,8 +164,8 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 
 	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER)
 		return NULL;
-	cell = ft_cell(ft, pfn, true);
-	if (!cell)
+	cell = ft_radix_cell(ft, pfn);
+	if (!cell && !(cell = ft_cell_new(ft, pfn)))
 		return NULL;
 	id = ft_slot_alloc(ft);
 	if (id == FT_NO_SLOT)
@@ -199,7 +194,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 
 void ft_remove(struct folio_table *ft, struct ft_slot *s)
 {
-	uint32_t *cell = ft_cell(ft, s->f.pfn, false);
+	uint32_t *cell = ft_radix_cell(ft, s->f.pfn);
 	struct ft_pool *p = &ft->pool[s->f.order];
 
 	if (cell)

@@ -84,7 +84,8 @@ static inline __attribute__((always_inline)) void ra_slot(const struct readahead
 
 int ra_next(struct readahead *ra, const struct mc_record **rec)
 {
-	while (ra->rc > 0 && !ra->wait && ra->head - ra->tail < RA_RING) {
+	/* once the ring is full one record goes in per one out: test fullness first */
+	while (ra->head - ra->tail < RA_RING && ra->rc > 0 && !ra->wait) {
 		unsigned int i = ra->head % RA_RING;
 
 		ra->rc = mc_reader_next(ra->r, &ra->rec[i]);

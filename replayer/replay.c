@@ -149,9 +149,8 @@ static void rp_set_name(struct rp_mm *mm, const struct mc_str *name)
 	mm->name[n] = 0;
 }
 
-/* The live mm with trace id tid, created at its first use. NULL: out of memory or
- * an mm that exited (an inconsistency, reported here). */
-static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
+/* rp_mm() for an mm not live: a new one, or one that exited (an inconsistency) */
+static struct rp_mm *rp_mm_slow(struct replay *rp, uint32_t tid)
 {
 	struct rp_mm *mm;
 
@@ -170,13 +169,9 @@ static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
 		rp->mm_by_trace = a;
 		rp->nr_trace_mms = n;
 	}
-	mm = rp->mm_by_trace[tid];
-	if (mm) {
-		if (!mm->live) {
-			rp_inconsistent(rp, "mm %u is used after its exit", tid);
-			return NULL;
-		}
-		return mm;
+	if (rp->mm_by_trace[tid]) {
+		rp_inconsistent(rp, "mm %u is used after its exit", tid);
+		return NULL;
 	}
 	mm = calloc(1, sizeof(*mm));
 	if (!mm) {
@@ -190,6 +185,15 @@ static struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
 	rp->mm_by_trace[tid] = mm;
 	rp->live_mms++;
 	return mm;
+}
+
+/* The live mm with trace id tid, created at its first use. NULL: out of memory or
+ * an mm that exited (an inconsistency, reported here). Inline: a MAP asks each time. */
+static inline struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
+{
+	struct rp_mm *mm = tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+
+	return mm && mm->live ? mm : rp_mm_slow(rp, tid);
 }
 
 /* ---- batches: runs of entries of one folio, as the kernel's batched rmap calls ---- */
@@ -223,9 +227,11 @@ static void rp_batch_flush(struct replay *rp, struct rp_batch *b, unsigned int t
 }
 
 /* Add the leaf at (vpn, level) to b, flushing b first when the leaf does not extend it:
- * PTEs of one folio, consecutive pages, inside one page table (folio_pte_batch). */
-static void rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, uint64_t vpn,
-			 unsigned int type, const struct rp_mm *mm, const struct rp_mm *src)
+ * PTEs of one folio, consecutive pages, inside one page table (folio_pte_batch).
+ * Always inlined: it runs per entry unmapped or copied, mostly only to extend b. */
+static inline __attribute__((always_inline)) void
+rp_batch_add(struct replay *rp, struct rp_batch *b, uint64_t leaf, uint64_t vpn, unsigned int type,
+	     const struct rp_mm *mm, const struct rp_mm *src)
 {
 	unsigned int level = sh_leaf_level(leaf);
 	uint32_t slot = sh_leaf_slot(leaf), page = sh_leaf_page(leaf);
@@ -512,7 +518,7 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t done = 0; done < r->nr;) {
-			uint64_t at = r->vpn + done, blocker;
+			uint64_t at = r->vpn + done, blocker = 0;
 			uint64_t run = 512 - (at & 511);
 			uint64_t *cell = pass && !done ? first_cell :
 					 sh_cell(&rp->pool, &mm->sh, at, 0, false, &blocker);

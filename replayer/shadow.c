@@ -7,7 +7,7 @@
 
 #define SH_POOL_CHUNK 64	/* tables per chunk */
 
-static struct sh_table *sh_table_alloc(struct sh_pool *pool)
+struct sh_table *sh_table_alloc(struct sh_pool *pool)
 {
 	struct sh_table *t = pool->free;
 
@@ -54,49 +54,6 @@ void sh_pool_fini(struct sh_pool *pool)
 		free(pool->chunks[i]);
 	free(pool->chunks);
 	memset(pool, 0, sizeof(*pool));
-}
-
-static inline struct sh_table *sh_child(uint64_t e)
-{
-	return (struct sh_table *)(uintptr_t)e;
-}
-
-static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
-{
-	return (unsigned int)(vpn >> SH_LEVEL_SHIFT(level)) & 511;
-}
-
-uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn, unsigned int level,
-		  bool create, uint64_t *blocker)
-{
-	struct sh_table *t;
-
-	*blocker = 0;
-	if (vpn >> SH_VPN_BITS)
-		return NULL;
-	if (!mm->pgd) {
-		if (!create || !(mm->pgd = sh_table_alloc(pool)))
-			return NULL;
-	}
-	t = mm->pgd;
-	/* the PGD (level 3) holds only tables */
-	for (unsigned int l = 3; l > level; l--) {
-		uint64_t *e = &t->e[sh_index(vpn, l)];
-
-		if (sh_is_leaf(*e)) {
-			*blocker = *e;
-			return NULL;
-		}
-		if (!*e) {
-			struct sh_table *n;
-
-			if (!create || !(n = sh_table_alloc(pool)))
-				return NULL;
-			*e = (uint64_t)(uintptr_t)n;
-		}
-		t = sh_child(*e);
-	}
-	return &t->e[sh_index(vpn, level)];
 }
 
 uint64_t sh_lookup(const struct shadow_mm *mm, uint64_t vpn, uint64_t **cellp)

@@ -68,13 +68,59 @@ static inline uint32_t sh_level_pages(unsigned int level)
 
 void sh_pool_fini(struct sh_pool *pool);
 
+/* A zeroed table from the pool; NULL when out of memory. */
+struct sh_table *sh_table_alloc(struct sh_pool *pool);
+
+static inline struct sh_table *sh_child(uint64_t e)
+{
+	return (struct sh_table *)(uintptr_t)e;
+}
+
+static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
+{
+	return (unsigned int)(vpn >> SH_LEVEL_SHIFT(level)) & 511;
+}
+
 /*
  * The cell for vpn at level (0 PTE, 1 PMD, 2 PUD). With create, missing tables
  * are allocated; NULL when out of memory, when vpn is out of range, or when a
- * leaf at a higher level covers vpn (*blocker then holds it, else 0).
+ * leaf at a higher level covers vpn (*blocker then holds it, else 0). Inline,
+ * the walk unrolled: a record or two walks here, and most callers pass a
+ * constant level and create, for which it becomes straight-line code.
  */
-uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn, unsigned int level,
-		  bool create, uint64_t *blocker);
+static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn,
+				unsigned int level, bool create, uint64_t *blocker)
+{
+	struct sh_table *t;
+
+	*blocker = 0;
+	if (vpn >> SH_VPN_BITS)
+		return NULL;
+	if (!mm->pgd) {
+		if (!create || !(mm->pgd = sh_table_alloc(pool)))
+			return NULL;
+	}
+	t = mm->pgd;
+	/* the PGD (level 3) holds only tables */
+#pragma GCC unroll 3
+	for (unsigned int l = 3; l > level; l--) {
+		uint64_t *e = &t->e[sh_index(vpn, l)];
+
+		if (sh_is_leaf(*e)) {
+			*blocker = *e;
+			return NULL;
+		}
+		if (!*e) {
+			struct sh_table *n;
+
+			if (!create || !(n = sh_table_alloc(pool)))
+				return NULL;
+			*e = (uint64_t)(uintptr_t)n;
+		}
+		t = sh_child(*e);
+	}
+	return &t->e[sh_index(vpn, level)];
+}
 
 /* The leaf mapping vpn at any level, or 0; *cellp (if not NULL) gets its cell. */
 uint64_t sh_lookup(const struct shadow_mm *mm, uint64_t vpn, uint64_t **cellp);
