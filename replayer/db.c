@@ -407,7 +407,7 @@ static int db_kernel(struct db *db, int64_t run, uint32_t ck, const struct repla
 {
 	for (uint32_t i = 0; i < rp->nr_kproc; i++) {
 		const struct mc_rec_kproc *k = &rp->kproc[i].k;
-		const struct rp_mm *mm = k->mm < rp->nr_trace_mms ? rp->mm_by_trace[k->mm] : NULL;
+		const struct rp_mm *mm = rp_mm_of(rp, k->mm);
 		struct rp_proc p = {
 			.rss = k->rss * 1024,
 			.pss = k->pss * 1024,

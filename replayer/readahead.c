@@ -41,7 +41,7 @@ static void ra_cell(struct readahead *ra, unsigned int i)
 		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.free.pfn);
 		break;
 	case MC_REC_UNMAP:
-		mm = rec->u.unmap.mm < rp->nr_trace_mms ? rp->mm_by_trace[rec->u.unmap.mm] : NULL;
+		mm = rp_mm_of(rp, rec->u.unmap.mm);
 		/* PTE unmaps only: the one kind frequent enough to matter */
 		if (mm && !(rec->u.unmap.lf & MC_LF_LEVEL_MASK))
 			ra->scell[i] = sh_cell(NULL, &mm->sh, rec->u.unmap.vpn,
@@ -63,7 +63,8 @@ static inline __attribute__((always_inline)) void ra_slot(const struct readahead
 {
 	const struct mc_record *rec = &ra->rec[i];
 	const struct replay *rp = ra->rp;
-	uint32_t slot, tid;
+	const struct rp_mm *mm;
+	uint32_t slot;
 
 	if (ra->fcell[i])
 		slot = (*ra->fcell[i] & FT_SLOT_MASK) - 1;
@@ -73,13 +74,13 @@ static inline __attribute__((always_inline)) void ra_slot(const struct readahead
 		return;
 	ft_prefetch(&rp->ft, slot);
 	if (rec->type == MC_REC_UNMAP)
-		tid = rec->u.unmap.mm;
+		mm = rp_mm_of(rp, rec->u.unmap.mm);
 	else if (rec->type == MC_REC_MAP && !(rec->u.map.lf & MC_LF_NEW_ANON))
-		tid = rec->u.map.mm;
+		mm = rp_mm_of(rp, rec->u.map.mm);
 	else
 		return;	/* a FREE, or a new anon folio: no pair to look up */
-	if (tid < rp->nr_trace_mms && rp->mm_by_trace[tid])
-		rp_prefetch_pair(rp, slot, rp->mm_by_trace[tid]->id);
+	if (mm)
+		rp_prefetch_pair(rp, slot, mm->id);
 }
 
 int ra_next(struct readahead *ra, const struct mc_record **rec)

@@ -191,7 +191,7 @@ static struct rp_mm *rp_mm_slow(struct replay *rp, uint32_t tid)
  * an mm that exited (an inconsistency, reported here). Inline: a MAP asks each time. */
 static inline struct rp_mm *rp_mm(struct replay *rp, uint32_t tid)
 {
-	struct rp_mm *mm = tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+	struct rp_mm *mm = rp_mm_of(rp, tid);
 
 	return mm && mm->live ? mm : rp_mm_slow(rp, tid);
 }
@@ -498,7 +498,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 
 static struct rp_mm *rp_mm_existing(struct replay *rp, uint32_t tid, const char *what)
 {
-	struct rp_mm *mm = tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+	struct rp_mm *mm = rp_mm_of(rp, tid);
 
 	if (!mm || !mm->live) {
 		rp_inconsistent(rp, "%s in mm %u, which %s", what, tid, mm ? "exited" : "has no mappings");
@@ -824,7 +824,7 @@ static int rp_mm_record(struct replay *rp, const struct mc_rec_mm *r)
 
 static int rp_kproc(struct replay *rp, const struct mc_rec_kproc *r)
 {
-	struct rp_mm *mm = r->mm < rp->nr_trace_mms ? rp->mm_by_trace[r->mm] : NULL;
+	struct rp_mm *mm = rp_mm_of(rp, r->mm);
 	struct rp_kproc *k;
 
 	if (rp->nr_kproc == rp->cap_kproc) {

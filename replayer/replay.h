@@ -109,6 +109,12 @@ static inline void rp_prefetch_pair(const struct replay *rp, uint32_t slot, uint
 		mc_oracle_prefetch_pair(&rp->ctx[0], slot, mm);
 }
 
+/* The mm with trace id tid, live or exited; NULL if the trace never used it. */
+static inline struct rp_mm *rp_mm_of(const struct replay *rp, uint64_t tid)
+{
+	return tid < rp->nr_trace_mms ? rp->mm_by_trace[tid] : NULL;
+}
+
 static inline void *rp_state(const struct replay *rp, const struct ft_slot *s, unsigned int m)
 {
 	return (char *)s->state + rp->off[s->f.order][m];
