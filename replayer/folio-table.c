@@ -238,7 +238,7 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 			chunk = ft->top[head >> FT_CHUNK_SHIFT];
 			v = chunk ? chunk[head & ((1u << FT_CHUNK_SHIFT) - 1)] : 0;
 			if (v && v >> FT_SLOT_BITS == o)
-				return &ft->slots[(v & FT_SLOT_MASK) - 1];
+				return &ft->slots[ft_cell_slot(v)];
 		}
 	}
 	for (uint64_t at = pfn + *pos - 1; at < end && !(at >> FT_PFN_BITS);) {
@@ -252,7 +252,7 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 
 			if (v) {
 				*pos = at - pfn + 2;
-				return &ft->slots[(v & FT_SLOT_MASK) - 1];
+				return &ft->slots[ft_cell_slot(v)];
 			}
 		}
 		at = stop;

@@ -23,6 +23,12 @@
 /* a radix cell: order << FT_SLOT_BITS | (slot + 1); 0 = no folio here */
 #define FT_SLOT_BITS 27
 #define FT_SLOT_MASK ((1u << FT_SLOT_BITS) - 1)
+
+/* The slot a non-empty radix cell names. */
+static inline uint32_t ft_cell_slot(uint32_t v)
+{
+	return (v & FT_SLOT_MASK) - 1;
+}
 #define FT_CHUNK_SHIFT 12
 
 struct ft_slot {
@@ -87,7 +93,7 @@ static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t p
 {
 	uint32_t *cell = ft_radix_cell(ft, pfn);
 
-	return cell && *cell ? &ft->slots[(*cell & FT_SLOT_MASK) - 1] : NULL;
+	return cell && *cell ? &ft->slots[ft_cell_slot(*cell)] : NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)

@@ -67,7 +67,7 @@ static inline __attribute__((always_inline)) void ra_slot(const struct readahead
 	uint32_t slot;
 
 	if (ra->fcell[i])
-		slot = (*ra->fcell[i] & FT_SLOT_MASK) - 1;
+		slot = ft_cell_slot(*ra->fcell[i]);
 	else if (ra->scell[i] && sh_is_leaf(*ra->scell[i]))
 		slot = sh_leaf_slot(*ra->scell[i]);
 	else
