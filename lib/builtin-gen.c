@@ -16,13 +16,15 @@
 #include "lib/trace-bench.h"
 
 static const char gen_usage[] =
-	"usage: mapcount gen SCENARIO -o TRACE [--force]\n"
+	"usage: mapcount gen SCENARIO -o TRACE [--force] [--format-version N]\n"
 	"       mapcount gen --workload NAME [KEY=VALUE...] -o TRACE [--force]\n"
 	"\n"
 	"Compile a scenario file (SCENARIO, or - for stdin) into a trace.\n"
 	"\n"
 	"  -o, --output TRACE   the trace to write (refused if it exists)\n"
 	"  -f, --force          replace TRACE if it exists\n"
+	"  --format-version N   write trace format N: 2 (the default, column frames) or 1,\n"
+	"                       which mapcount builds from before version 2 read\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"A scenario is one statement a line ('#' starts a comment):\n"
@@ -58,11 +60,12 @@ int cmd_gen(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "format-version", required_argument, NULL, 'V' },
 		{ "bench-stream", required_argument, NULL, 'B' },	/* hidden: make bench */
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL, *scenario;
-	unsigned long long bench = 0;
+	unsigned long long bench = 0, version = MC_TRACE_VERSION;
 	struct mc_rec_header hdr;
 	struct mc_output out;
 	bool force = false;
@@ -86,6 +89,17 @@ int cmd_gen(int argc, char **argv)
 		case 'B':
 			bench = strtoull(optarg, NULL, 0);
 			break;
+		case 'V': {
+			char *end;
+
+			version = strtoull(optarg, &end, 10);
+			if (*end || !version || version > MC_TRACE_VERSION) {
+				fprintf(stderr, "mapcount gen: --format-version %s: this mapcount "
+					"writes versions 1 to %d\n", optarg, MC_TRACE_VERSION);
+				return 2;
+			}
+			break;
+		}
 		default:
 			fputs(gen_usage, stderr);
 			return 2;
@@ -105,6 +119,7 @@ int cmd_gen(int argc, char **argv)
 		return 1;
 	}
 	mc_header_init(&hdr, "scenario");
+	hdr.version = version;
 	snprintf(extra, sizeof(extra), "scenario=%s", scenario);
 	hdr.extra = (struct mc_str){ extra, (uint32_t)strlen(extra) };
 	if (mc_output_open(&out, output, &hdr, force)) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/trace-bench.h"
+#include "lib/trace-columns.h"
 #include "lib/trace.h"
 
 #define BENCH_MMS 64
@@ -137,16 +138,17 @@ static double now_cpu(void);
 
 /*
  * The record decoder alone: the first records of the stream encoded into
- * frame-sized buffers in memory, then decoded, without zstd in the way.
+ * column frames in memory, then decoded, without zstd in the way.
  */
 static double bench_decode_only(unsigned long long n)
 {
 	static struct bench_state b;
+	static struct mc_record recs[MC_COLS_BATCH];
 	const size_t frame = 256u << 10, cap = 64u << 20;
-	struct mc_decode_state st = { 0 };
+	struct mc_cols_writer cw;
 	struct mc_record rec;
 	unsigned long long got = 0;
-	size_t len = 0, frame_start = 0, *ends, nr_frames = 0;
+	size_t len = 0, *ends, nr_frames = 0;
 	uint8_t *buf = malloc(cap);
 	double t0, t;
 
@@ -157,30 +159,37 @@ static double bench_decode_only(unsigned long long n)
 		return 0;
 	}
 	bench_init(&b);
-	for (unsigned long long i = 0; i < n && len + 4096 < cap; i++) {
+	mc_cols_writer_init(&cw);
+	for (unsigned long long i = 0; i <= n; i++) {
+		size_t size = mc_cols_frame_size(&cw);
+
+		if (size >= frame || (i == n && size)) {
+			if (len + size + MC_COLS_SLACK > cap)
+				break;
+			len += mc_cols_frame(&cw, buf + len);
+			memset(buf + len, 0, MC_COLS_SLACK);
+			ends[nr_frames++] = len;
+			len += MC_COLS_SLACK;
+			mc_cols_writer_reset(&cw);
+		}
+		if (i == n)
+			break;
 		memset(&rec, 0, sizeof(rec));
 		bench_record(&b, &rec);
-		len += (size_t)mc_encode_record(buf + len, cap - len, &st, &rec);
-		if (len - frame_start >= frame) {
-			ends[nr_frames++] = frame_start = len;
-			memset(&st, 0, sizeof(st));
-		}
+		mc_cols_put(&cw, &rec);
 	}
-	ends[nr_frames++] = len;
+	mc_cols_writer_free(&cw);
 	t0 = now_cpu();
-	frame_start = 0;
-	for (size_t f = 0; f < nr_frames; f++) {
-		const uint8_t *p = buf + frame_start;
-		size_t left = ends[f] - frame_start;
-		long k;
+	for (size_t f = 0, start = 0; f < nr_frames; start = ends[f++] + MC_COLS_SLACK) {
+		struct mc_cols_reader c;
+		uint64_t time = 0;
+		const char *why;
+		int k;
 
-		memset(&st, 0, sizeof(st));
-		while ((k = mc_decode_record(p, left, &st, &rec)) > 0) {
-			p += k;
-			left -= (size_t)k;
-			got++;
-		}
-		frame_start = ends[f];
+		if (mc_cols_open(&c, buf + start, ends[f] - start, &why))
+			break;
+		while ((k = mc_cols_read(&c, recs, MC_COLS_BATCH, &time, &why)) > 0)
+			got += (unsigned long long)k;
 	}
 	t = now_cpu() - t0;
 	free(buf);
@@ -203,6 +212,7 @@ int mc_trace_bench(unsigned long long n, const char *path)
 	struct mc_writer *w;
 	struct mc_reader *r;
 	struct mc_record rec;
+	static struct mc_record batch[64];
 	unsigned long long got = 0;
 	double t0, t_gen, t_enc, t_dec;
 	uint64_t bytes;
@@ -249,8 +259,8 @@ int mc_trace_bench(unsigned long long n, const char *path)
 		return 1;
 	}
 	t0 = now_cpu();
-	while ((ret = mc_reader_next(r, &rec)) == 1)
-		got++;
+	while ((ret = mc_reader_read(r, batch, 64)) > 0)
+		got += (unsigned long long)ret;
 	t_dec = now_cpu() - t0;
 	if (ret < 0)
 		fprintf(stderr, "mapcount: %s\n", mc_reader_error(r));

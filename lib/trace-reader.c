@@ -17,6 +17,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "lib/trace-columns.h"
 #include "lib/trace-decode.h"
 #include "lib/trace.h"
 
@@ -36,6 +37,8 @@ struct mc_reader {
 	size_t frame_cap, frame_len, pos;
 	uint64_t frame_no, frame_off;
 	struct mc_decode_state st;
+	bool cols;		/* version 2: the frame is read by column */
+	struct mc_cols_reader cr;
 	uint8_t *hdr_raw;	/* frame 0, which the header's strings point into */
 	struct mc_rec_header hdr;
 	uint64_t records, size;
@@ -151,15 +154,15 @@ static int mc_reader_load_frame(struct mc_reader *r)
 		if (content > MC_TRACE_MAX_FRAME)
 			return mc_reader_fail(r, "frame of %llu bytes is larger than the %u MiB limit",
 					      content, MC_TRACE_MAX_FRAME >> 20);
-		if (content > r->frame_cap) {
-			uint8_t *p = realloc(r->frame, content);
+		if (content + MC_COLS_SLACK > r->frame_cap) {
+			uint8_t *p = realloc(r->frame, content + MC_COLS_SLACK);
 
 			if (!p)
 				return mc_reader_fail(r, "out of memory");
 			r->frame = p;
-			r->frame_cap = content;
+			r->frame_cap = content + MC_COLS_SLACK;
 		}
-		size_t got = ZSTD_decompressDCtx(r->dctx, r->frame, r->frame_cap, src, csize);
+		size_t got = ZSTD_decompressDCtx(r->dctx, r->frame, content, src, csize);
 
 		if (ZSTD_isError(got))
 			return mc_reader_fail(r, "zstd: %s", ZSTD_getErrorName(got));
@@ -171,12 +174,22 @@ static int mc_reader_load_frame(struct mc_reader *r)
 		r->frame_len = got;
 		r->pos = 0;
 		memset(&r->st, 0, sizeof(r->st));
-		if (got)
+		/* the column decoder reads a little past a column's end */
+		memset(r->frame + got, 0, MC_COLS_SLACK);
+		if (r->cols && got) {
+			const char *why;
+
+			if (mc_cols_open(&r->cr, r->frame, got, &why))
+				return mc_reader_fail(r, "%s", why);
+			/* r->pos counts records of a column frame */
+			r->frame_len = r->cr.nrec;
+		}
+		if (r->frame_len)
 			return 1;
 	}
 }
 
-/* Next record of any known or unknown type from the loaded frames. */
+/* Next record of any known or unknown type from the loaded version 1 frames. */
 static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 {
 	for (;;) {
@@ -187,6 +200,7 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 				return ret;
 		}
 		const char *why;
+
 		long n = mc_decode_inline(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
 					  &why);
 
@@ -201,14 +215,44 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 	}
 }
 
-int mc_reader_next(struct mc_reader *r, struct mc_record *rec)
+/* Up to max records of the current column frame: as mc_reader_read(). */
+static int mc_reader_cols_run(struct mc_reader *r, struct mc_record *recs, unsigned int max)
+{
+	const char *why;
+	int n = mc_cols_run(&r->cr, recs, max < MC_COLS_BATCH ? max : MC_COLS_BATCH, &r->time,
+			    &why, false);
+
+	r->records += (uint64_t)n;
+	r->pos = r->cr.nrec - (size_t)(r->cr.type_end - r->cr.type);
+	if (likely(!why))
+		return n;
+	mc_reader_fail(r, "%s record %zu of the frame: %s", mc_record_name(*r->cr.type) ?: "unknown",
+		       r->pos, why);
+	return n ? n : -1;
+}
+
+static int mc_reader_read_cols(struct mc_reader *r, struct mc_record *recs, unsigned int max)
+{
+	for (;;) {
+		int n;
+
+		if (r->pos >= r->frame_len) {
+			n = mc_reader_load_frame(r);
+			if (n <= 0) {
+				r->done = !n;
+				return n;
+			}
+		}
+		n = mc_reader_cols_run(r, recs, max);
+		if (n)
+			return n;
+	}
+}
+
+static int mc_reader_next_rows(struct mc_reader *r, struct mc_record *rec)
 {
 	int ret;
 
-	if (r->failed)
-		return -1;
-	if (r->done)
-		return 0;
 	for (;;) {
 		ret = mc_reader_decode(r, rec);
 		if (ret == 0)
@@ -218,11 +262,7 @@ int mc_reader_next(struct mc_reader *r, struct mc_record *rec)
 		if (rec->type == MC_REC_HEADER)
 			return mc_reader_fail(r, "HEADER record at byte %zu: only frame 0 may hold one",
 					      r->pos);
-		/*
-		 * Frames restart time at 0 and carry it over with a TIME of the
-		 * absolute time: give callers the real step, and drop TIME
-		 * records that do not move time.
-		 */
+		/* as in mc_reader_cols_run() */
 		if (rec->type != MC_REC_TIME)
 			break;
 		if (rec->time != r->time) {
@@ -233,6 +273,35 @@ int mc_reader_next(struct mc_reader *r, struct mc_record *rec)
 	r->time = rec->time;
 	r->records++;
 	return 1;
+}
+
+int mc_reader_next(struct mc_reader *r, struct mc_record *rec)
+{
+	if (r->failed)
+		return -1;
+	if (r->done)
+		return 0;
+	if (r->cols)
+		return mc_reader_read_cols(r, rec, 1);
+	return mc_reader_next_rows(r, rec);
+}
+
+int mc_reader_read(struct mc_reader *r, struct mc_record *recs, unsigned int max)
+{
+	unsigned int n = 0;
+	int ret = 1;
+
+	if (r->failed)
+		return -1;
+	if (r->done || !max)
+		return 0;
+	if (r->cols)
+		return mc_reader_read_cols(r, recs, max);
+	/* strings point into the frame: a batch ends with its frame */
+	while (n < max && !(n && r->pos >= r->frame_len) &&
+	       (ret = mc_reader_next_rows(r, &recs[n])) > 0)
+		n++;
+	return n ? (int)n : ret;
 }
 
 static int mc_str_is(struct mc_str s, const char *lit)
@@ -263,6 +332,7 @@ static int mc_reader_read_header(struct mc_reader *r)
 				      (unsigned long long)rec.u.header.pud_order);
 	if (r->pos != r->frame_len)
 		return mc_reader_fail(r, "frame 0 holds more than the header");
+	r->cols = rec.u.header.version >= 2;
 	/* keep frame 0: the header's strings point into it */
 	r->hdr = rec.u.header;
 	r->hdr_raw = r->frame;

@@ -143,6 +143,13 @@ const struct mc_rec_header *mc_reader_header(const struct mc_reader *r);
  * Strings point into the reader's buffer until the next call.
  */
 int mc_reader_next(struct mc_reader *r, struct mc_record *rec);
+/*
+ * Up to max records at once, the fast way to read a version 2 trace: the
+ * number read (> 0), 0 at the clean end, -1 on an error (after a short read
+ * that returned the records before it). Strings point into the reader's
+ * buffer until the next call.
+ */
+int mc_reader_read(struct mc_reader *r, struct mc_record *recs, unsigned int max);
 const char *mc_reader_error(const struct mc_reader *r);
 uint64_t mc_reader_records(const struct mc_reader *r);	/* records returned */
 uint64_t mc_reader_frame(const struct mc_reader *r);	/* current frame number (0 = header) */

@@ -125,4 +125,85 @@ mc_get_varint_fast(const uint8_t *p, const uint8_t *end,
 	return p + bits / 8;
 }
 
+/*
+ * Prefix varints, for the columns of version 2 frames: the number of trailing
+ * zero bits of the first byte, plus one, is the length L; for L <= 8 the value
+ * is the 7L bits above those L bits, little-endian. A first byte of 0 means
+ * the value is the 8 bytes after it. Reading one takes a shift or two instead
+ * of a loop over its bytes.
+ */
+#define MC_PVARINT_MAX 9
+
+static inline unsigned int mc_put_pvarint(uint8_t *p, uint64_t v)
+{
+	unsigned int len = 1;
+	uint64_t x;
+
+	if (v < 0x80) {
+		p[0] = (uint8_t)(v << 1 | 1);
+		return 1;
+	}
+	if (v >= 1ull << 56) {
+		p[0] = 0;
+		for (unsigned int i = 0; i < 8; i++)
+			p[1 + i] = (uint8_t)(v >> 8 * i);
+		return 9;
+	}
+	while (v >> (7 * len))
+		len++;
+	x = (v << len) | (1ull << (len - 1));
+	for (unsigned int i = 0; i < len; i++)
+		p[i] = (uint8_t)(x >> 8 * i);
+	return len;
+}
+
+static inline uint64_t mc_load_le64(const uint8_t *p)
+{
+	uint64_t x;
+
+	__builtin_memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+/* For callers that know 9 bytes are readable at p. */
+static inline __attribute__((always_inline)) const uint8_t *
+mc_get_pvarint_fast(const uint8_t *p, uint64_t *out)
+{
+	unsigned int len;
+
+	if (__builtin_expect(!p[0], 0)) {
+		*out = mc_load_le64(p + 1);
+		return p + 9;
+	}
+	len = (unsigned int)__builtin_ctz(p[0]) + 1;
+	*out = (mc_load_le64(p) << (64 - 8 * len)) >> (64 - 7 * len);
+	return p + len;
+}
+
+/* Bounded by end: NULL if the varint does not end before it. */
+static inline const uint8_t *mc_get_pvarint(const uint8_t *p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t x = 0;
+	unsigned int len;
+
+	if (p >= end)
+		return NULL;
+	len = p[0] ? (unsigned int)__builtin_ctz(p[0]) + 1 : 9;
+	if ((size_t)(end - p) < len)
+		return NULL;
+	if (len == 9) {
+		for (unsigned int i = 0; i < 8; i++)
+			x |= (uint64_t)p[1 + i] << 8 * i;
+		*out = x;
+		return p + 9;
+	}
+	for (unsigned int i = 0; i < len; i++)
+		x |= (uint64_t)p[i] << 8 * i;
+	*out = (x << (64 - 8 * len)) >> (64 - 7 * len);
+	return p + len;
+}
+
 #endif /* MAPCOUNT_VARINT_H */

@@ -188,7 +188,7 @@ static int decode_only(int n, char **paths)
 	for (int i = 0; i < n; i++) {
 		char err[1024];
 		struct mc_reader *r = mc_reader_open(paths[i], err, sizeof(err));
-		struct mc_record rec;
+		static struct mc_record recs_buf[64];
 		double t0 = progress_now(), dt;
 		uint64_t recs = 0;
 		int rc;
@@ -198,8 +198,8 @@ static int decode_only(int n, char **paths)
 			status = 1;
 			continue;
 		}
-		while ((rc = mc_reader_next(r, &rec)) > 0)
-			recs++;
+		while ((rc = mc_reader_read(r, recs_buf, 64)) > 0)
+			recs += (uint64_t)rc;
 		dt = progress_now() - t0;
 		if (rc < 0) {
 			fprintf(stderr, "%s\n", mc_reader_error(r));

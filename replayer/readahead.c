@@ -4,7 +4,7 @@
 
 #define RA_SLOT_AHEAD 4
 
-_Static_assert(RA_SLOT_AHEAD < RA_RING - 1, "the slot stage follows the cell stage");
+_Static_assert(RA_SLOT_AHEAD < RA_RING / 2, "the slot stage follows the cell stage");
 
 void ra_start(struct readahead *ra, struct mc_reader *r, const struct replay *rp)
 {
@@ -83,19 +83,34 @@ static inline __attribute__((always_inline)) void ra_slot(const struct readahead
 		rp_prefetch_pair(rp, slot, mm->id);
 }
 
-int ra_next(struct readahead *ra, const struct mc_record **rec)
+/* Decode records until the ring is full, in batches (mc_reader_read()). */
+static void ra_fill(struct readahead *ra)
 {
-	/* once the ring is full one record goes in per one out: test fullness first */
 	while (ra->head - ra->tail < RA_RING && ra->rc > 0 && !ra->wait) {
 		unsigned int i = ra->head % RA_RING;
+		unsigned int room = RA_RING - (unsigned int)(ra->head - ra->tail);
+		int n;
 
-		ra->rc = mc_reader_next(ra->r, &ra->rec[i]);
-		if (ra->rc <= 0)
+		if (room > RA_RING - i)
+			room = RA_RING - i;
+		n = mc_reader_read(ra->r, &ra->rec[i], room);
+		if (n <= 0) {
+			ra->rc = n;
 			break;
-		ra->head++;
-		ra->wait = ra->strings[ra->rec[i].type];
-		ra_cell(ra, i);
+		}
+		ra->head += (unsigned int)n;
+		for (unsigned int end = i + (unsigned int)n; i < end; i++) {
+			ra->wait |= ra->strings[ra->rec[i].type];
+			ra_cell(ra, i);
+		}
 	}
+}
+
+int ra_next(struct readahead *ra, const struct mc_record **rec)
+{
+	/* refill once half the ring is out: batches decode faster than records */
+	if (ra->head - ra->tail <= RA_RING / 2)
+		ra_fill(ra);
 	if (ra->tail == ra->head)
 		return ra->rc;
 	if (ra->head - ra->tail > RA_SLOT_AHEAD)

@@ -3,10 +3,11 @@
  * Records read ahead of the replay, so that what each one touches is in cache
  * by its turn. Replay is bound by memory latency: a record finds its folio
  * through a radix cell or a shadow page-table cell, then needs the folio's
- * slot and state block (ft_prefetch()), each a likely miss. A record is
- * decoded RA_RING - 1 records before it is replayed and its cell is loaded
- * then; RA_SLOT_AHEAD records before its turn the cell names the slot, whose
- * loads start. No prefetch waits on a miss.
+ * slot and state block (ft_prefetch()), each a likely miss. Records are
+ * decoded in batches, RA_RING / 2 to RA_RING records before they are
+ * replayed, and their cells are loaded then; RA_SLOT_AHEAD records before
+ * its turn a record's cell names the slot, whose loads start. No prefetch
+ * waits on a miss.
  *
  * The stages only read and tolerate stale data: replaying a record can change
  * what the records behind it find, and a wrong guess costs a cache line, never
@@ -18,7 +19,7 @@
 #include "lib/trace.h"
 #include "replayer/replay.h"
 
-#define RA_RING 16	/* a power of two */
+#define RA_RING 32	/* a power of two */
 
 struct readahead {
 	struct mc_reader *r;

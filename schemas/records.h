@@ -65,12 +65,12 @@ enum mc_kind {
 #define MC_HDR_NO_PAGE_MAPCOUNT 2u	/* recorded kernel has CONFIG_NO_PAGE_MAPCOUNT */
 #define MC_HDR_MM_ID 4u			/* recorded kernel has CONFIG_MM_ID */
 
-#define MC_TRACE_VERSION 1
+#define MC_TRACE_VERSION 2	/* 2: column frames; readers still read 1 */
 
 /* clang-format off */
 #define MC_REC_HEADER(F) \
 	F(magic, STR, "the bytes \"mapcount\"") \
-	F(version, U, "trace format version (1)") \
+	F(version, U, "trace format version (2; 1 for row frames)") \
 	F(page_shift, U, "log2 of the page size (12)") \
 	F(pmd_order, U, "folio order mapped by one PMD (9)") \
 	F(pud_order, U, "folio order mapped by one PUD (18)") \

@@ -22,18 +22,31 @@ if ! $CLANG -fsanitize=fuzzer -o "$out/probe" "$out/probe.c" 2>/dev/null; then
 fi
 $CLANG -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -o "$out/fuzz-reader" tests/fuzz/fuzz-reader.c \
-	lib/trace-codec.c lib/trace-reader.c lib/trace-writer.c -lzstd
+	lib/trace-codec.c lib/trace-columns.c lib/trace-reader.c lib/trace-writer.c -lzstd
 
 # seeds: the demo trace for each mode (the mode byte, then the bytes); the
-# raw seeds are its records after the header (type byte, one-byte length)
-if [ -x ./mapcount ] && [ ! -e "$corpus/seed-demo-1" ]; then
+# raw seeds are its frames after the header frame, in format version 1 (the
+# records: type byte, one-byte length) and 2 (a column frame)
+if [ -x ./mapcount ] && [ ! -e "$corpus/seed-demo-3" ]; then
 	./mapcount gen traces/scenarios/demo.scn -o "$out/seed.trace" --force
+	./mapcount gen traces/scenarios/demo.scn -o "$out/seed1.trace" --force --format-version 1
 	{ printf '\001'; cat "$out/seed.trace"; } > "$corpus/seed-demo-1"
+	{ printf '\011'; cat "$out/seed1.trace"; } > "$corpus/seed-demo-1b"
 	if command -v zstd >/dev/null 2>&1; then
-		zstd -qdc "$out/seed.trace" > "$out/seed.raw"
-		hlen=$(od -An -tu1 -j1 -N1 "$out/seed.raw" | tr -d ' ')
-		{ printf '\000'; tail -c +$((hlen + 3)) "$out/seed.raw"; } > "$corpus/seed-demo-0"
-		{ printf '\002'; tail -c +$((hlen + 3)) "$out/seed.raw"; } > "$corpus/seed-demo-2"
+		for v in 1 2; do
+			t="$out/seed.trace"
+			[ "$v" = 1 ] && t="$out/seed1.trace"
+			zstd -qdc "$t" > "$out/seed.raw"
+			hlen=$(od -An -tu1 -j1 -N1 "$out/seed.raw" | tr -d ' ')
+			tail -c +$((hlen + 3)) "$out/seed.raw" > "$out/seed.frames"
+			if [ "$v" = 1 ]; then
+				{ printf '\000'; cat "$out/seed.frames"; } > "$corpus/seed-demo-0"
+				{ printf '\002'; cat "$out/seed.frames"; } > "$corpus/seed-demo-2"
+			else
+				{ printf '\003\077'; cat "$out/seed.frames"; } > "$corpus/seed-demo-3"
+				{ printf '\004'; cat "$out/seed.frames"; } > "$corpus/seed-demo-4"
+			fi
+		done
 	fi
 fi
 cd "$out"

@@ -73,6 +73,14 @@ check "truncated trace: dump exits 1" status_is 1 "$MC" dump "$T/cut.trace"
 check "not a trace" status_is 1 "$MC" info traces/scenarios/demo.scn
 check "... says so" grep -q "demo.scn: frame 0, offset 0: not a zstd frame" "$T/err"
 
+check "--format-version 1" "$MC" gen traces/scenarios/demo.scn -o "$T/v1.trace" --format-version 1
+check "... writes a version 1 trace" sh -c "'$MC' info '$T/v1.trace' | grep -q '^format: *version 1,'"
+check "... of the same records as version 2" \
+	sh -c "'$MC' dump '$T/v1.trace' | tail -n +2 > '$T/a'; '$MC' dump '$T/demo.trace' | tail -n +2 > '$T/b'; cmp '$T/a' '$T/b'"
+check "--format-version 3 is refused" status_is 2 "$MC" gen traces/scenarios/demo.scn \
+	-o "$T/v3.trace" --format-version 3
+check "... saying which versions it writes" grep -q "writes versions 1 to 2" "$T/err"
+
 if command -v zstd >/dev/null; then
 	check "zstd -dc decodes a trace" sh -c "zstd -qdc '$T/demo.trace' | grep -q mapcount"
 else

@@ -23,7 +23,7 @@ static char path[256], bad_path[256];
 static int bad_fd;
 static regex_t err_re;
 
-static size_t make_trace(uint8_t **data)
+static size_t make_trace(uint8_t **data, unsigned int version)
 {
 	struct mc_rec_header hdr;
 	struct mc_writer *w;
@@ -32,7 +32,8 @@ static size_t make_trace(uint8_t **data)
 	int fd;
 
 	mc_header_init(&hdr, "scenario");
-	w = mc_writer_open(path, &hdr, 0, err, sizeof(err));
+	hdr.version = version;
+	w = mc_writer_open(path, &hdr, MC_W_FORCE, err, sizeof(err));
 	if (!w)
 		return 0;
 	mc_writer_set_frame_size(w, 300);
@@ -159,13 +160,17 @@ int main(void)
 	snprintf(bad_path, sizeof(bad_path), "/proc/self/fd/%d", bad_fd);
 	regcomp(&err_re, "^/proc/self/fd/[0-9]+: frame [0-9]+, offset [0-9]+: [a-zA-Z]",
 		REG_EXTENDED);
-	size = make_trace(&data);
-	ok(size > 1000, "a %d-record trace of %zu bytes", NR, size);
-	if (size) {
-		test_truncation(data, size);
-		test_flips(data, size);
+	for (unsigned int version = 1; version <= MC_TRACE_VERSION; version++) {
+		size = make_trace(&data, version);
+		ok(size > 1000, "a %d-record trace of %zu bytes, format version %u", NR, size,
+		   version);
+		if (size) {
+			test_truncation(data, size);
+			test_flips(data, size);
+		}
+		free(data);
+		data = NULL;
 	}
-	free(data);
 	regfree(&err_re);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))

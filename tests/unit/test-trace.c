@@ -129,9 +129,10 @@ static void test_decode_rules(void)
 	       "varint over 64 bits: -1");
 }
 
-static void fill_header(struct mc_rec_header *hdr)
+static void fill_header(struct mc_rec_header *hdr, unsigned int version)
 {
 	mc_header_init(hdr, "scenario");
+	hdr->version = version;
 	hdr->kernel = (struct mc_str){ "6.18.0", 6 };
 	hdr->host = (struct mc_str){ "testhost", 8 };
 	hdr->start_ns = 1700000000000000000ull;
@@ -139,14 +140,14 @@ static void fill_header(struct mc_rec_header *hdr)
 
 /* Writes a random stream with TIME records; returns records written. */
 static size_t write_stream(const char *path, struct mc_record *recs, uint64_t *times, size_t nr,
-			   size_t frame_size)
+			   size_t frame_size, unsigned int version)
 {
 	char err[256];
 	struct mc_rec_header hdr;
 	struct mc_writer *w;
 	uint64_t now = 0;
 
-	fill_header(&hdr);
+	fill_header(&hdr, version);
 	w = mc_writer_open(path, &hdr, MC_W_FORCE, err, sizeof(err));
 	if (!w) {
 		tap_diag("%s", err);
@@ -174,18 +175,19 @@ static size_t write_stream(const char *path, struct mc_record *recs, uint64_t *t
 	return nr;
 }
 
-static void test_file_round_trip(void)
+/* Reads the file back, by mc_reader_next() or in batches of random sizes. */
+static void test_file_round_trip(unsigned int version, bool batches)
 {
-	static struct mc_record recs[STREAM];
+	static struct mc_record recs[STREAM], got[100];
 	static uint64_t times[STREAM];
 	const char *path = tmppath("rt.trace");
 	char err[256];
 	struct mc_reader *r;
-	struct mc_record got;
 	size_t i = 0;
 	int ret, bad = 0;
 
-	is_int(write_stream(path, recs, times, STREAM, 4096), STREAM, "wrote %d records", STREAM);
+	is_int(write_stream(path, recs, times, STREAM, 4096, version), STREAM,
+	       "version %u: wrote %d records", version, STREAM);
 	r = mc_reader_open(path, err, sizeof(err));
 	ok(r, "reader opens it");
 	if (!r) {
@@ -194,22 +196,37 @@ static void test_file_round_trip(void)
 	}
 	const struct mc_rec_header *h = mc_reader_header(r);
 
-	ok(tl_str_eq(h->kernel, (struct mc_str){ "6.18.0", 6 }) && h->version == 1 &&
+	ok(tl_str_eq(h->kernel, (struct mc_str){ "6.18.0", 6 }) && h->version == version &&
 	   h->pmd_order == 9 && h->start_ns == 1700000000000000000ull,
 	   "header fields survive");
-	while ((ret = mc_reader_next(r, &got)) == 1) {
-		if (i >= STREAM || !tl_record_eq(&got, &recs[i]) || got.time != times[i]) {
-			if (!bad++)
-				tap_diag("record %zu (%s) differs", i, mc_record_name(got.type));
+	for (;;) {
+		unsigned int want = batches ? 1 + tl_rand() % 100 : 1;
+
+		ret = batches ? mc_reader_read(r, got, want) : mc_reader_next(r, got);
+		if (ret <= 0)
+			break;
+		if (ret > (int)want) {
+			bad++;
+			tap_diag("asked for %u records, got %d", want, ret);
 			break;
 		}
-		i++;
+		for (int k = 0; k < ret && !bad; k++, i++) {
+			if (i >= STREAM || !tl_record_eq(&got[k], &recs[i]) ||
+			    got[k].time != times[i]) {
+				bad++;
+				tap_diag("record %zu (%s) differs", i, mc_record_name(got[k].type));
+			}
+		}
+		if (bad)
+			break;
 	}
 	is_int(ret, 0, "clean end");
-	ok(!bad && i == STREAM, "every record and its time come back (%zu)", i);
+	ok(!bad && i == STREAM, "every record and its time come back (%zu%s)", i,
+	   batches ? ", read in batches" : "");
 	ok(mc_reader_frame(r) > 10, "the stream spans many frames (%llu)",
 	   (unsigned long long)mc_reader_frame(r));
 	is_int(mc_reader_offset(r), mc_reader_size(r), "the whole file was consumed");
+	is_int(mc_reader_records(r), STREAM, "the reader counted them");
 	mc_reader_close(r);
 }
 
@@ -220,7 +237,7 @@ static void test_open_rules(void)
 	const char *path = tmppath("excl.trace"), *link = tmppath("link.trace");
 	struct mc_writer *w;
 
-	fill_header(&hdr);
+	fill_header(&hdr, MC_TRACE_VERSION);
 	w = mc_writer_open(path, &hdr, 0, err, sizeof(err));
 	ok(w && !mc_writer_close(w), "new file is created");
 	w = mc_writer_open(path, &hdr, 0, err, sizeof(err));
@@ -254,7 +271,7 @@ static void test_reader_rules(void)
 	char err[256];
 	int fd;
 
-	fill_header(&hdr);
+	fill_header(&hdr, 1);	/* the frames below are version 1 frames */
 	rec.u.header = hdr;
 	n0 = mc_encode_record(raw, sizeof(raw), &st, &rec);
 	zl = ZSTD_compress(z, sizeof(z), raw, (size_t)n0, 3);
@@ -302,7 +319,7 @@ static void test_zstd_cli(void)
 		ok(1, "# SKIP zstd command not installed");
 		return;
 	}
-	write_stream(path, recs, times, 1000, 1024);
+	write_stream(path, recs, times, 1000, 1024, MC_TRACE_VERSION);
 	snprintf(cmd, sizeof(cmd), "zstd -qdc %s > %s.raw", path, path);
 	is_int(system(cmd), 0, "zstd -dc decodes the trace");
 	snprintf(cmd, sizeof(cmd), "zstd -qt %s", path);
@@ -319,7 +336,10 @@ int main(void)
 	test_codec_round_trip();
 	test_encode_capacity();
 	test_decode_rules();
-	test_file_round_trip();
+	test_file_round_trip(1, false);
+	test_file_round_trip(1, true);
+	test_file_round_trip(2, false);
+	test_file_round_trip(2, true);
 	test_open_rules();
 	test_reader_rules();
 	test_zstd_cli();
