@@ -208,13 +208,13 @@ too_large:
 	return -1;
 }
 
-int mc_cols_careful(struct mc_cols_reader *c, struct mc_record *recs, unsigned int max,
+mc_cols_loop int mc_cols_careful(struct mc_cols_reader *c, struct mc_record *recs, unsigned int max,
 		    uint64_t *time, const char **why)
 {
 	return mc_cols_run(c, recs, max, time, why, true);
 }
 
-int mc_cols_read(struct mc_cols_reader *c, struct mc_record *recs, unsigned int max,
+mc_cols_loop int mc_cols_read(struct mc_cols_reader *c, struct mc_record *recs, unsigned int max,
 		 uint64_t *time, const char **why)
 {
 	return mc_cols_run(c, recs, max < MC_COLS_BATCH ? max : MC_COLS_BATCH, time, why, false);

@@ -21,6 +21,16 @@
 #include "lib/trace.h"
 #include "lib/varint.h"
 
+/*
+ * For the functions that inline mc_cols_run(): GCC packs the PFN and VPN
+ * cursors into one vector register and unpacks them every record.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define mc_cols_loop __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define mc_cols_loop
+#endif
+
 enum mc_column { MC_COL_MM, MC_COL_VPN, MC_COL_PFN, MC_COL_U, MC_COL_BYTES, MC_NR_COLS };
 
 /*
@@ -141,8 +151,12 @@ static mc_always_inline bool mc_cols_overrun(const struct mc_cols_cursor *k)
 static mc_always_inline void mc_cols_cursor_load(struct mc_cols_cursor *k,
 						 const struct mc_cols_reader *c)
 {
-	for (unsigned int i = 0; i < MC_NR_COLS; i++)
-		k->p[i] = c->p[i];
+	/* no loops: the cursor must stay in registers */
+	k->p[MC_COL_MM] = c->p[MC_COL_MM];
+	k->p[MC_COL_VPN] = c->p[MC_COL_VPN];
+	k->p[MC_COL_PFN] = c->p[MC_COL_PFN];
+	k->p[MC_COL_U] = c->p[MC_COL_U];
+	k->p[MC_COL_BYTES] = c->p[MC_COL_BYTES];
 	k->end = c->end;
 	k->pfn = c->pfn;
 	k->vpn = c->vpn;
@@ -152,8 +166,11 @@ static mc_always_inline void mc_cols_cursor_load(struct mc_cols_cursor *k,
 static mc_always_inline void mc_cols_cursor_save(const struct mc_cols_cursor *k,
 						 struct mc_cols_reader *c)
 {
-	for (unsigned int i = 0; i < MC_NR_COLS; i++)
-		c->p[i] = k->p[i];
+	c->p[MC_COL_MM] = k->p[MC_COL_MM];
+	c->p[MC_COL_VPN] = k->p[MC_COL_VPN];
+	c->p[MC_COL_PFN] = k->p[MC_COL_PFN];
+	c->p[MC_COL_U] = k->p[MC_COL_U];
+	c->p[MC_COL_BYTES] = k->p[MC_COL_BYTES];
 	c->pfn = k->pfn;
 	c->vpn = k->vpn;
 	c->time = k->time;

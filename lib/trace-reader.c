@@ -216,7 +216,7 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 }
 
 /* Up to max records of the current column frame: as mc_reader_read(). */
-static int mc_reader_cols_run(struct mc_reader *r, struct mc_record *recs, unsigned int max)
+static mc_cols_loop int mc_reader_cols_run(struct mc_reader *r, struct mc_record *recs, unsigned int max)
 {
 	const char *why;
 	int n = mc_cols_run(&r->cr, recs, max < MC_COLS_BATCH ? max : MC_COLS_BATCH, &r->time,

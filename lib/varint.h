@@ -168,19 +168,35 @@ static inline uint64_t mc_load_le64(const uint8_t *p)
 	return x;
 }
 
+/* Per first byte of a prefix varint: its length and the shifts that take its
+ * value out of the 8 bytes at its start (the first byte 0 is apart). */
+struct mc_pvarint_shape {
+	uint8_t len, lsh, rsh, pad;
+};
+
+#define MC_PV_LEN(b) ((b) ? __builtin_ctz(b) + 1 : 9)
+#define MC_PV(b)                                                  \
+	{ MC_PV_LEN(b), MC_PV_LEN(b) >= 8 ? 0 : 64 - 8 * MC_PV_LEN(b), \
+	  MC_PV_LEN(b) >= 9 ? 0 : 64 - 7 * MC_PV_LEN(b), 0 }
+#define MC_PV4(b) MC_PV(b), MC_PV(b + 1), MC_PV(b + 2), MC_PV(b + 3)
+#define MC_PV16(b) MC_PV4(b), MC_PV4(b + 4), MC_PV4(b + 8), MC_PV4(b + 12)
+#define MC_PV64(b) MC_PV16(b), MC_PV16(b + 16), MC_PV16(b + 32), MC_PV16(b + 48)
+static const struct mc_pvarint_shape mc_pvarint_shapes[256] = {
+	MC_PV64(0), MC_PV64(64), MC_PV64(128), MC_PV64(192)
+};
+
 /* For callers that know 9 bytes are readable at p. */
 static inline __attribute__((always_inline)) const uint8_t *
 mc_get_pvarint_fast(const uint8_t *p, uint64_t *out)
 {
-	unsigned int len;
+	const struct mc_pvarint_shape *sh = &mc_pvarint_shapes[p[0]];
 
 	if (__builtin_expect(!p[0], 0)) {
 		*out = mc_load_le64(p + 1);
 		return p + 9;
 	}
-	len = (unsigned int)__builtin_ctz(p[0]) + 1;
-	*out = (mc_load_le64(p) << (64 - 8 * len)) >> (64 - 7 * len);
-	return p + len;
+	*out = (mc_load_le64(p) << sh->lsh) >> sh->rsh;
+	return p + sh->len;
 }
 
 /* Bounded by end: NULL if the varint does not end before it. */
