@@ -9,7 +9,7 @@
 #define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
-_Static_assert(sizeof(struct ft_slot) == 32, "two folio slots a cache line");
+_Static_assert(sizeof(struct ft_slot) == 24, "a folio slot holds no pointer");
 
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
@@ -115,17 +115,13 @@ static int ft_state0_grow(struct folio_table *ft, uint32_t cap)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED)
 		return -1;
-	if (ft->state0 && n != ft->state0)
-		for (uint32_t i = 0; i < ft->nr_slots; i++)
-			if (ft->slots[i].state && !ft->slots[i].f.order)
-				ft->slots[i].state = n + (size_t)i * block;
 	ft->state0 = n;
 	return 0;
 }
 
 static void ft_slot_free(struct folio_table *ft, uint32_t id)
 {
-	ft->slots[id].state = NULL;
+	ft->slots[id].f.order = FT_FREE_ORDER;
 	ft->slots[id].f.pfn = ft->free_slot;	/* the free list's link */
 	ft->free_slot = id;
 }
@@ -160,7 +156,6 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 {
 	uint32_t *cell, id;
 	struct ft_slot *s;
-	void *state;
 
 	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER)
 		return NULL;
@@ -170,10 +165,14 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	id = ft_slot_alloc(ft);
 	if (id == FT_NO_SLOT)
 		return NULL;
-	state = order ? ft_block_alloc(ft, order) : ft_state0(ft, id);
-	if (!state) {
-		ft_slot_free(ft, id);
-		return NULL;
+	if (order) {
+		void *state = ft_block_alloc(ft, order);
+
+		if (!state) {
+			ft_slot_free(ft, id);
+			return NULL;
+		}
+		*(void **)ft_state0(ft, id) = state;
 	}
 	s = &ft->slots[id];
 	memset(s, 0, sizeof(*s));
@@ -182,7 +181,6 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	s->f.order = (uint8_t)order;
 	s->f.kind = (uint8_t)kind;
 	s->f.ksm = ksm;
-	s->state = state;
 	*cell = (uint32_t)order << FT_SLOT_BITS | (id + 1);
 	ft->live++;
 	ft->live_by_order[order]++;
@@ -200,8 +198,10 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 	if (cell)
 		*cell = 0;
 	if (s->f.order) {
-		*(void **)s->state = p->free;
-		p->free = s->state;
+		void *state = ft_state(ft, s);
+
+		*(void **)state = p->free;
+		p->free = state;
 	}
 	ft->live--;
 	if (!--ft->live_by_order[s->f.order])
@@ -212,7 +212,7 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 {
 	for (uint32_t i = from; i < ft->nr_slots; i++)
-		if (ft->slots[i].state)
+		if (ft_slot_live(&ft->slots[i]))
 			return &ft->slots[i];
 	return NULL;
 }

@@ -2,12 +2,13 @@
 /*
  * The folio table: one dense slot per live folio, found by head PFN through a
  * two-level radix (a reserved, lazily touched top array of lazily allocated
- * leaf chunks). Each slot points at one block holding every model's per-folio
- * state side by side. An order-0 folio's block sits at its slot's index in an
- * array parallel to the slots, so that knowing a slot id is enough to start
- * loading both (replay is bound by memory latency: see ft_prefetch()); larger
- * blocks come from per-order pools and return to a free list. Steady-state
- * replay allocates nothing.
+ * leaf chunks). Every slot has one block holding every model's per-folio state
+ * side by side. An order-0 folio's block sits at its slot's index in an array
+ * parallel to the slots, so that knowing a slot id is enough to start loading
+ * both (replay is bound by memory latency: see ft_prefetch()); larger blocks
+ * come from per-order pools and return to a free list, and the order-0 block
+ * of their slot, unused otherwise, points to them (a slot keeps no pointer:
+ * peak memory is bytes per live folio). Steady-state replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H
@@ -31,12 +32,19 @@ static inline uint32_t ft_cell_slot(uint32_t v)
 }
 #define FT_CHUNK_SHIFT 12
 
+/* f.order of a free slot, whose f.pfn links the free list */
+#define FT_FREE_ORDER 0xff
+
 struct ft_slot {
 	struct mc_folio f;	/* f.slot is this slot's index */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
 	uint32_t hint;		/* where rmap walks look first: ft_hint() */
-	void *state;		/* every model's state; NULL while the slot is free */
-};	/* 32 bytes: two slots a cache line */
+};	/* 24 bytes */
+
+static inline bool ft_slot_live(const struct ft_slot *s)
+{
+	return s->f.order != FT_FREE_ORDER;
+}
 
 /* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
 static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
@@ -107,6 +115,14 @@ static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 	return ft->state0 + (size_t)slot * ft->pool[0].block;
 }
 
+/* Every model's state of the live folio in s. */
+static inline char *ft_state(const struct folio_table *ft, const struct ft_slot *s)
+{
+	char *b = ft_state0(ft, s->f.slot);
+
+	return s->f.order ? *(char **)b : b;
+}
+
 /*
  * Start loading slot and, for an order-0 folio, its state; an id out of range
  * (a stale guess) is clamped. Always inlined, as must be every helper that
@@ -117,7 +133,9 @@ static inline __attribute__((always_inline)) void ft_prefetch(const struct folio
 							      uint32_t slot)
 {
 	slot = slot < ft->nr_slots ? slot : 0;
+	/* a slot may straddle two lines */
 	__builtin_prefetch(&ft->slots[slot]);
+	__builtin_prefetch(&ft->slots[slot].hint);
 	__builtin_prefetch(ft_state0(ft, slot));
 }
 
@@ -139,7 +157,7 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s);
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos);
 
-/* Iterate live slots: for (s = ft_first(ft); s; s = ft_next(ft, s)) */
+/* Iterate live slots: ft_for_each_live(ft, s) */
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);
 #define ft_for_each_live(ft, s) \
 	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), (s)->f.slot + 1))
