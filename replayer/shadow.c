@@ -7,11 +7,11 @@
 
 #define SH_POOL_CHUNK 64	/* tables per chunk */
 
-struct sh_table *sh_table_alloc(struct sh_pool *pool)
+/* A table never used before: carved from the newest chunk, so that a chunk's
+ * memory is touched only as its tables are handed out. */
+static struct sh_table *sh_table_carve(struct sh_pool *pool)
 {
-	struct sh_table *t = pool->free;
-
-	if (!t) {
+	if (!pool->carve_left) {
 		struct sh_table *c = malloc(SH_POOL_CHUNK * sizeof(*c));
 
 		if (!c)
@@ -28,13 +28,21 @@ struct sh_table *sh_table_alloc(struct sh_pool *pool)
 			pool->cap_chunks = cap;
 		}
 		pool->chunks[pool->nr_chunks++] = c;
-		for (unsigned int i = 0; i < SH_POOL_CHUNK; i++) {
-			c[i].e[0] = (uint64_t)(uintptr_t)pool->free;
-			pool->free = &c[i];
-		}
-		t = pool->free;
+		pool->carve = c;
+		pool->carve_left = SH_POOL_CHUNK;
 	}
-	pool->free = (struct sh_table *)(uintptr_t)t->e[0];
+	pool->carve_left--;
+	return pool->carve++;
+}
+
+struct sh_table *sh_table_alloc(struct sh_pool *pool)
+{
+	struct sh_table *t = pool->free;
+
+	if (t)
+		pool->free = (struct sh_table *)(uintptr_t)t->e[0];
+	else if (!(t = sh_table_carve(pool)))
+		return NULL;
 	memset(t, 0, sizeof(*t));
 	if (++pool->tables > pool->peak_tables)
 		pool->peak_tables = pool->tables;

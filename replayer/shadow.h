@@ -23,6 +23,8 @@ struct sh_table {
 
 struct sh_pool {
 	struct sh_table *free;	/* linked through e[0] */
+	struct sh_table *carve;	/* the newest chunk's tables never handed out yet */
+	unsigned int carve_left;
 	void **chunks;
 	size_t nr_chunks, cap_chunks;
 	uint64_t tables;	/* tables in use */
