@@ -14,10 +14,11 @@
  * geometrically), so steady-state operations allocate nothing. An order-0
  * folio uses the table only while two or more mms map it (after fork).
  *
- * Every count is an int64 (an order-0 folio's a uint32: 2^32 entries of one
- * page would need 32 GiB of shadow page tables): the oracle never wraps. Operations that contradict
- * the state (removing what is not mapped, a PMD outside the folio, ...) are
- * refused whole and counted in ctx->violations. The oracle counts no costs.
+ * Every count is an int64 but for a page's PTE count and an order-0 folio's
+ * entry count, uint32s (2^32 PTEs would need 32 GiB of shadow page tables):
+ * the oracle never wraps. Operations that contradict the state (removing what
+ * is not mapped, a PMD outside the folio, ...) are refused whole and counted
+ * in ctx->violations. The oracle counts no costs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ struct oracle_view {
 	struct oracle_large *l;
 	int64_t *pmd; /* per region; NULL below order 9 */
 	int32_t *pte_mapped; /* per region: pages with a PTE count >= 1 */
-	int64_t *pte; /* per page */
+	uint32_t *pte; /* per page: its PTE count */
 	uint32_t nr_pages, region_pages;
 };
 
@@ -78,7 +79,7 @@ static size_t oracle_state_size(unsigned int order)
 	if (!order)
 		return sizeof(struct oracle_small);
 	return sizeof(struct oracle_large) + pmd_bytes(order) +
-	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(int64_t) * (1ul << order);
+	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(uint32_t) * (1ul << order);
 }
 
 static struct oracle_view view_of(const struct mc_folio *f, const void *state)
@@ -92,7 +93,7 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 	off += pmd_bytes(f->order);
 	v.pte_mapped = (int32_t *)(base + off);
 	off += align8(sizeof(int32_t) * nr_regions(f->order));
-	v.pte = (int64_t *)(base + off);
+	v.pte = (uint32_t *)(base + off);
 	v.nr_pages = mc_folio_nr_pages(f);
 	v.region_pages = f->order >= MC_PMD_ORDER ? MC_PMD_NR : v.nr_pages;
 	return v;
@@ -345,7 +346,7 @@ static int64_t huge_entries(const struct mc_folio *f, const void *state)
 /* Entries mapping page of a large folio. */
 static int64_t view_page_count(const struct oracle_view *v, uint32_t page)
 {
-	int64_t n = v->pte[page] + v->l->pud;
+	int64_t n = (int64_t)v->pte[page] + v->l->pud;
 
 	if (v->pmd)
 		n += v->pmd[page / MC_PMD_NR];
@@ -465,7 +466,7 @@ static void pte_dec(struct oracle_view *v, uint32_t first, uint32_t nr)
 static bool pte_all_mapped(const struct oracle_view *v, uint32_t first, uint32_t nr)
 {
 	for (uint32_t p = first; p < first + nr; p++)
-		if (v->pte[p] < 1)
+		if (!v->pte[p])
 			return false;
 	return true;
 }
