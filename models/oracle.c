@@ -9,10 +9,9 @@
  * 8 bytes: the entry count (their one page's mapcount) and the one mm holding
  * them all, or, once two mms map the page, the number of mms.
  *
- * Per (folio slot, mm) pair: that mm's entries, in an open-addressing hash
- * table of the context (linear probing, backward-shift deletion, grown
- * geometrically), so steady-state operations allocate nothing. An order-0
- * folio uses the table only while two or more mms map it (after fork).
+ * Per (folio slot, mm) pair: that mm's entries, in a hash map of the context
+ * (oracle-pairs.h) that steady-state operations never grow. An order-0 folio
+ * uses the map only while two or more mms map it (after fork).
  *
  * Every count is an int64 but for a page's PTE count and an order-0 folio's
  * entry count, uint32s (2^32 PTEs would need 32 GiB of shadow page tables):
@@ -24,6 +23,7 @@
 #include <string.h>
 
 #include "models/model.h"
+#include "models/oracle-pairs.h"
 #include "models/oracle.h"
 
 /* Header shared by every order; order-0 folios have nothing else. */
@@ -99,115 +99,28 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 	return v;
 }
 
-/* ---- the (folio slot, mm) -> entries table ---- */
-
-struct mm_pair {
-	uint64_t key; /* slot << 32 | mm; 0 = empty (mm is never 0) */
-	int64_t entries;
-};
+/* ---- the (folio slot, mm) -> entries map (oracle-pairs.h) ---- */
 
 struct oracle_ctx {
-	struct mm_pair *tab;
-	uint32_t mask; /* capacity - 1, capacity a power of two */
-	uint32_t used;
+	struct pairs pairs;
 	uint64_t small_pairs; /* order-0 folios mapped by one mm (their pair is inline) */
 };
 
-#define ORACLE_MIN_PAIRS 1024u
-
 static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
 {
-	return (uint64_t)f->slot << 32 | mm;
-}
-
-static uint32_t pair_hash(uint64_t key, uint32_t mask)
-{
-	key *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(key >> 32) & mask;
+	return pairs_key(f->slot, mm);
 }
 
 void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	__builtin_prefetch(&oc->tab[pair_hash((uint64_t)slot << 32 | mm, oc->mask)]);
-}
-
-static struct mm_pair *pair_find(const struct oracle_ctx *oc, uint64_t key)
-{
-	for (uint32_t i = pair_hash(key, oc->mask);; i = (i + 1) & oc->mask) {
-		if (oc->tab[i].key == key)
-			return &oc->tab[i];
-		if (!oc->tab[i].key)
-			return NULL;
-	}
-}
-
-static int pairs_grow(struct oracle_ctx *oc)
-{
-	uint32_t cap = (oc->mask + 1) * 2;
-	struct mm_pair *old = oc->tab, *tab = calloc(cap, sizeof(*tab));
-
-	if (!tab)
-		return -1;
-	for (uint32_t i = 0; i <= oc->mask; i++) {
-		uint32_t j;
-
-		if (!old[i].key)
-			continue;
-		for (j = pair_hash(old[i].key, cap - 1); tab[j].key; j = (j + 1) & (cap - 1))
-			;
-		tab[j] = old[i];
-	}
-	free(old);
-	oc->tab = tab;
-	oc->mask = cap - 1;
-	return 0;
-}
-
-/* Insert key (absent) with entries; keeps the load at most one half. */
-static int pair_insert(struct oracle_ctx *oc, uint64_t key, int64_t entries)
-{
-	uint32_t i;
-
-	if ((oc->used + 1) * 2 > oc->mask + 1 && pairs_grow(oc) && oc->used + 1 > oc->mask)
-		return -1;
-	for (i = pair_hash(key, oc->mask); oc->tab[i].key; i = (i + 1) & oc->mask)
-		;
-	oc->tab[i].key = key;
-	oc->tab[i].entries = entries;
-	oc->used++;
-	return 0;
-}
-
-/* Backward-shift deletion: no tombstones, probe chains stay short. */
-static void pair_delete(struct oracle_ctx *oc, struct mm_pair *p)
-{
-	uint32_t hole = (uint32_t)(p - oc->tab), i = hole;
-
-	for (;;) {
-		uint32_t home;
-
-		i = (i + 1) & oc->mask;
-		if (!oc->tab[i].key)
-			break;
-		home = pair_hash(oc->tab[i].key, oc->mask);
-		/* move i into the hole unless its home lies cyclically in (hole, i] */
-		if (((i - home) & oc->mask) >= ((i - hole) & oc->mask)) {
-			oc->tab[hole] = oc->tab[i];
-			hole = i;
-		}
-	}
-	oc->tab[hole].key = 0;
-	oc->tab[hole].entries = 0;
-	oc->used--;
+	pairs_prefetch(&oc->pairs, pairs_key(slot, mm));
 }
 
 static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 {
-	const struct mm_pair *p = pair_find(oc, key);
-
-	return p ? p->entries : 0;
+	return pairs_get(&oc->pairs, key);
 }
 
 /* Add delta (may be negative, never below zero: callers check) to mm's entries. */
@@ -215,20 +128,19 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 		     uint32_t mm, int64_t delta)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint64_t key = pair_key(f, mm);
-	struct mm_pair *p = pair_find(oc, key);
 
-	if (!p) {
-		if (pair_insert(oc, key, delta))
-			ctx->violations++; /* out of memory: mm sets no longer exact */
-		else
-			++*nr_mms;
-		return;
-	}
-	p->entries += delta;
-	if (!p->entries) {
-		pair_delete(oc, p);
+	switch (pairs_add(&oc->pairs, pair_key(f, mm), delta)) {
+	case PAIRS_NOMEM:
+		ctx->violations++; /* out of memory: mm sets no longer exact */
+		break;
+	case PAIRS_NEW:
+		++*nr_mms;
+		break;
+	case PAIRS_GONE:
 		--*nr_mms;
+		break;
+	case PAIRS_CHANGED:
+		break;
 	}
 }
 
@@ -265,7 +177,7 @@ static void small_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 			return;
 		}
 		/* a second mm: the holder's pair moves to the table */
-		if (pair_insert(oc, pair_key(f, s->who), s->entries)) {
+		if (pairs_add(&oc->pairs, pair_key(f, s->who), s->entries) == PAIRS_NOMEM) {
 			ctx->violations++; /* out of memory: mm sets no longer exact */
 			return;
 		}
@@ -285,12 +197,10 @@ static int oracle_ctx_init(struct mc_model_ctx *ctx)
 
 	if (!oc)
 		return -1;
-	oc->tab = calloc(ORACLE_MIN_PAIRS, sizeof(*oc->tab));
-	if (!oc->tab) {
+	if (pairs_init(&oc->pairs)) {
 		free(oc);
 		return -1;
 	}
-	oc->mask = ORACLE_MIN_PAIRS - 1;
 	ctx->priv = oc;
 	return 0;
 }
@@ -300,7 +210,7 @@ static void oracle_ctx_fini(struct mc_model_ctx *ctx)
 	struct oracle_ctx *oc = ctx->priv;
 
 	if (oc)
-		free(oc->tab);
+		pairs_fini(&oc->pairs);
 	free(oc);
 	ctx->priv = NULL;
 }
@@ -385,14 +295,7 @@ static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 		oc->small_pairs -= nr_mms;
 		return;
 	}
-	for (uint32_t i = 0; i <= oc->mask && nr_mms;) {
-		if (oc->tab[i].key && oc->tab[i].key >> 32 == f->slot) {
-			pair_delete(oc, &oc->tab[i]);
-			nr_mms--;
-			continue; /* the shift may have moved another pair here */
-		}
-		i++;
-	}
+	pairs_drop_slot(&oc->pairs, f->slot, nr_mms);
 }
 
 /* An exact scheme: a 4-byte PTE mapcount per page, a 4-byte entire mapcount
@@ -415,7 +318,7 @@ static uint64_t oracle_ctx_metadata_bytes(const struct mc_model_ctx *ctx)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	return 8ull * (oc->used + oc->small_pairs);
+	return 8ull * (pairs_used(&oc->pairs) + oc->small_pairs);
 }
 
 static int64_t op_entries(const struct mc_op *op)
