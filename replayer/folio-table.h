@@ -32,18 +32,50 @@ static inline uint32_t ft_cell_slot(uint32_t v)
 }
 #define FT_CHUNK_SHIFT 12
 
-/* f.order of a free slot, whose f.pfn links the free list */
-#define FT_FREE_ORDER 0xff
+/*
+ * A slot packs the folio facts of struct mc_folio (ft_folio() rebuilds one for
+ * the models) into one word: PFN, order, kind and KSM flag; a free slot has
+ * order FT_FREE_ORDER and its PFN bits link the free list.
+ */
+#define FT_ORDER_SHIFT FT_PFN_BITS
+#define FT_KIND_SHIFT (FT_ORDER_SHIFT + 5)
+#define FT_KSM_SHIFT (FT_KIND_SHIFT + 2)
+#define FT_FREE_ORDER 31u
 
 struct ft_slot {
-	struct mc_folio f;	/* f.slot is this slot's index */
+	uint64_t folio;		/* pfn | order << FT_ORDER_SHIFT | kind << ... | ksm << ... */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
 	uint32_t hint;		/* where rmap walks look first: ft_hint() */
-};	/* 24 bytes */
+};	/* 16 bytes: four slots a cache line */
+
+static inline uint64_t ft_pfn(const struct ft_slot *s)
+{
+	return s->folio & ((1ull << FT_PFN_BITS) - 1);
+}
+
+static inline unsigned int ft_order(const struct ft_slot *s)
+{
+	return (unsigned int)(s->folio >> FT_ORDER_SHIFT) & 31;
+}
+
+static inline unsigned int ft_kind(const struct ft_slot *s)
+{
+	return (unsigned int)(s->folio >> FT_KIND_SHIFT) & 3;
+}
+
+static inline bool ft_ksm(const struct ft_slot *s)
+{
+	return s->folio >> FT_KSM_SHIFT & 1;
+}
+
+static inline uint32_t ft_nr_pages(const struct ft_slot *s)
+{
+	return 1u << ft_order(s);
+}
 
 static inline bool ft_slot_live(const struct ft_slot *s)
 {
-	return s->f.order != FT_FREE_ORDER;
+	return ft_order(s) != FT_FREE_ORDER;
 }
 
 /* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
@@ -109,6 +141,24 @@ static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slo
 	return &ft->slots[slot];
 }
 
+/* The dense id of slot s (mc_folio.slot). */
+static inline uint32_t ft_id(const struct folio_table *ft, const struct ft_slot *s)
+{
+	return (uint32_t)(s - ft->slots);
+}
+
+/* The facts of the live folio in s, as the models take them. */
+static inline struct mc_folio ft_folio(const struct folio_table *ft, const struct ft_slot *s)
+{
+	return (struct mc_folio){
+		.pfn = ft_pfn(s),
+		.slot = ft_id(ft, s),
+		.order = (uint8_t)ft_order(s),
+		.kind = (uint8_t)ft_kind(s),
+		.ksm = ft_ksm(s),
+	};
+}
+
 /* Where the state block of slot sits if its folio is order 0. */
 static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 {
@@ -118,9 +168,9 @@ static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 /* Every model's state of the live folio in s. */
 static inline char *ft_state(const struct folio_table *ft, const struct ft_slot *s)
 {
-	char *b = ft_state0(ft, s->f.slot);
+	char *b = ft_state0(ft, ft_id(ft, s));
 
-	return s->f.order ? *(char **)b : b;
+	return ft_order(s) ? *(char **)b : b;
 }
 
 /*
@@ -133,16 +183,14 @@ static inline __attribute__((always_inline)) void ft_prefetch(const struct folio
 							      uint32_t slot)
 {
 	slot = slot < ft->nr_slots ? slot : 0;
-	/* a slot may straddle two lines */
 	__builtin_prefetch(&ft->slots[slot]);
-	__builtin_prefetch(&ft->slots[slot].hint);
 	__builtin_prefetch(ft_state0(ft, slot));
 }
 
 /*
  * A new live folio at head PFN pfn (no folio may be live there). The state
  * block is uninitialised: the caller runs every model's init(). Returns NULL
- * when out of memory or when pfn is out of range.
+ * when out of memory or when pfn, order or kind is out of range.
  */
 struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int order,
 			  unsigned int kind, bool ksm);
@@ -160,6 +208,6 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 /* Iterate live slots: ft_for_each_live(ft, s) */
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);
 #define ft_for_each_live(ft, s) \
-	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), (s)->f.slot + 1))
+	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), ft_id((ft), (s)) + 1))
 
 #endif /* MAPCOUNT_FOLIO_TABLE_H */
