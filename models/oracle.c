@@ -9,20 +9,21 @@
  * 8 bytes: the entry count (their one page's mapcount) and the one mm holding
  * them all, or, once two mms map the page, the number of mms.
  *
- * Per (folio slot, mm) pair: that mm's entries, in an open-addressing hash
- * table of the context (linear probing, backward-shift deletion, grown
- * geometrically), so steady-state operations allocate nothing. An order-0
- * folio uses the table only while two or more mms map it (after fork).
+ * Per (folio slot, mm) pair: that mm's entries, in a hash map of the context
+ * (oracle-pairs.h) that steady-state operations never grow. An order-0 folio
+ * uses the map only while two or more mms map it (after fork).
  *
- * Every count is an int64 (an order-0 folio's a uint32: 2^32 entries of one
- * page would need 32 GiB of shadow page tables): the oracle never wraps. Operations that contradict
- * the state (removing what is not mapped, a PMD outside the folio, ...) are
- * refused whole and counted in ctx->violations. The oracle counts no costs.
+ * Every count is an int64 but for a page's PTE count and an order-0 folio's
+ * entry count, uint32s (2^32 PTEs would need 32 GiB of shadow page tables):
+ * the oracle never wraps. Operations that contradict the state (removing what
+ * is not mapped, a PMD outside the folio, ...) are refused whole and counted
+ * in ctx->violations. The oracle counts no costs.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/model.h"
+#include "models/oracle-pairs.h"
 #include "models/oracle.h"
 
 /* Header shared by every order; order-0 folios have nothing else. */
@@ -54,7 +55,7 @@ struct oracle_view {
 	struct oracle_large *l;
 	int64_t *pmd; /* per region; NULL below order 9 */
 	int32_t *pte_mapped; /* per region: pages with a PTE count >= 1 */
-	int64_t *pte; /* per page */
+	uint32_t *pte; /* per page: its PTE count */
 	uint32_t nr_pages, region_pages;
 };
 
@@ -78,7 +79,7 @@ static size_t oracle_state_size(unsigned int order)
 	if (!order)
 		return sizeof(struct oracle_small);
 	return sizeof(struct oracle_large) + pmd_bytes(order) +
-	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(int64_t) * (1ul << order);
+	       align8(sizeof(int32_t) * nr_regions(order)) + sizeof(uint32_t) * (1ul << order);
 }
 
 static struct oracle_view view_of(const struct mc_folio *f, const void *state)
@@ -92,121 +93,34 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 	off += pmd_bytes(f->order);
 	v.pte_mapped = (int32_t *)(base + off);
 	off += align8(sizeof(int32_t) * nr_regions(f->order));
-	v.pte = (int64_t *)(base + off);
+	v.pte = (uint32_t *)(base + off);
 	v.nr_pages = mc_folio_nr_pages(f);
 	v.region_pages = f->order >= MC_PMD_ORDER ? MC_PMD_NR : v.nr_pages;
 	return v;
 }
 
-/* ---- the (folio slot, mm) -> entries table ---- */
-
-struct mm_pair {
-	uint64_t key; /* slot << 32 | mm; 0 = empty (mm is never 0) */
-	int64_t entries;
-};
+/* ---- the (folio slot, mm) -> entries map (oracle-pairs.h) ---- */
 
 struct oracle_ctx {
-	struct mm_pair *tab;
-	uint32_t mask; /* capacity - 1, capacity a power of two */
-	uint32_t used;
+	struct pairs pairs;
 	uint64_t small_pairs; /* order-0 folios mapped by one mm (their pair is inline) */
 };
 
-#define ORACLE_MIN_PAIRS 1024u
-
 static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
 {
-	return (uint64_t)f->slot << 32 | mm;
-}
-
-static uint32_t pair_hash(uint64_t key, uint32_t mask)
-{
-	key *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(key >> 32) & mask;
+	return pairs_key(f->slot, mm);
 }
 
 void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	__builtin_prefetch(&oc->tab[pair_hash((uint64_t)slot << 32 | mm, oc->mask)]);
-}
-
-static struct mm_pair *pair_find(const struct oracle_ctx *oc, uint64_t key)
-{
-	for (uint32_t i = pair_hash(key, oc->mask);; i = (i + 1) & oc->mask) {
-		if (oc->tab[i].key == key)
-			return &oc->tab[i];
-		if (!oc->tab[i].key)
-			return NULL;
-	}
-}
-
-static int pairs_grow(struct oracle_ctx *oc)
-{
-	uint32_t cap = (oc->mask + 1) * 2;
-	struct mm_pair *old = oc->tab, *tab = calloc(cap, sizeof(*tab));
-
-	if (!tab)
-		return -1;
-	for (uint32_t i = 0; i <= oc->mask; i++) {
-		uint32_t j;
-
-		if (!old[i].key)
-			continue;
-		for (j = pair_hash(old[i].key, cap - 1); tab[j].key; j = (j + 1) & (cap - 1))
-			;
-		tab[j] = old[i];
-	}
-	free(old);
-	oc->tab = tab;
-	oc->mask = cap - 1;
-	return 0;
-}
-
-/* Insert key (absent) with entries; keeps the load at most one half. */
-static int pair_insert(struct oracle_ctx *oc, uint64_t key, int64_t entries)
-{
-	uint32_t i;
-
-	if ((oc->used + 1) * 2 > oc->mask + 1 && pairs_grow(oc) && oc->used + 1 > oc->mask)
-		return -1;
-	for (i = pair_hash(key, oc->mask); oc->tab[i].key; i = (i + 1) & oc->mask)
-		;
-	oc->tab[i].key = key;
-	oc->tab[i].entries = entries;
-	oc->used++;
-	return 0;
-}
-
-/* Backward-shift deletion: no tombstones, probe chains stay short. */
-static void pair_delete(struct oracle_ctx *oc, struct mm_pair *p)
-{
-	uint32_t hole = (uint32_t)(p - oc->tab), i = hole;
-
-	for (;;) {
-		uint32_t home;
-
-		i = (i + 1) & oc->mask;
-		if (!oc->tab[i].key)
-			break;
-		home = pair_hash(oc->tab[i].key, oc->mask);
-		/* move i into the hole unless its home lies cyclically in (hole, i] */
-		if (((i - home) & oc->mask) >= ((i - hole) & oc->mask)) {
-			oc->tab[hole] = oc->tab[i];
-			hole = i;
-		}
-	}
-	oc->tab[hole].key = 0;
-	oc->tab[hole].entries = 0;
-	oc->used--;
+	pairs_prefetch(&oc->pairs, pairs_key(slot, mm));
 }
 
 static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 {
-	const struct mm_pair *p = pair_find(oc, key);
-
-	return p ? p->entries : 0;
+	return pairs_get(&oc->pairs, key);
 }
 
 /* Add delta (may be negative, never below zero: callers check) to mm's entries. */
@@ -214,20 +128,19 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 		     uint32_t mm, int64_t delta)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint64_t key = pair_key(f, mm);
-	struct mm_pair *p = pair_find(oc, key);
 
-	if (!p) {
-		if (pair_insert(oc, key, delta))
-			ctx->violations++; /* out of memory: mm sets no longer exact */
-		else
-			++*nr_mms;
-		return;
-	}
-	p->entries += delta;
-	if (!p->entries) {
-		pair_delete(oc, p);
+	switch (pairs_add(&oc->pairs, pair_key(f, mm), delta)) {
+	case PAIRS_NOMEM:
+		ctx->violations++; /* out of memory: mm sets no longer exact */
+		break;
+	case PAIRS_NEW:
+		++*nr_mms;
+		break;
+	case PAIRS_GONE:
 		--*nr_mms;
+		break;
+	case PAIRS_CHANGED:
+		break;
 	}
 }
 
@@ -264,7 +177,7 @@ static void small_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 			return;
 		}
 		/* a second mm: the holder's pair moves to the table */
-		if (pair_insert(oc, pair_key(f, s->who), s->entries)) {
+		if (pairs_add(&oc->pairs, pair_key(f, s->who), s->entries) == PAIRS_NOMEM) {
 			ctx->violations++; /* out of memory: mm sets no longer exact */
 			return;
 		}
@@ -284,12 +197,10 @@ static int oracle_ctx_init(struct mc_model_ctx *ctx)
 
 	if (!oc)
 		return -1;
-	oc->tab = calloc(ORACLE_MIN_PAIRS, sizeof(*oc->tab));
-	if (!oc->tab) {
+	if (pairs_init(&oc->pairs)) {
 		free(oc);
 		return -1;
 	}
-	oc->mask = ORACLE_MIN_PAIRS - 1;
 	ctx->priv = oc;
 	return 0;
 }
@@ -299,7 +210,7 @@ static void oracle_ctx_fini(struct mc_model_ctx *ctx)
 	struct oracle_ctx *oc = ctx->priv;
 
 	if (oc)
-		free(oc->tab);
+		pairs_fini(&oc->pairs);
 	free(oc);
 	ctx->priv = NULL;
 }
@@ -345,7 +256,7 @@ static int64_t huge_entries(const struct mc_folio *f, const void *state)
 /* Entries mapping page of a large folio. */
 static int64_t view_page_count(const struct oracle_view *v, uint32_t page)
 {
-	int64_t n = v->pte[page] + v->l->pud;
+	int64_t n = (int64_t)v->pte[page] + v->l->pud;
 
 	if (v->pmd)
 		n += v->pmd[page / MC_PMD_NR];
@@ -384,14 +295,7 @@ static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 		oc->small_pairs -= nr_mms;
 		return;
 	}
-	for (uint32_t i = 0; i <= oc->mask && nr_mms;) {
-		if (oc->tab[i].key && oc->tab[i].key >> 32 == f->slot) {
-			pair_delete(oc, &oc->tab[i]);
-			nr_mms--;
-			continue; /* the shift may have moved another pair here */
-		}
-		i++;
-	}
+	pairs_drop_slot(&oc->pairs, f->slot, nr_mms);
 }
 
 /* An exact scheme: a 4-byte PTE mapcount per page, a 4-byte entire mapcount
@@ -414,7 +318,7 @@ static uint64_t oracle_ctx_metadata_bytes(const struct mc_model_ctx *ctx)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	return 8ull * (oc->used + oc->small_pairs);
+	return 8ull * (pairs_used(&oc->pairs) + oc->small_pairs);
 }
 
 static int64_t op_entries(const struct mc_op *op)
@@ -465,7 +369,7 @@ static void pte_dec(struct oracle_view *v, uint32_t first, uint32_t nr)
 static bool pte_all_mapped(const struct oracle_view *v, uint32_t first, uint32_t nr)
 {
 	for (uint32_t p = first; p < first + nr; p++)
-		if (v->pte[p] < 1)
+		if (!v->pte[p])
 			return false;
 	return true;
 }

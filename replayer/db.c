@@ -11,6 +11,9 @@
 
 #define DB_BUSY_MS 60000	/* how long one statement waits for the lock */
 #define DB_RETRIES 50		/* then how often a whole step is retried */
+/* the page cache of the writer: a checkpoint appends to a few B-tree leaves, so
+ * SQLite's 2 MiB default would only add to the replay's peak memory */
+#define DB_CACHE_KIB "256"
 
 struct db {
 	sqlite3 *h;
@@ -171,7 +174,8 @@ struct db *db_open(const char *path, char *err, size_t errlen)
 		if (!wal)
 			db_backoff(attempt);
 	}
-	if (!wal || db_exec(db, "PRAGMA synchronous=NORMAL") || db_migrate(db) ||
+	if (!wal || db_exec(db, "PRAGMA synchronous=NORMAL") ||
+	    db_exec(db, "PRAGMA cache_size=-" DB_CACHE_KIB) || db_migrate(db) ||
 	    sqlite3_prepare_v2(db->h,
 			       "INSERT OR REPLACE INTO metrics(run_id, model, checkpoint, name, value) "
 			       "VALUES (?, ?, ?, ?, ?)",

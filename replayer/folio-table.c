@@ -9,7 +9,8 @@
 #define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
-_Static_assert(sizeof(struct ft_slot) == 32, "two folio slots a cache line");
+_Static_assert(sizeof(struct ft_slot) == 16, "four folio slots a cache line");
+_Static_assert(FT_SLOT_BITS <= FT_PFN_BITS && MC_MAX_ORDER < FT_FREE_ORDER, "slot packing");
 
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
@@ -115,18 +116,14 @@ static int ft_state0_grow(struct folio_table *ft, uint32_t cap)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED)
 		return -1;
-	if (ft->state0 && n != ft->state0)
-		for (uint32_t i = 0; i < ft->nr_slots; i++)
-			if (ft->slots[i].state && !ft->slots[i].f.order)
-				ft->slots[i].state = n + (size_t)i * block;
 	ft->state0 = n;
 	return 0;
 }
 
 static void ft_slot_free(struct folio_table *ft, uint32_t id)
 {
-	ft->slots[id].state = NULL;
-	ft->slots[id].f.pfn = ft->free_slot;	/* the free list's link */
+	/* the free list's link in the PFN bits */
+	ft->slots[id].folio = (uint64_t)FT_FREE_ORDER << FT_ORDER_SHIFT | ft->free_slot;
 	ft->free_slot = id;
 }
 
@@ -135,7 +132,7 @@ static uint32_t ft_slot_alloc(struct folio_table *ft)
 	uint32_t id = ft->free_slot;
 
 	if (id != FT_NO_SLOT) {
-		ft->free_slot = (uint32_t)ft->slots[id].f.pfn;
+		ft->free_slot = (uint32_t)ft_pfn(&ft->slots[id]);
 		return id;
 	}
 	if (ft->nr_slots == ft->cap_slots) {
@@ -160,9 +157,8 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 {
 	uint32_t *cell, id;
 	struct ft_slot *s;
-	void *state;
 
-	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER)
+	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER || kind > MC_KIND_SHMEM)
 		return NULL;
 	cell = ft_radix_cell(ft, pfn);
 	if (!cell && !(cell = ft_cell_new(ft, pfn)))
@@ -170,19 +166,19 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	id = ft_slot_alloc(ft);
 	if (id == FT_NO_SLOT)
 		return NULL;
-	state = order ? ft_block_alloc(ft, order) : ft_state0(ft, id);
-	if (!state) {
-		ft_slot_free(ft, id);
-		return NULL;
+	if (order) {
+		void *state = ft_block_alloc(ft, order);
+
+		if (!state) {
+			ft_slot_free(ft, id);
+			return NULL;
+		}
+		*(void **)ft_state0(ft, id) = state;
 	}
 	s = &ft->slots[id];
 	memset(s, 0, sizeof(*s));
-	s->f.pfn = pfn;
-	s->f.slot = id;
-	s->f.order = (uint8_t)order;
-	s->f.kind = (uint8_t)kind;
-	s->f.ksm = ksm;
-	s->state = state;
+	s->folio = pfn | (uint64_t)order << FT_ORDER_SHIFT | (uint64_t)kind << FT_KIND_SHIFT |
+		   (uint64_t)ksm << FT_KSM_SHIFT;
 	*cell = (uint32_t)order << FT_SLOT_BITS | (id + 1);
 	ft->live++;
 	ft->live_by_order[order]++;
@@ -194,25 +190,28 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 
 void ft_remove(struct folio_table *ft, struct ft_slot *s)
 {
-	uint32_t *cell = ft_radix_cell(ft, s->f.pfn);
-	struct ft_pool *p = &ft->pool[s->f.order];
+	unsigned int order = ft_order(s);
+	uint32_t *cell = ft_radix_cell(ft, ft_pfn(s));
+	struct ft_pool *p = &ft->pool[order];
 
 	if (cell)
 		*cell = 0;
-	if (s->f.order) {
-		*(void **)s->state = p->free;
-		p->free = s->state;
+	if (order) {
+		void *state = ft_state(ft, s);
+
+		*(void **)state = p->free;
+		p->free = state;
 	}
 	ft->live--;
-	if (!--ft->live_by_order[s->f.order])
-		ft->live_orders &= ~(1u << s->f.order);
-	ft_slot_free(ft, s->f.slot);
+	if (!--ft->live_by_order[order])
+		ft->live_orders &= ~(1u << order);
+	ft_slot_free(ft, ft_id(ft, s));
 }
 
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 {
 	for (uint32_t i = from; i < ft->nr_slots; i++)
-		if (ft->slots[i].state)
+		if (ft_slot_live(&ft->slots[i]))
 			return &ft->slots[i];
 	return NULL;
 }

@@ -2,12 +2,13 @@
 /*
  * The folio table: one dense slot per live folio, found by head PFN through a
  * two-level radix (a reserved, lazily touched top array of lazily allocated
- * leaf chunks). Each slot points at one block holding every model's per-folio
- * state side by side. An order-0 folio's block sits at its slot's index in an
- * array parallel to the slots, so that knowing a slot id is enough to start
- * loading both (replay is bound by memory latency: see ft_prefetch()); larger
- * blocks come from per-order pools and return to a free list. Steady-state
- * replay allocates nothing.
+ * leaf chunks). Every slot has one block holding every model's per-folio state
+ * side by side. An order-0 folio's block sits at its slot's index in an array
+ * parallel to the slots, so that knowing a slot id is enough to start loading
+ * both (replay is bound by memory latency: see ft_prefetch()); larger blocks
+ * come from per-order pools and return to a free list, and the order-0 block
+ * of their slot, unused otherwise, points to them (a slot keeps no pointer:
+ * peak memory is bytes per live folio). Steady-state replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H
@@ -31,12 +32,51 @@ static inline uint32_t ft_cell_slot(uint32_t v)
 }
 #define FT_CHUNK_SHIFT 12
 
+/*
+ * A slot packs the folio facts of struct mc_folio (ft_folio() rebuilds one for
+ * the models) into one word: PFN, order, kind and KSM flag; a free slot has
+ * order FT_FREE_ORDER and its PFN bits link the free list.
+ */
+#define FT_ORDER_SHIFT FT_PFN_BITS
+#define FT_KIND_SHIFT (FT_ORDER_SHIFT + 5)
+#define FT_KSM_SHIFT (FT_KIND_SHIFT + 2)
+#define FT_FREE_ORDER 31u
+
 struct ft_slot {
-	struct mc_folio f;	/* f.slot is this slot's index */
+	uint64_t folio;		/* pfn | order << FT_ORDER_SHIFT | kind << ... | ksm << ... */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
 	uint32_t hint;		/* where rmap walks look first: ft_hint() */
-	void *state;		/* every model's state; NULL while the slot is free */
-};	/* 32 bytes: two slots a cache line */
+};	/* 16 bytes: four slots a cache line */
+
+static inline uint64_t ft_pfn(const struct ft_slot *s)
+{
+	return s->folio & ((1ull << FT_PFN_BITS) - 1);
+}
+
+static inline unsigned int ft_order(const struct ft_slot *s)
+{
+	return (unsigned int)(s->folio >> FT_ORDER_SHIFT) & 31;
+}
+
+static inline unsigned int ft_kind(const struct ft_slot *s)
+{
+	return (unsigned int)(s->folio >> FT_KIND_SHIFT) & 3;
+}
+
+static inline bool ft_ksm(const struct ft_slot *s)
+{
+	return s->folio >> FT_KSM_SHIFT & 1;
+}
+
+static inline uint32_t ft_nr_pages(const struct ft_slot *s)
+{
+	return 1u << ft_order(s);
+}
+
+static inline bool ft_slot_live(const struct ft_slot *s)
+{
+	return ft_order(s) != FT_FREE_ORDER;
+}
 
 /* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
 static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
@@ -101,10 +141,36 @@ static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slo
 	return &ft->slots[slot];
 }
 
+/* The dense id of slot s (mc_folio.slot). */
+static inline uint32_t ft_id(const struct folio_table *ft, const struct ft_slot *s)
+{
+	return (uint32_t)(s - ft->slots);
+}
+
+/* The facts of the live folio in s, as the models take them. */
+static inline struct mc_folio ft_folio(const struct folio_table *ft, const struct ft_slot *s)
+{
+	return (struct mc_folio){
+		.pfn = ft_pfn(s),
+		.slot = ft_id(ft, s),
+		.order = (uint8_t)ft_order(s),
+		.kind = (uint8_t)ft_kind(s),
+		.ksm = ft_ksm(s),
+	};
+}
+
 /* Where the state block of slot sits if its folio is order 0. */
 static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 {
 	return ft->state0 + (size_t)slot * ft->pool[0].block;
+}
+
+/* Every model's state of the live folio in s. */
+static inline char *ft_state(const struct folio_table *ft, const struct ft_slot *s)
+{
+	char *b = ft_state0(ft, ft_id(ft, s));
+
+	return ft_order(s) ? *(char **)b : b;
 }
 
 /*
@@ -124,7 +190,7 @@ static inline __attribute__((always_inline)) void ft_prefetch(const struct folio
 /*
  * A new live folio at head PFN pfn (no folio may be live there). The state
  * block is uninitialised: the caller runs every model's init(). Returns NULL
- * when out of memory or when pfn is out of range.
+ * when out of memory or when pfn, order or kind is out of range.
  */
 struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int order,
 			  unsigned int kind, bool ksm);
@@ -139,9 +205,9 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s);
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos);
 
-/* Iterate live slots: for (s = ft_first(ft); s; s = ft_next(ft, s)) */
+/* Iterate live slots: ft_for_each_live(ft, s) */
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);
 #define ft_for_each_live(ft, s) \
-	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), (s)->f.slot + 1))
+	for ((s) = ft_next_live((ft), 0); (s); (s) = ft_next_live((ft), ft_id((ft), (s)) + 1))
 
 #endif /* MAPCOUNT_FOLIO_TABLE_H */

@@ -24,7 +24,7 @@ void rp_checkpoint_free(struct rp_checkpoint *c)
 /* Divergences of every model on one live folio. */
 static void folio_metrics(struct replay *rp, struct rp_checkpoint *c, const struct ft_slot *s)
 {
-	const struct mc_folio *f = &s->f;
+	const struct mc_folio fo = ft_folio(&rp->ft, s), *f = &fo;
 	uint32_t nr = mc_folio_nr_pages(f);
 	bool mapped = s->entries > 0, large = f->order > 0, anon = f->kind == MC_KIND_ANON;
 	bool exact_shared = false, exact_partial = false;
@@ -82,7 +82,7 @@ static void entry_metrics(struct replay *rp, struct rp_checkpoint *c, struct mc_
 			  int64_t *mapmax, const struct rp_mm *mm, uint64_t leaf)
 {
 	const struct ft_slot *s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
-	const struct mc_folio *f = &s->f;
+	const struct mc_folio fo = ft_folio(&rp->ft, s), *f = &fo;
 	unsigned int level = sh_leaf_level(leaf);
 	uint32_t first = sh_leaf_page(leaf), nr = sh_level_pages(level);
 	bool anon = f->kind == MC_KIND_ANON;

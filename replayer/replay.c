@@ -97,9 +97,12 @@ void rp_fini(struct replay *rp)
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
 		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
 	if (rp->ft.slots)
-		ft_for_each_live(&rp->ft, s)
+		ft_for_each_live(&rp->ft, s) {
+			struct mc_folio f = ft_folio(&rp->ft, s);
+
 			for (unsigned int i = 0; i < rp->nr_models; i++)
-				rp->model[i]->fini(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+				rp->model[i]->fini(&rp->ctx[i], &f, rp_state(rp, s, i));
+		}
 	for (unsigned int i = 0; i < rp->nr_models; i++)
 		if (rp->model[i]->ctx_fini)
 			rp->model[i]->ctx_fini(&rp->ctx[i]);
@@ -423,14 +426,14 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		return 0;
 	}
 	span = sh_level_pages(level);
-	if (r->nr == 0 || r->first + r->nr > mc_folio_nr_pages(&s->f) || r->first > UINT32_MAX ||
+	if (r->nr == 0 || r->first + r->nr > ft_nr_pages(s) || r->first > UINT32_MAX ||
 	    (level > 0 && (r->nr != span || r->first % span || r->vpn % span))) {
 		rp_inconsistent(rp, "map of pages %llu+%llu (%s) of an order-%u folio at VPN %#llx",
 				(unsigned long long)r->first, (unsigned long long)r->nr,
-				level_names[level], s->f.order, (unsigned long long)r->vpn);
+				level_names[level], ft_order(s), (unsigned long long)r->vpn);
 		return 0;
 	}
-	if (new_anon && (s->f.kind != MC_KIND_ANON || s->entries)) {
+	if (new_anon && (ft_kind(s) != MC_KIND_ANON || s->entries)) {
 		rp_inconsistent(rp, "new anon map of a %s folio at PFN %#llx",
 				s->entries ? "mapped" : "non-anon", (unsigned long long)r->pfn);
 		return 0;
@@ -450,7 +453,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 				r->mm);
 		return 0;
 	}
-	slot = s->f.slot;
+	slot = ft_id(&rp->ft, s);
 	ft_set_hint(s, r->vpn, r->first);
 	op.type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
 	op.level = (uint8_t)level;
@@ -559,12 +562,12 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 					return;
 				}
 			}
-			if (!done && ft_slot(&rp->ft, sh_leaf_slot(cell[0]))->f.pfn != r->pfn) {
+			if (!done && ft_pfn(ft_slot(&rp->ft, sh_leaf_slot(cell[0]))) != r->pfn) {
 				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
 						"has %#llx",
 						(unsigned long long)at, (unsigned long long)r->pfn,
-						(unsigned long long)ft_slot(&rp->ft,
-									sh_leaf_slot(cell[0]))->f.pfn);
+						(unsigned long long)ft_pfn(ft_slot(&rp->ft,
+									  sh_leaf_slot(cell[0]))));
 				return;
 			}
 			if (!done)
@@ -614,10 +617,10 @@ static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
 					(unsigned long long)it.vpn, level_names[it.level]);
 			return;
 		}
-		if (first && r->pfn != s->f.pfn) {
+		if (first && r->pfn != ft_pfn(s)) {
 			rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow has %#llx",
 					(unsigned long long)it.vpn, (unsigned long long)r->pfn,
-					(unsigned long long)s->f.pfn);
+					(unsigned long long)ft_pfn(s));
 			return;
 		}
 		first = false;
@@ -649,10 +652,10 @@ static int rp_remap(struct replay *rp, const struct mc_rec_remap *r)
 		return 0;
 	}
 	s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
-	if (s->f.pfn != r->pfn) {
+	if (ft_pfn(s) != r->pfn) {
 		rp_inconsistent(rp, "remap of VPN %#llx names PFN %#llx, the shadow has %#llx",
 				(unsigned long long)r->vpn, (unsigned long long)r->pfn,
-				(unsigned long long)s->f.pfn);
+				(unsigned long long)ft_pfn(s));
 		return 0;
 	}
 	op.type = MC_OP_REMAP;
@@ -754,8 +757,10 @@ static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec
 
 static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
 {
+	struct mc_folio f = ft_folio(&rp->ft, s);
+
 	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->fini(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+		rp->model[i]->fini(&rp->ctx[i], &f, rp_state(rp, s, i));
 	ft_remove(&rp->ft, s);
 }
 
@@ -763,6 +768,7 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 {
 	unsigned int kind = r->kind & 15;
 	struct ft_slot *s;
+	struct mc_folio f;
 	bool found = false;
 	uint64_t pos;
 
@@ -778,7 +784,7 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos))) {
 		if (s->entries) {
 			rp_inconsistent(rp, "new folio at PFN %#llx over mapped folio at PFN %#llx",
-					(unsigned long long)r->pfn, (unsigned long long)s->f.pfn);
+					(unsigned long long)r->pfn, (unsigned long long)ft_pfn(s));
 			return 0;
 		}
 		found = true;
@@ -789,8 +795,9 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)
 		return -1;
+	f = ft_folio(&rp->ft, s);
 	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->init(&rp->ctx[i], &s->f, rp_state(rp, s, i));
+		rp->model[i]->init(&rp->ctx[i], &f, rp_state(rp, s, i));
 	return 0;
 }
 

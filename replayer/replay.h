@@ -95,11 +95,12 @@ void rp_inconsistent(struct replay *rp, const char *fmt, ...)
 /* Run op through every model for folio s. */
 static inline void rp_apply(struct replay *rp, struct ft_slot *s, const struct mc_op *op)
 {
-	char *state = s->state;
-	const size_t *off = rp->off[s->f.order];
+	struct mc_folio f = ft_folio(&rp->ft, s);
+	char *state = ft_state(&rp->ft, s);
+	const size_t *off = rp->off[f.order];
 
 	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->apply(&rp->ctx[i], &s->f, state + off[i], op);
+		rp->model[i]->apply(&rp->ctx[i], &f, state + off[i], op);
 }
 
 /* Start loading the oracle's pair of (slot, mm id), ahead of an operation on it. */
@@ -117,7 +118,7 @@ static inline struct rp_mm *rp_mm_of(const struct replay *rp, uint64_t tid)
 
 static inline void *rp_state(const struct replay *rp, const struct ft_slot *s, unsigned int m)
 {
-	return (char *)s->state + rp->off[s->f.order][m];
+	return ft_state(&rp->ft, s) + rp->off[ft_order(s)][m];
 }
 
 /* A scratch buffer of at least bytes (kept and reused); NULL when out of memory. */

@@ -5,47 +5,76 @@
 
 #include "replayer/shadow.h"
 
-#define SH_POOL_CHUNK 64	/* tables per chunk */
+#define SH_POOL_CHUNK (256u << 10)	/* bytes of one carving chunk */
 
-struct sh_table *sh_table_alloc(struct sh_pool *pool)
+/* An item of size bytes: a freed one, else the next of the newest chunk, so
+ * that a chunk's memory is touched only as its items are handed out. */
+static void *sh_carve(struct sh_pool *pool, struct sh_carve *c, size_t size)
 {
-	struct sh_table *t = pool->free;
+	void *p = c->free;
 
-	if (!t) {
-		struct sh_table *c = malloc(SH_POOL_CHUNK * sizeof(*c));
+	if (p) {
+		c->free = *(void **)p;
+		return p;
+	}
+	if (c->left < size) {
+		char *n = malloc(SH_POOL_CHUNK);
 
-		if (!c)
+		if (!n)
 			return NULL;
 		if (pool->nr_chunks == pool->cap_chunks) {
 			size_t cap = pool->cap_chunks ? pool->cap_chunks * 2 : 64;
-			void **n = realloc(pool->chunks, cap * sizeof(*n));
+			void **a = realloc(pool->chunks, cap * sizeof(*a));
 
-			if (!n) {
-				free(c);
+			if (!a) {
+				free(n);
 				return NULL;
 			}
-			pool->chunks = n;
+			pool->chunks = a;
 			pool->cap_chunks = cap;
 		}
-		pool->chunks[pool->nr_chunks++] = c;
-		for (unsigned int i = 0; i < SH_POOL_CHUNK; i++) {
-			c[i].e[0] = (uint64_t)(uintptr_t)pool->free;
-			pool->free = &c[i];
-		}
-		t = pool->free;
+		pool->chunks[pool->nr_chunks++] = n;
+		c->at = n;
+		c->left = SH_POOL_CHUNK;
 	}
-	pool->free = (struct sh_table *)(uintptr_t)t->e[0];
-	memset(t, 0, sizeof(*t));
-	if (++pool->tables > pool->peak_tables)
-		pool->peak_tables = pool->tables;
-	return t;
+	p = c->at;
+	c->at += size;
+	c->left -= size;
+	return p;
 }
 
-static void sh_table_free(struct sh_pool *pool, struct sh_table *t)
+static void sh_uncarve(struct sh_carve *c, void *p)
 {
-	t->e[0] = (uint64_t)(uintptr_t)pool->free;
-	pool->free = t;
-	pool->tables--;
+	*(void **)p = c->free;
+	c->free = p;
+}
+
+/* A zeroed item of size bytes; a table (not a directory block) counts in pool->tables. */
+static void *sh_zalloc(struct sh_pool *pool, struct sh_carve *c, size_t size, bool table)
+{
+	void *p = sh_carve(pool, c, size);
+
+	if (!p)
+		return NULL;
+	memset(p, 0, size);
+	if (table && ++pool->tables > pool->peak_tables)
+		pool->peak_tables = pool->tables;
+	return p;
+}
+
+struct sh_table *sh_table_alloc(struct sh_pool *pool)
+{
+	return sh_zalloc(pool, &pool->tab, sizeof(struct sh_table), true);
+}
+
+struct sh_dir *sh_dir_alloc(struct sh_pool *pool)
+{
+	return sh_zalloc(pool, &pool->dir, sizeof(struct sh_dir), true);
+}
+
+uint64_t *sh_block_alloc(struct sh_pool *pool)
+{
+	return sh_zalloc(pool, &pool->block, SH_BLOCK_CELLS * sizeof(uint64_t), false);
 }
 
 void sh_pool_fini(struct sh_pool *pool)
@@ -58,67 +87,112 @@ void sh_pool_fini(struct sh_pool *pool)
 
 uint64_t sh_lookup(const struct shadow_mm *mm, uint64_t vpn, uint64_t **cellp)
 {
-	struct sh_table *t = mm->pgd;
+	struct sh_dir *d = mm->pgd;
+	uint64_t *e = NULL;
 
-	if (!t || vpn >> SH_VPN_BITS)
+	if (!d || vpn >> SH_VPN_BITS)
 		return 0;
 	for (int l = 3; l >= 0; l--) {
-		uint64_t *e = &t->e[sh_index(vpn, (unsigned int)l)];
-
-		if (!*e)
+		e = l ? sh_dir_cell(NULL, d, sh_index(vpn, (unsigned int)l), false)
+		      : &((struct sh_table *)d)->e[sh_index(vpn, 0)];
+		if (!e || !*e)
 			return 0;
 		if (sh_is_leaf(*e)) {
 			if (cellp)
 				*cellp = e;
 			return *e;
 		}
-		t = sh_child(*e);
+		d = (struct sh_dir *)(uintptr_t)*e;	/* a PTE table when l is 1 */
 	}
 	return 0;
 }
 
 bool sh_subtree_empty(uint64_t cell, unsigned int level)
 {
-	struct sh_table *t;
+	const struct sh_dir *d;
 
 	if (!cell)
 		return true;
 	if (sh_is_leaf(cell))
 		return false;
-	t = sh_child(cell);
-	for (unsigned int i = 0; i < 512; i++)
-		if (t->e[i] && (level == 1 || !sh_subtree_empty(t->e[i], level - 1)))
-			return false;
+	if (level == 1) {
+		const struct sh_table *t = (const struct sh_table *)(uintptr_t)cell;
+
+		for (unsigned int i = 0; i < 512; i++)
+			if (t->e[i])
+				return false;
+		return true;
+	}
+	d = (const struct sh_dir *)(uintptr_t)cell;
+	for (unsigned int b = 0; b < SH_DIR_BLOCKS; b++)
+		for (unsigned int i = 0; d->block[b] && i < SH_BLOCK_CELLS; i++)
+			if (!sh_subtree_empty(d->block[b][i], level - 1))
+				return false;
 	return true;
 }
 
-static void sh_free_tree(struct sh_pool *pool, struct sh_table *t, unsigned int level)
+/* level: the level of the entries t holds; a PTE table's (level 0) are all leaves */
+static void sh_free_tree(struct sh_pool *pool, void *t, unsigned int level)
 {
-	/* level: the level of the entries t holds; level 0 holds only leaves */
-	if (level > 0)
-		for (unsigned int i = 0; i < 512; i++)
-			if (t->e[i] && !sh_is_leaf(t->e[i]))
-				sh_free_tree(pool, sh_child(t->e[i]), level - 1);
-	sh_table_free(pool, t);
+	struct sh_dir *d = t;
+
+	if (!level) {
+		sh_uncarve(&pool->tab, t);
+		pool->tables--;
+		return;
+	}
+	for (unsigned int b = 0; b < SH_DIR_BLOCKS; b++) {
+		if (!d->block[b])
+			continue;
+		for (unsigned int i = 0; i < SH_BLOCK_CELLS; i++) {
+			uint64_t e = d->block[b][i];
+
+			if (e && !sh_is_leaf(e))
+				sh_free_tree(pool, (void *)(uintptr_t)e, level - 1);
+		}
+		sh_uncarve(&pool->block, d->block[b]);
+	}
+	sh_uncarve(&pool->dir, d);
+	pool->tables--;
 }
 
 void sh_free_subtree(struct sh_pool *pool, uint64_t *cell, unsigned int level)
 {
 	if (*cell && !sh_is_leaf(*cell))
-		sh_free_tree(pool, sh_child(*cell), level - 1);
+		sh_free_tree(pool, (void *)(uintptr_t)*cell, level - 1);
 	*cell = 0;
 }
 
 int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level)
 {
 	uint64_t leaf = *cell;
-	struct sh_table *t = sh_table_alloc(pool);
 	uint32_t step = sh_level_pages(level - 1);
+	void *t;
 
-	if (!t)
-		return -1;
-	for (uint32_t i = 0; i < 512; i++)
-		t->e[i] = sh_leaf(sh_leaf_slot(leaf), sh_leaf_page(leaf) + i * step, level - 1);
+	if (level == 1) {
+		struct sh_table *pte = sh_table_alloc(pool);
+
+		if (!pte)
+			return -1;
+		for (uint32_t i = 0; i < 512; i++)
+			pte->e[i] = sh_leaf(sh_leaf_slot(leaf), sh_leaf_page(leaf) + i * step, 0);
+		t = pte;
+	} else {
+		struct sh_dir *d = sh_dir_alloc(pool);
+
+		if (!d)
+			return -1;
+		for (uint32_t i = 0; i < 512; i++) {
+			uint64_t *e = sh_dir_cell(pool, d, i, true);
+
+			if (!e) {
+				sh_free_tree(pool, d, level - 1);
+				return -1;
+			}
+			*e = sh_leaf(sh_leaf_slot(leaf), sh_leaf_page(leaf) + i * step, level - 1);
+		}
+		t = d;
+	}
 	*cell = (uint64_t)(uintptr_t)t;
 	return 0;
 }
@@ -151,15 +225,23 @@ bool sh_iter_next(struct sh_iter *it)
 			it->lvl++;	/* walked off the end of this table */
 			continue;
 		}
-		e = &it->t[l]->e[sh_index(it->next, l)];
-		if (!*e) {
-			/* the run of empty entries up to the table's end (or the walk's) at once */
-			uint64_t stop = (it->next | ((span << 9) - 1)) + 1;
+		if (l)
+			e = sh_dir_cell(NULL, it->t[l], sh_index(it->next, l), false);
+		else
+			e = &((struct sh_table *)it->t[0])->e[sh_index(it->next, 0)];
+		if (!e || !*e) {
+			/* the run of empty entries up to the end of their block of cells
+			 * (a PTE table, a directory block) or of the walk, at once */
+			uint64_t cells = l ? SH_BLOCK_CELLS : 512;
+			uint64_t stop = (it->next | (span * cells - 1)) + 1;
 
 			if (stop > it->end)
 				stop = it->end;
-			for (it->next = start + span; it->next < stop && !*++e;)
-				it->next += span;
+			if (!e)
+				it->next = stop;
+			else
+				for (it->next = start + span; it->next < stop && !*++e;)
+					it->next += span;
 			continue;
 		}
 		if (sh_is_leaf(*e)) {
@@ -169,7 +251,7 @@ bool sh_iter_next(struct sh_iter *it)
 			it->next = start + span;
 			return true;
 		}
-		it->t[l - 1] = sh_child(*e);
+		it->t[l - 1] = (void *)(uintptr_t)*e;
 		it->base[l - 1] = it->next >> SH_LEVEL_SHIFT(l);
 		it->lvl--;
 	}

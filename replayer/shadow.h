@@ -3,8 +3,12 @@
  * Shadow address spaces: per mm a simulated x86-64 4-level page table over
  * 36-bit virtual page numbers. A leaf names (folio slot, page index, level);
  * PMD and PUD leaves sit in the PMD and PUD tables as the kernel's huge
- * entries do (their page index is the first page they map). Tables come from
- * a pool shared by every mm of a replay and go back to it at exit/exec.
+ * entries do (their page index is the first page they map). A PTE table is
+ * one page of 512 cells; a PMD, PUD or PGD table, mostly a few cells used, is
+ * a directory of 8 blocks of 64 cells made as they are first needed, so that
+ * an mm costs the replay little more than its PTE tables. Tables and blocks
+ * come from a pool shared by every mm of a replay and go back to it at
+ * exit/exec.
  */
 #ifndef MAPCOUNT_SHADOW_H
 #define MAPCOUNT_SHADOW_H
@@ -17,20 +21,36 @@
 #define SH_VPN_BITS 36
 #define SH_LEVEL_SHIFT(l) (9u * (l))	/* pages covered by one entry at level l: 1 << shift */
 
+#define SH_DIR_BLOCKS 8
+#define SH_BLOCK_CELLS 64	/* SH_DIR_BLOCKS * SH_BLOCK_CELLS = 512 */
+
+/* A PTE table. */
 struct sh_table {
 	uint64_t e[512];
 };
 
+/* A PMD, PUD or PGD table: cell i is block[i / 64][i % 64]; no block, no cells. */
+struct sh_dir {
+	uint64_t *block[SH_DIR_BLOCKS];
+};
+
+/* Free items of one size, carved from chunks as first needed. */
+struct sh_carve {
+	void *free;		/* linked through their first word */
+	char *at;		/* the newest chunk's items never handed out yet */
+	size_t left;		/* bytes left there */
+};
+
 struct sh_pool {
-	struct sh_table *free;	/* linked through e[0] */
+	struct sh_carve tab, dir, block;	/* PTE tables, directories, their blocks */
 	void **chunks;
 	size_t nr_chunks, cap_chunks;
-	uint64_t tables;	/* tables in use */
+	uint64_t tables;	/* tables (PTE tables and directories) in use */
 	uint64_t peak_tables;
 };
 
 struct shadow_mm {
-	struct sh_table *pgd;	/* NULL until the first mapping */
+	struct sh_dir *pgd;	/* NULL until the first mapping */
 	uint64_t entries;	/* present leaves */
 	uint64_t pages;		/* pages mapped (RSS in pages) */
 };
@@ -68,17 +88,25 @@ static inline uint32_t sh_level_pages(unsigned int level)
 
 void sh_pool_fini(struct sh_pool *pool);
 
-/* A zeroed table from the pool; NULL when out of memory. */
+/* A zeroed PTE table, directory or directory block from the pool; NULL when out of memory. */
 struct sh_table *sh_table_alloc(struct sh_pool *pool);
-
-static inline struct sh_table *sh_child(uint64_t e)
-{
-	return (struct sh_table *)(uintptr_t)e;
-}
+struct sh_dir *sh_dir_alloc(struct sh_pool *pool);
+uint64_t *sh_block_alloc(struct sh_pool *pool);
 
 static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
 {
 	return (unsigned int)(vpn >> SH_LEVEL_SHIFT(level)) & 511;
+}
+
+/* Cell i of directory d, its block made if create; NULL without a block. */
+static inline uint64_t *sh_dir_cell(struct sh_pool *pool, struct sh_dir *d, unsigned int i,
+				    bool create)
+{
+	uint64_t **b = &d->block[i / SH_BLOCK_CELLS];
+
+	if (!*b && (!create || !(*b = sh_block_alloc(pool))))
+		return NULL;
+	return &(*b)[i % SH_BLOCK_CELLS];
 }
 
 /*
@@ -91,35 +119,42 @@ static inline unsigned int sh_index(uint64_t vpn, unsigned int level)
 static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint64_t vpn,
 				unsigned int level, bool create, uint64_t *blocker)
 {
-	struct sh_table *t;
+	struct sh_dir *d;
 
 	*blocker = 0;
 	if (vpn >> SH_VPN_BITS)
 		return NULL;
 	if (!mm->pgd) {
-		if (!create || !(mm->pgd = sh_table_alloc(pool)))
+		if (!create || !(mm->pgd = sh_dir_alloc(pool)))
 			return NULL;
 	}
-	t = mm->pgd;
+	d = mm->pgd;
 	/* the PGD (level 3) holds only tables */
 #pragma GCC unroll 3
 	for (unsigned int l = 3; l > level; l--) {
-		uint64_t *e = &t->e[sh_index(vpn, l)];
+		uint64_t *e = sh_dir_cell(pool, d, sh_index(vpn, l), create);
 
+		if (!e)
+			return NULL;
 		if (sh_is_leaf(*e)) {
 			*blocker = *e;
 			return NULL;
 		}
 		if (!*e) {
-			struct sh_table *n;
+			void *n;
 
-			if (!create || !(n = sh_table_alloc(pool)))
+			if (!create)
+				return NULL;
+			n = l == 1 ? (void *)sh_table_alloc(pool) : (void *)sh_dir_alloc(pool);
+			if (!n)
 				return NULL;
 			*e = (uint64_t)(uintptr_t)n;
 		}
-		t = sh_child(*e);
+		if (l == 1)
+			return &((struct sh_table *)(uintptr_t)*e)->e[sh_index(vpn, 0)];
+		d = (struct sh_dir *)(uintptr_t)*e;
 	}
-	return &t->e[sh_index(vpn, level)];
+	return sh_dir_cell(pool, d, sh_index(vpn, level), create);
 }
 
 /* The leaf mapping vpn at any level, or 0; *cellp (if not NULL) gets its cell. */
@@ -152,7 +187,8 @@ struct sh_iter {
 	uint64_t *cell;
 	unsigned int level;
 	int lvl;			/* level of the table being scanned, -1 before the first */
-	struct sh_table *t[4];		/* the tables on the path to next, by level */
+	void *t[4];			/* the tables on the path to next, by level: a PTE
+					 * table at 0, directories above */
 	uint64_t base[4];		/* which table t[l] is: next >> SH_LEVEL_SHIFT(l + 1) */
 };
 

@@ -67,11 +67,12 @@ static int split_collect_mm(struct split_list *l, struct rp_mm *mm, uint32_t slo
  */
 static int split_collect(struct replay *rp, struct split_list *l, const struct ft_slot *s)
 {
-	uint64_t start = ft_hint(s), end = start + mc_folio_nr_pages(&s->f) + 16;
+	uint64_t start = ft_hint(s), end = start + ft_nr_pages(s) + 16;
+	uint32_t id = ft_id(&rp->ft, s);
 	uint64_t found = 0;
 
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
-		if (split_collect_mm(l, mm, s->f.slot, start, end))
+		if (split_collect_mm(l, mm, id, start, end))
 			return -1;
 	found = l->nr;
 	if (found == s->entries)
@@ -79,7 +80,7 @@ static int split_collect(struct replay *rp, struct split_list *l, const struct f
 	l->nr = 0;
 	l->pages = 0;
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
-		if (split_collect_mm(l, mm, s->f.slot, 0, 1ull << SH_VPN_BITS))
+		if (split_collect_mm(l, mm, id, 0, 1ull << SH_VPN_BITS))
 			return -1;
 	return 0;
 }
@@ -129,13 +130,13 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 	size_t need;
 	int ret = -1;
 
-	if (!s || order >= s->f.order) {
+	if (!s || order >= ft_order(s)) {
 		rp_inconsistent(rp, "split of %s at PFN %#llx to order %u",
 				s ? "a folio of lower or equal order" : "an unknown folio",
 				(unsigned long long)pfn, order);
 		return 0;
 	}
-	old = s->f;
+	old = ft_folio(&rp->ft, s);
 	if (s->entries && split_collect(rp, &l, s))
 		goto out;
 	nr_new = 1u << (old.order - order);
@@ -159,7 +160,7 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 		for (size_t i = 0; i < l.nr; i++)
 			for (uint32_t p = 0; p < sh_level_pages(l.v[i].level); p++)
 				*x++ = old.kind == MC_KIND_ANON &&
-				       model->anon_exclusive(&rp->ctx[m], &s->f, state,
+				       model->anon_exclusive(&rp->ctx[m], &old, state,
 							     l.v[i].page + p);
 		for (size_t i = 0; i < l.nr; i++) {
 			const struct split_map *e = &l.v[i];
@@ -172,21 +173,23 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 				.mm = e->mm->id,
 			};
 
-			model->apply(&rp->ctx[m], &s->f, state, &op);
+			model->apply(&rp->ctx[m], &old, state, &op);
 		}
-		model->fini(&rp->ctx[m], &s->f, state);
+		model->fini(&rp->ctx[m], &old, state);
 	}
 	ft_remove(&rp->ft, s);	/* s is gone; inserts below may move the slot array */
 
 	for (uint32_t k = 0; k < nr_new; k++) {
 		struct ft_slot *ns = ft_insert(&rp->ft, old.pfn + ((uint64_t)k << order), order,
 					       old.kind, old.ksm);
+		struct mc_folio nf;
 
 		if (!ns)
 			goto out;
-		slots[k] = ns->f.slot;
+		nf = ft_folio(&rp->ft, ns);
+		slots[k] = nf.slot;
 		for (unsigned int m = 0; m < rp->nr_models; m++)
-			rp->model[m]->init(&rp->ctx[m], &ns->f, rp_state(rp, ns, m));
+			rp->model[m]->init(&rp->ctx[m], &nf, rp_state(rp, ns, m));
 	}
 
 	for (unsigned int m = 0; m < rp->nr_models; m++) {
@@ -199,6 +202,7 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 			for (uint32_t p = 0; p < pages; p++) {
 				uint32_t page = e->page + p;
 				struct ft_slot *ns = ft_slot(&rp->ft, slots[page >> order]);
+				struct mc_folio nf = ft_folio(&rp->ft, ns);
 				struct mc_op op = {
 					.type = MC_OP_ADD,
 					.level = MC_LEVEL_PTE,
@@ -208,7 +212,7 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 					.mm = e->mm->id,
 				};
 
-				rp->model[m]->apply(&rp->ctx[m], &ns->f, rp_state(rp, ns, m), &op);
+				rp->model[m]->apply(&rp->ctx[m], &nf, rp_state(rp, ns, m), &op);
 			}
 		}
 	}

@@ -44,6 +44,7 @@ static void compare_page(struct replay *rp, const struct mc_rec_kpage *k, struct
 	uint64_t leaf = mm && mm->live ? sh_lookup(&mm->sh, k->vpn, NULL) : 0;
 	bool excl[2];
 	struct ft_slot *s;
+	struct mc_folio f;
 	uint32_t page;
 
 	c->pages++;
@@ -53,19 +54,20 @@ static void compare_page(struct replay *rp, const struct mc_rec_kpage *k, struct
 		return;
 	}
 	s = ft_slot(&rp->ft, sh_leaf_slot(leaf));
+	f = ft_folio(&rp->ft, s);
 	page = sh_leaf_page(leaf) + (uint32_t)(k->vpn & (sh_level_pages(sh_leaf_level(leaf)) - 1));
-	if (s->f.pfn + page != k->pfn) {
+	if (f.pfn + page != k->pfn) {
 		c->pfn_diff++;
-		show(c, "another PFN in the replay", k, (int64_t)(s->f.pfn + page));
+		show(c, "another PFN in the replay", k, (int64_t)(f.pfn + page));
 		return;
 	}
 	for (unsigned m = 0; m < 2; m++) {
 		const struct mc_model *md = rp->model[m];
 		const void *st = rp_state(rp, s, m);
-		int64_t count = md->page_mapcount(&rp->ctx[m], &s->f, st, page);
+		int64_t count = md->page_mapcount(&rp->ctx[m], &f, st, page);
 		int64_t d = count - (int64_t)k->kpagecount;
 
-		excl[m] = md->pagemap_exclusive(&rp->ctx[m], &s->f, st, page, sh_leaf_level(leaf));
+		excl[m] = md->pagemap_exclusive(&rp->ctx[m], &f, st, page, sh_leaf_level(leaf));
 		if (d) {
 			c->count_diff[m]++;
 			if (m)

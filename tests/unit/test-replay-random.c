@@ -75,15 +75,15 @@ static void step(void)
 	if (x < 12) {
 		r.type = MC_REC_FOLIO;
 		r.u.folio = (struct mc_rec_folio){ pfn, orders[rnd(6)], rnd(3) };
-	} else if (x < 45 && s && (s->f.kind != MC_KIND_ANON || fresh[head])) {
+	} else if (x < 45 && s && (ft_kind(s) != MC_KIND_ANON || fresh[head])) {
 		/* a fresh anon folio is mapped once (NEW_ANON); its pages reach other
 		 * mappings only by fork and a split's restore */
-		uint32_t n = mc_folio_nr_pages(&s->f), first = rnd(n), nr = 1 + rnd(8);
+		uint32_t n = ft_nr_pages(s), first = rnd(n), nr = 1 + rnd(8);
 		unsigned int lf = 0;
 
 		if (first + nr > n)
 			nr = n - first;
-		if (s->f.order >= 9 && rnd(2)) {
+		if (ft_order(s) >= 9 && rnd(2)) {
 			lf = MC_LF_PMD;
 			first = 0;
 			nr = 512;
@@ -91,7 +91,7 @@ static void step(void)
 		} else {
 			vpn = rnd(SPACE - nr);
 		}
-		if (s->f.kind == MC_KIND_ANON)
+		if (ft_kind(s) == MC_KIND_ANON)
 			lf |= MC_LF_NEW_ANON | MC_LF_EXCLUSIVE;
 		r.type = MC_REC_MAP;
 		r.u.map = (struct mc_rec_map){ some_tid(), vpn, pfn, first, nr, lf };
@@ -105,10 +105,10 @@ static void step(void)
 			nr++;
 		if (level == MC_LEVEL_PMD && rnd(3) == 0) {
 			r.type = MC_REC_REMAP;
-			r.u.remap = (struct mc_rec_remap){ tid, vpn, f->f.pfn, MC_LF_PMD };
+			r.u.remap = (struct mc_rec_remap){ tid, vpn, ft_pfn(f), MC_LF_PMD };
 		} else {
 			r.type = MC_REC_UNMAP;
-			r.u.unmap = (struct mc_rec_unmap){ tid, vpn, f->f.pfn, nr,
+			r.u.unmap = (struct mc_rec_unmap){ tid, vpn, ft_pfn(f), nr,
 							   level | (MC_CONF_SEMANTIC << MC_LF_CONF_SHIFT) };
 		}
 	} else if (x < 76) {
@@ -137,9 +137,9 @@ static void step(void)
 			r.u.exit.mm = tids[i];
 			tids[i] = 0;
 		}
-	} else if (x < 93 && s && s->f.order) {
+	} else if (x < 93 && s && ft_order(s)) {
 		r.type = MC_REC_SPLIT;
-		r.u.split = (struct mc_rec_split){ pfn, rnd(s->f.order) };
+		r.u.split = (struct mc_rec_split){ pfn, rnd(ft_order(s)) };
 	} else {
 		r.type = MC_REC_FREE;
 		r.u.free.pfn = pfn + (rnd(4) ? 0 : 1);
@@ -147,7 +147,7 @@ static void step(void)
 	if (r.type)
 		feed(r);
 	if (r.type == MC_REC_FOLIO)
-		fresh[head] = ft_lookup(&rp.ft, pfn) && ft_lookup(&rp.ft, pfn)->f.kind == MC_KIND_ANON;
+		fresh[head] = ft_lookup(&rp.ft, pfn) && ft_kind(ft_lookup(&rp.ft, pfn)) == MC_KIND_ANON;
 	else if (r.type == MC_REC_SPLIT || (r.type == MC_REC_MAP && r.u.map.pfn == pfn))
 		fresh[head] = false;
 }

@@ -300,7 +300,7 @@ static void test_fork_exec(void)
 	finis = inits = 0;
 	rec_folio(0x10, 0, MC_KIND_FILE);
 	ok(finis == 1 && inits == 1, "a folio record over an unmapped live folio: free + new");
-	is_int(ft_lookup(&rp.ft, 0x10)->f.kind, MC_KIND_FILE, "with the new kind");
+	is_int(ft_kind(ft_lookup(&rp.ft, 0x10)), MC_KIND_FILE, "with the new kind");
 }
 
 static void test_split(void)
@@ -333,8 +333,8 @@ static void test_split(void)
 	}
 	ok(restore_ok, "restores one page per call into the new folios, exclusive carried");
 	s = ft_lookup(&rp.ft, 0x1001);
-	ok(s && s->f.order == 0 && s->entries == 2, "new folio 0x1001 mapped twice");
-	is_int(sh_leaf_slot(sh_lookup(&rp.mm_by_trace[3]->sh, 0x500, NULL)), s->f.slot,
+	ok(s && ft_order(s) == 0 && s->entries == 2, "new folio 0x1001 mapped twice");
+	is_int(sh_leaf_slot(sh_lookup(&rp.mm_by_trace[3]->sh, 0x500, NULL)), ft_id(&rp.ft, s),
 	       "the shadow points at the new folio");
 
 	rec_folio(0x200000, 9, MC_KIND_ANON);
@@ -347,7 +347,7 @@ static void test_split(void)
 		   oppfn[512] == 0x200000 + 508,
 	   "the last page into the last order-2 folio");
 	s = ft_lookup(&rp.ft, 0x200000 + 508);
-	ok(s && s->entries == 4 && s->f.order == 2, "which 4 PTEs map");
+	ok(s && s->entries == 4 && ft_order(s) == 2, "which 4 PTEs map");
 	is_int(sh_leaf_level(sh_lookup(&rp.mm_by_trace[1]->sh, 0x401ff, NULL)), 0,
 	       "the PMD became PTEs");
 	rec_simple(MC_REC_SPLIT, 0x200000, 2, 0);

@@ -66,27 +66,32 @@ static void test_folio_table(void)
 	size_t sizes[MC_MAX_ORDER + 1];
 	struct folio_table ft;
 	struct ft_slot *s, *t;
-	void *block;
+	void *block, *big;
 	unsigned int n = 0;
 
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
 		sizes[o] = 24 + 4 * (1u << o);
 	ok(!ft_init(&ft, sizes), "folio table set up");
 	s = ft_insert(&ft, 0x1000, 0, MC_KIND_ANON, false);
-	ok(s && s->f.pfn == 0x1000 && s->f.slot == 0, "first folio in slot 0");
-	block = s->state;
+	ok(s && ft_pfn(s) == 0x1000 && ft_id(&ft, s) == 0, "first folio in slot 0");
+	block = ft_state(&ft, s);
 	ok(ft_lookup(&ft, 0x1000) == s, "lookup by PFN");
 	ok(!ft_lookup(&ft, 0x1001) && !ft_lookup(&ft, 0x7fffffff) && !ft_lookup(&ft, 1ull << 40),
 	   "unknown PFNs are not found");
 	t = ft_insert(&ft, 0x200000, 9, MC_KIND_FILE, false);
-	ok(t && t->f.slot == 1 && t->f.order == 9 && t->f.kind == MC_KIND_FILE, "second folio");
+	ok(t && ft_id(&ft, t) == 1 && ft_order(t) == 9 && ft_kind(t) == MC_KIND_FILE, "second folio");
+	big = ft_state(&ft, t);
+	ok(big && big != ft_state0(&ft, 1), "a large folio's state block comes from its pool");
 	ft_remove(&ft, ft_lookup(&ft, 0x1000));
 	ok(!ft_lookup(&ft, 0x1000), "removed");
 	s = ft_insert(&ft, 0x5000, 0, MC_KIND_ANON, true);
-	ok(s && s->f.slot == 0 && s->state == block && s->f.ksm, "slot and state block reused");
+	ok(s && ft_id(&ft, s) == 0 && ft_state(&ft, s) == block && ft_ksm(s),
+	   "slot and state block reused");
 	for (uint64_t pfn = 0x100000; pfn < 0x100000 + 20000; pfn++)
 		ft_insert(&ft, pfn, 0, MC_KIND_ANON, false);
 	is_int(ft.live, 20002, "20002 live folios");
+	ok(ft_state(&ft, ft_lookup(&ft, 0x200000)) == big,
+	   "a large folio's state block stays put as the slot arrays grow");
 	ft_for_each_live(&ft, s)
 		n++;
 	is_int(n, 20002, "the live walk sees them all");

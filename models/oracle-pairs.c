@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The oracle's (folio slot, mm) -> entries map (oracle-pairs.h). */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/oracle-pairs.h"
+
+#define PAIRS_CNT_BITS 6
+#define PAIRS_BIG ((1u << PAIRS_CNT_BITS) - 1)	/* the count is in the big table */
+#define PAIRS_MIN 1024u
+#define LP_NONE UINT32_MAX
+
+/*
+ * One code for both tables, inlined for each one's shape: stride words an
+ * entry, the key in its first word above shift bits.
+ */
+#define MAIN 1, PAIRS_CNT_BITS
+#define BIG 2, 0
+#define LP_INLINE static inline __attribute__((always_inline))
+
+LP_INLINE uint64_t *lp_at(const struct pairs_lp *t, uint32_t i, unsigned int stride)
+{
+	return &t->w[(size_t)i * stride];
+}
+
+LP_INLINE uint32_t lp_find(const struct pairs_lp *t, uint64_t key, unsigned int stride,
+			   unsigned int shift)
+{
+	for (uint32_t i = pairs_hash(key, t->mask);; i = (i + 1) & t->mask) {
+		uint64_t w = *lp_at(t, i, stride);
+
+		if (!w)
+			return LP_NONE;
+		if (w >> shift == key)
+			return i;
+	}
+}
+
+/* Put entry e (its key absent) in the first free place from its home. */
+LP_INLINE void lp_place(struct pairs_lp *t, const uint64_t *e, unsigned int stride,
+			unsigned int shift)
+{
+	uint32_t i = pairs_hash(e[0] >> shift, t->mask);
+
+	while (*lp_at(t, i, stride))
+		i = (i + 1) & t->mask;
+	memcpy(lp_at(t, i, stride), e, stride * sizeof(*e));
+}
+
+static int lp_alloc(struct pairs_lp *t, uint32_t cap, unsigned int stride)
+{
+	t->w = calloc((size_t)cap * stride, sizeof(*t->w));
+	t->mask = cap - 1;
+	t->used = 0;
+	return t->w ? 0 : -1;
+}
+
+LP_INLINE int lp_grow(struct pairs_lp *t, unsigned int stride, unsigned int shift)
+{
+	struct pairs_lp old = *t;
+
+	if (old.mask >= 1u << 30 || lp_alloc(t, (old.mask + 1) * 2, stride)) {
+		*t = old;
+		return -1;
+	}
+	for (uint32_t i = 0; i <= old.mask; i++)
+		if (*lp_at(&old, i, stride))
+			lp_place(t, lp_at(&old, i, stride), stride, shift);
+	t->used = old.used;
+	free(old.w);
+	return 0;
+}
+
+/* Insert entry e (its key absent); keeps the load at most one half. */
+LP_INLINE int lp_insert(struct pairs_lp *t, const uint64_t *e, unsigned int stride,
+			unsigned int shift)
+{
+	if ((t->used + 1) * 2 > t->mask + 1 && lp_grow(t, stride, shift) && t->used + 1 > t->mask)
+		return -1;
+	lp_place(t, e, stride, shift);
+	t->used++;
+	return 0;
+}
+
+/* Backward-shift deletion: no tombstones, probe runs stay short. */
+LP_INLINE void lp_delete(struct pairs_lp *t, uint32_t hole, unsigned int stride,
+			 unsigned int shift)
+{
+	for (uint32_t i = hole;;) {
+		uint32_t home;
+
+		i = (i + 1) & t->mask;
+		if (!*lp_at(t, i, stride))
+			break;
+		home = pairs_hash(*lp_at(t, i, stride) >> shift, t->mask);
+		/* move i into the hole unless its home lies cyclically in (hole, i] */
+		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
+			memcpy(lp_at(t, hole, stride), lp_at(t, i, stride), stride * sizeof(*t->w));
+			hole = i;
+		}
+	}
+	memset(lp_at(t, hole, stride), 0, stride * sizeof(*t->w));
+	t->used--;
+}
+
+int pairs_init(struct pairs *p)
+{
+	if (lp_alloc(&p->main, PAIRS_MIN, 1) || lp_alloc(&p->big, PAIRS_MIN / 16, 2)) {
+		pairs_fini(p);
+		return -1;
+	}
+	return 0;
+}
+
+void pairs_fini(struct pairs *p)
+{
+	free(p->main.w);
+	free(p->big.w);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The count of the pair at main index i. */
+static int64_t pairs_count(const struct pairs *p, uint32_t i, uint64_t key, uint32_t *big)
+{
+	uint64_t n = p->main.w[i] & PAIRS_BIG;
+
+	if (n < PAIRS_BIG)
+		return (int64_t)n;
+	*big = lp_find(&p->big, key, BIG);
+	return (int64_t)p->big.w[2 * (size_t)*big + 1];
+}
+
+int64_t pairs_get(const struct pairs *p, uint64_t key)
+{
+	uint32_t i, big;
+
+	if (key == PAIRS_NO_KEY || (i = lp_find(&p->main, key, MAIN)) == LP_NONE)
+		return 0;
+	return pairs_count(p, i, key, &big);
+}
+
+/* Counts 1..PAIRS_BIG - 1 fit in the main word; any other goes to the big table. */
+static bool pairs_small(int64_t n)
+{
+	return n >= 1 && n < PAIRS_BIG;
+}
+
+enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
+{
+	uint32_t i, big = LP_NONE;
+	uint64_t e[2] = { key, 0 }, w;
+	int64_t n;
+
+	if (key == PAIRS_NO_KEY)
+		return PAIRS_NOMEM;
+	i = lp_find(&p->main, key, MAIN);
+	n = (i == LP_NONE ? 0 : pairs_count(p, i, key, &big)) + delta;
+	if (i != LP_NONE && !n) {
+		if (big != LP_NONE)
+			lp_delete(&p->big, big, BIG);
+		lp_delete(&p->main, i, MAIN);
+		return PAIRS_GONE;
+	}
+	if (pairs_small(n) && big != LP_NONE) {
+		lp_delete(&p->big, big, BIG);
+	} else if (!pairs_small(n) && big != LP_NONE) {
+		p->big.w[2 * (size_t)big + 1] = (uint64_t)n;
+	} else if (!pairs_small(n)) {
+		e[1] = (uint64_t)n;
+		if (lp_insert(&p->big, e, BIG))
+			return PAIRS_NOMEM;
+	}
+	w = key << PAIRS_CNT_BITS | (pairs_small(n) ? (uint64_t)n : PAIRS_BIG);
+	if (i != LP_NONE) {
+		p->main.w[i] = w;
+		return PAIRS_CHANGED;
+	}
+	if (!lp_insert(&p->main, &w, MAIN))
+		return PAIRS_NEW;
+	if (!pairs_small(n))	/* undo the big count */
+		lp_delete(&p->big, lp_find(&p->big, key, BIG), BIG);
+	return PAIRS_NOMEM;
+}
+
+uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)
+{
+	uint32_t dropped = 0;
+
+	for (uint32_t i = 0; i <= p->main.mask && dropped < n;) {
+		uint64_t w = p->main.w[i];
+
+		if (w && w >> PAIRS_CNT_BITS >> PAIRS_MM_BITS == slot) {
+			if ((w & PAIRS_BIG) == PAIRS_BIG)
+				lp_delete(&p->big, lp_find(&p->big, w >> PAIRS_CNT_BITS, BIG), BIG);
+			lp_delete(&p->main, i, MAIN);
+			dropped++;
+			continue;	/* the shift may have moved another pair here */
+		}
+		i++;
+	}
+	return dropped;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The oracle's (folio slot, mm) -> entries map: open addressing, linear
+ * probing, backward-shift deletion, grown geometrically at half full, so
+ * steady-state operations allocate nothing.
+ *
+ * A pair is one word: its key (slot below 2^27, mm below 2^31) above a 6-bit
+ * entry count. A count too large for those bits (a PTE-mapped THP, say) is
+ * marked PAIRS_BIG there and kept whole in a second, rarely used table of
+ * (key, count) pairs. One word a pair keeps the map half the size it would
+ * be with a full count beside each key, at no cost in lookups.
+ */
+#ifndef MAPCOUNT_ORACLE_PAIRS_H
+#define MAPCOUNT_ORACLE_PAIRS_H
+
+#include <stdint.h>
+
+#define PAIRS_SLOT_BITS 27
+#define PAIRS_MM_BITS 31
+#define PAIRS_NO_KEY UINT64_MAX	/* a slot or an mm out of range: never stored */
+
+/* An open-addressing table of `stride` words an entry (stride 1 or 2). */
+struct pairs_lp {
+	uint64_t *w;		/* an empty entry's first word is 0 */
+	uint32_t mask;		/* capacity - 1, capacity a power of two */
+	uint32_t used;
+};
+
+struct pairs {
+	struct pairs_lp main;	/* key << 6 | count, count 1..62 or PAIRS_BIG */
+	struct pairs_lp big;	/* key, count: the pairs marked PAIRS_BIG in main */
+};
+
+static inline uint64_t pairs_key(uint32_t slot, uint32_t mm)
+{
+	if (slot >> PAIRS_SLOT_BITS || mm >> PAIRS_MM_BITS)
+		return PAIRS_NO_KEY;
+	return (uint64_t)slot << PAIRS_MM_BITS | mm;
+}
+
+static inline uint32_t pairs_hash(uint64_t key, uint32_t mask)
+{
+	key *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(key >> 32) & mask;
+}
+
+int pairs_init(struct pairs *p);
+void pairs_fini(struct pairs *p);
+
+/* Pairs stored (every pair with at least one entry). */
+static inline uint32_t pairs_used(const struct pairs *p)
+{
+	return p->main.used;
+}
+
+/* Start loading where the pair of key would be. */
+static inline __attribute__((always_inline)) void pairs_prefetch(const struct pairs *p,
+								 uint64_t key)
+{
+	__builtin_prefetch(&p->main.w[pairs_hash(key, p->main.mask)]);
+}
+
+/* The entries of key, 0 if it has no pair. */
+int64_t pairs_get(const struct pairs *p, uint64_t key);
+
+enum pairs_change {
+	PAIRS_NOMEM = -1,	/* out of memory (or key out of range): nothing changed */
+	PAIRS_CHANGED = 0,
+	PAIRS_NEW = 1,		/* key had no pair */
+	PAIRS_GONE = 2,		/* key's entries fell to 0: its pair is gone */
+};
+
+/* Add delta to key's entries (never taking them below 0: callers check). */
+enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta);
+
+/* Delete up to n pairs of slot (a folio freed while mapped); the pairs deleted. */
+uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n);
+
+#endif /* MAPCOUNT_ORACLE_PAIRS_H */
