@@ -40,3 +40,17 @@ proc() {
 	q "SELECT p.$3 FROM process_metrics p JOIN checkpoints c USING (run_id, checkpoint)
 	   WHERE p.run_id = $RUN AND p.model = '$1' AND p.mm = '$2' AND c.label = '$4'"
 }
+
+# kernel_diffs DB MODEL: MODEL against the kernel's smaps_rollup (model `kernel`)
+# over every process at the quiescent checkpoints, "rows max|d|rss max|d|pss max|d|uss"
+kernel_diffs() {
+	sqlite3 -separator ' ' "$1" "
+		SELECT count(*), coalesce(max(abs(o.rss_bytes - k.rss_bytes)), 0),
+		       coalesce(max(abs(o.pss_bytes - k.pss_bytes)), 0),
+		       coalesce(max(abs(o.uss_bytes - k.uss_bytes)), 0)
+		FROM process_metrics k
+		JOIN process_metrics o ON o.run_id = k.run_id AND o.checkpoint = k.checkpoint
+		     AND o.mm = k.mm AND o.model = '$2'
+		JOIN checkpoints c ON c.run_id = k.run_id AND c.checkpoint = k.checkpoint
+		WHERE k.model = 'kernel' AND c.label LIKE 'quiet%'"
+}
