@@ -102,7 +102,7 @@ int cmd_gen_workload(int argc, char **argv)
 	int c;
 
 	while ((c = mc_gen_getopt(argc, argv, opts, &args)) > 0)
-		name = optarg;	/* 'w', the one option of this mode's own */
+		name = optarg;	/* --workload NAME, the one option of this mode alone */
 	if (!c)
 		return args.status;
 	if (!name || !args.output) {
