@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "lib/builtin.h"
-#include "lib/output.h"
+#include "lib/gen-common.h"
 #include "lib/scenario.h"
 #include "lib/trace-bench.h"
 
-static const char gen_usage[] =
+static const char gen_usage_text[] =
 	"usage: mapcount gen SCENARIO -o TRACE [--force] [--format-version N]\n"
 	"       mapcount gen --workload NAME [KEY=VALUE...] -o TRACE [--force]\n"
 	"\n"
@@ -37,18 +37,29 @@ static const char gen_usage[] =
 	"--workload writes a synthetic workload instead (server, shell, pagecache, mthp);\n"
 	"'mapcount gen --workload x --help' describes them and their parameters.\n";
 
+static void gen_usage(FILE *out)
+{
+	fputs(gen_usage_text, out);
+}
+
+struct gen_source {
+	FILE *in;
+	const char *name;
+};
+
 static int emit_to_writer(void *ctx, const struct mc_record *rec)
 {
 	return mc_writer_put(ctx, rec);
 }
 
-static int gen_compile(FILE *in, const char *scenario, struct mc_output *out)
+static int gen_compile(void *ctx, struct mc_writer *w)
 {
+	struct gen_source *src = ctx;
 	char err[512];
 
-	if (mc_scenario_compile(in, scenario, emit_to_writer, out->w, err, sizeof(err))) {
+	if (mc_scenario_compile(src->in, src->name, emit_to_writer, w, err, sizeof(err))) {
 		/* a failed write is the cause of a failed emit: name it */
-		fprintf(stderr, "mapcount gen: %s\n", mc_writer_error(out->w) ?: err);
+		fprintf(stderr, "mapcount gen: %s\n", mc_writer_error(w) ?: err);
 		return -1;
 	}
 	return 0;
@@ -57,35 +68,22 @@ static int gen_compile(FILE *in, const char *scenario, struct mc_output *out)
 int cmd_gen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+		MC_GEN_OPTIONS,
 		{ "format-version", required_argument, NULL, 'V' },
 		{ "bench-stream", required_argument, NULL, 'B' },	/* hidden: make bench */
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL, *scenario;
+	struct mc_gen_args args = { .usage = gen_usage };
 	unsigned long long bench = 0, version = MC_TRACE_VERSION;
 	struct mc_rec_header hdr;
-	struct mc_output out;
-	bool force = false;
+	struct gen_source src;
 	char extra[512];
-	FILE *in;
 	int c, ret;
 
 	if (mc_gen_wants_workload(argc, argv))
 		return cmd_gen_workload(argc, argv);
-	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
+	while ((c = mc_gen_getopt(argc, argv, opts, &args)) > 0) {
 		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			fputs(gen_usage, stdout);
-			return 0;
 		case 'B':
 			bench = strtoull(optarg, NULL, 0);
 			break;
@@ -100,39 +98,29 @@ int cmd_gen(int argc, char **argv)
 			}
 			break;
 		}
-		default:
-			fputs(gen_usage, stderr);
-			return 2;
 		}
 	}
-	if (bench && output)
-		return mc_trace_bench(bench, output);
-	if (optind + 1 != argc || !output) {
+	if (!c)
+		return args.status;
+	if (bench && args.output)
+		return mc_trace_bench(bench, args.output);
+	if (optind + 1 != argc || !args.output) {
 		fprintf(stderr, "mapcount gen: %s\n\n%s",
-			!output ? "missing -o TRACE" : "expects one SCENARIO", gen_usage);
+			!args.output ? "missing -o TRACE" : "expects one SCENARIO", gen_usage_text);
 		return 2;
 	}
-	scenario = argv[optind];
-	in = strcmp(scenario, "-") ? fopen(scenario, "r") : stdin;
-	if (!in) {
-		fprintf(stderr, "mapcount gen: %s: %s\n", scenario, strerror(errno));
+	src.name = argv[optind];
+	src.in = strcmp(src.name, "-") ? fopen(src.name, "r") : stdin;
+	if (!src.in) {
+		fprintf(stderr, "mapcount gen: %s: %s\n", src.name, strerror(errno));
 		return 1;
 	}
 	mc_header_init(&hdr, "scenario");
 	hdr.version = version;
-	snprintf(extra, sizeof(extra), "scenario=%s", scenario);
+	snprintf(extra, sizeof(extra), "scenario=%s", src.name);
 	hdr.extra = (struct mc_str){ extra, (uint32_t)strlen(extra) };
-	if (mc_output_open(&out, output, &hdr, force)) {
-		if (in != stdin)
-			fclose(in);
-		return 1;
-	}
-	ret = gen_compile(in, scenario, &out);
-	if (in != stdin)
-		fclose(in);
-	if (ret) {
-		mc_output_abort(&out);
-		return 1;
-	}
-	return mc_output_commit(&out) ? 1 : 0;
+	ret = mc_gen_write(&args, &hdr, gen_compile, &src);
+	if (src.in != stdin)
+		fclose(src.in);
+	return ret;
 }

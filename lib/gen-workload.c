@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "lib/builtin.h"
-#include "lib/output.h"
+#include "lib/gen-common.h"
 #include "lib/workload.h"
 
 /* Print text from col 13 on, wrapped at 79 columns. */
@@ -67,45 +67,45 @@ int mc_gen_wants_workload(int argc, char **argv)
 	return 0;
 }
 
+struct workload_run {
+	const struct mc_workload_params *p;
+	const char *output;
+};
+
+static int workload_fill(void *ctx, struct mc_writer *w)
+{
+	const struct workload_run *run = ctx;
+	char err[512];
+
+	if (mc_workload_generate(run->p, w, err, sizeof(err))) {
+		fprintf(stderr, "mapcount gen: %s: %s\n", run->output, err);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_gen_workload(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"workload", required_argument, NULL, 'w'},
-		{"output", required_argument, NULL, 'o'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "workload", required_argument, NULL, 'w' },
+		MC_GEN_OPTIONS,
+		{ NULL, 0, NULL, 0 },
 	};
+	struct mc_gen_args args = { .usage = workload_usage };
 	struct mc_workload_params p;
-	const char *name = NULL, *output = NULL;
+	struct workload_run run = { &p };
+	const char *name = NULL;
 	struct mc_rec_header hdr;
-	struct mc_output out;
 	struct timespec t0, t1;
-	bool force = false;
 	char err[512];
 	double secs;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			name = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			workload_usage(stdout);
-			return 0;
-		default:
-			workload_usage(stderr);
-			return 2;
-		}
-	}
-	if (!name || !output) {
+	while ((c = mc_gen_getopt(argc, argv, opts, &args)) > 0)
+		name = optarg;	/* --workload NAME, the one option of this mode alone */
+	if (!c)
+		return args.status;
+	if (!name || !args.output) {
 		fprintf(stderr, "mapcount gen: %s\n\n",
 			!name ? "missing --workload NAME" : "missing -o TRACE");
 		workload_usage(stderr);
@@ -123,20 +123,14 @@ int cmd_gen_workload(int argc, char **argv)
 		}
 	}
 	mc_workload_header(&p, &hdr);
-	if (mc_output_open(&out, output, &hdr, force))
-		return 1;
+	run.output = args.output;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (mc_workload_generate(&p, out.w, err, sizeof(err))) {
-		fprintf(stderr, "mapcount gen: %s: %s\n", output, err);
-		mc_output_abort(&out);
-		return 1;
-	}
-	if (mc_output_commit(&out))
+	if (mc_gen_write(&args, &hdr, workload_fill, &run))
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (isatty(2))
-		fprintf(stderr, "mapcount gen: %s: workload %s, seed %" PRIu64 ", %.1f s\n", output,
-			p.name, p.seed, secs);
+		fprintf(stderr, "mapcount gen: %s: workload %s, seed %" PRIu64 ", %.1f s\n",
+			args.output, p.name, p.seed, secs);
 	return 0;
 }

@@ -3,22 +3,7 @@
 # nothing left behind on error, nothing replaced without --force.
 cd "$(dirname "$0")/../.." || exit 1
 MC=${MAPCOUNT:-$PWD/mapcount}
-T=$(mktemp -d /tmp/mc-e2e-gen.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-check() { # check NAME COMMAND...: ok if the command succeeds
-	n=$((n + 1))
-	name=$1
-	shift
-	if "$@" >"$T/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/#   /' "$T/out"
-		fails=$((fails + 1))
-	fi
-}
+. tests/e2e/tap.sh
 status_is() { # status_is WANT COMMAND...: exit status WANT, stderr in $T/err
 	want=$1
 	shift
@@ -84,8 +69,6 @@ check "... saying which versions it writes" grep -q "writes versions 1 to 2" "$T
 if command -v zstd >/dev/null; then
 	check "zstd -dc decodes a trace" sh -c "zstd -qdc '$T/demo.trace' | grep -q mapcount"
 else
-	n=$((n + 1))
-	echo "ok $n # SKIP zstd not installed"
+	skip "zstd not installed"
 fi
-echo "1..$n"
-[ $fails -eq 0 ]
+done_testing

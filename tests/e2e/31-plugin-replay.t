@@ -4,8 +4,7 @@
 MAPCOUNT=${MAPCOUNT:-./mapcount}
 BUILD=${BUILD:-build}
 PLUGIN=$BUILD/example-plugin.so
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/tap.sh"
 
 if "$MAPCOUNT" replay --help 2>&1 | grep -q 'not implemented'; then
 	echo "1..0 # SKIP mapcount replay is not implemented in this build"
@@ -15,27 +14,14 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP no sqlite3 command"
 	exit 0
 fi
-n=0
-fail=0
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=1
-	fi
-}
 metric() { # metric MODEL LABEL NAME: the value at the checkpoint labelled LABEL
-	sqlite3 "$TMP/r.db" "SELECT CAST(m.value AS INTEGER) FROM metrics m JOIN checkpoints c
+	sqlite3 "$T/r.db" "SELECT CAST(m.value AS INTEGER) FROM metrics m JOIN checkpoints c
 		ON c.run_id = m.run_id AND c.checkpoint = m.checkpoint
 		WHERE m.model = '$1' AND c.label = '$2' AND m.name = '$3'"
 }
 
 # 16-page anon mTHP: A keeps 3 pages, forks B, both exit
-cat >"$TMP/s.scn" <<'SCN'
+cat >"$T/s.scn" <<'SCN'
 folio M anon 4
 map A M pte 0 16
 checkpoint c1
@@ -47,14 +33,14 @@ exit A
 exit B
 checkpoint c4
 SCN
-"$MAPCOUNT" gen "$TMP/s.scn" -o "$TMP/s.trace" >/dev/null
+"$MAPCOUNT" gen "$T/s.scn" -o "$T/s.trace" >/dev/null
 check "gen the scenario" test $? -eq 0
-"$MAPCOUNT" replay "$TMP/s.trace" --db "$TMP/r.db" --models "oracle,$PLUGIN" \
-	>"$TMP/out" 2>"$TMP/err"
+"$MAPCOUNT" replay "$T/s.trace" --db "$T/r.db" --models "oracle,$PLUGIN" \
+	>"$T/out" 2>"$T/err"
 check "replay with the plugin exits 0 and prints the run id" \
-	sh -c "test $? -eq 0 && grep -qx '[0-9][0-9]*' '$TMP/out'"
+	sh -c "test $? -eq 0 && grep -qx '[0-9][0-9]*' '$T/out'"
 check "the plugin's model has metrics rows" \
-	test "$(sqlite3 "$TMP/r.db" \
+	test "$(sqlite3 "$T/r.db" \
 		"SELECT COUNT(*) FROM metrics WHERE model = 'example-average'")" -gt 0
 check "AnonPages at c2: plugin counts the whole folio (16)" \
 	test "$(metric example-average c2 anon_mapped_pages)" = 16
@@ -68,14 +54,13 @@ done
 check "c4: everything unmapped, AnonPages 0" \
 	test "$(metric example-average c4 anon_mapped_pages)" = 0
 
-printf 'int x;\n' >"$TMP/x.c"
+printf 'int x;\n' >"$T/x.c"
 if command -v "${CC:-cc}" >/dev/null 2>&1 &&
-	"${CC:-cc}" -shared -fPIC -o "$TMP/x.so" "$TMP/x.c"; then
-	"$MAPCOUNT" replay "$TMP/s.trace" --db "$TMP/r2.db" --models "oracle,$TMP/x.so" \
-		>/dev/null 2>"$TMP/err"
+	"${CC:-cc}" -shared -fPIC -o "$T/x.so" "$T/x.c"; then
+	"$MAPCOUNT" replay "$T/s.trace" --db "$T/r2.db" --models "oracle,$T/x.so" \
+		>/dev/null 2>"$T/err"
 	check "replay refuses a .so that is not a plugin (exit 1)" test $? -eq 1
-	check "  with one line: $(cat "$TMP/err")" sh -c "test \$(wc -l <'$TMP/err') -eq 1 &&
-		grep -q 'x.so: not a mapcount plugin' '$TMP/err'"
+	check "  with one line: $(cat "$T/err")" sh -c "test \$(wc -l <'$T/err') -eq 1 &&
+		grep -q 'x.so: not a mapcount plugin' '$T/err'"
 fi
-echo "1..$n"
-exit $fail
+done_testing

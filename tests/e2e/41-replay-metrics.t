@@ -26,14 +26,7 @@ for model in oracle legacy-doublemap mm-id-slots total-mapped-pages; do
 done
 
 # Example (e): 16-page anon mTHP in A, fork B, both unmap pages 8..15.
-replay_scenario partial <<'SCN'
-folio f anon 4
-map A f pte 0 16
-fork A B
-unmap A f pte 8 8
-unmap B f pte 8 8
-checkpoint e4
-SCN
+replay_partial_mthp partial
 # the oracle: exact by definition, for every metric name
 while read -r name want; do
 	is "$(metric oracle "$name" e4)" "$want" "partial: oracle $name"

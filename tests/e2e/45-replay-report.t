@@ -2,14 +2,8 @@
 # mapcount report: the latest run (or --run ID) as one aligned row per model.
 . "$(dirname "$0")/40-replay-lib.sh"
 
-replay_scenario one <<'SCN'
-folio f anon 4
-map A f pte 0 16
-fork A B
-unmap A f pte 8 8
-unmap B f pte 8 8
-checkpoint e4
-SCN
+# example (e): a partially mapped mTHP
+replay_partial_mthp one
 first=$RUN
 replay_scenario two <<'SCN'
 folio p file 0

@@ -7,11 +7,7 @@ TRACING=/sys/kernel/tracing
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP record needs root"; exit 0; }
 [ -d $TRACING/instances ] || { echo "1..0 # SKIP tracefs is not mounted at $TRACING"; exit 0; }
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got '$1', want '$2'"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "1..17"
 
@@ -68,3 +64,4 @@ wait $pid 2>/dev/null
 ok $? "after SIGKILL the flushed frames hold checkpoints"
 "$MAPCOUNT" record -o "$T/after" -c 0 -- true 2>"$T/err"
 ok $(test ! -d $TRACING/instances/mapcount_$pid; echo $?) "the next record removes mapcount_$pid"
+exit $tap_fail

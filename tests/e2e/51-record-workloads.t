@@ -16,10 +16,7 @@ for w in $WORKLOADS; do
 	[ -x "$BUILD/workloads/$w" ] || { echo "1..0 # SKIP $BUILD/workloads/$w not built"; exit 0; }
 done
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+. "$ROOT/tests/e2e/40-replay-lib.sh"
 
 echo "1..$(($(echo $WORKLOADS | wc -w) * 5))"
 for w in $WORKLOADS; do
@@ -34,19 +31,11 @@ for w in $WORKLOADS; do
 	ok $(test "$quiet" -ge 1; echo $?) "$w: $quiet quiescent checkpoints"
 	"$MAPCOUNT" replay --db "$db" "$tr" >/dev/null 2>"$T/$w.replay"
 	ok $? "$w: replays through every model"
-	# per process and quiescent checkpoint: oracle minus kernel, in bytes
-	read -r rows drss dpss duss <<<"$(sqlite3 -separator ' ' "$db" "
-		SELECT count(*), coalesce(max(abs(o.rss_bytes - k.rss_bytes)), 0),
-		       coalesce(max(abs(o.pss_bytes - k.pss_bytes)), 0),
-		       coalesce(max(abs(o.uss_bytes - k.uss_bytes)), 0)
-		FROM process_metrics k
-		JOIN process_metrics o ON o.run_id = k.run_id AND o.checkpoint = k.checkpoint
-		     AND o.mm = k.mm AND o.model = 'oracle'
-		JOIN checkpoints c ON c.run_id = k.run_id AND c.checkpoint = k.checkpoint
-		WHERE k.model = 'kernel' AND c.label LIKE 'quiet%'")"
+	read -r rows drss dpss duss <<<"$(kernel_diffs "$db" oracle)"
 	[ "${rows:-0}" -gt 0 ] && [ "$drss" = 0 ] && [ "$duss" = 0 ] && [ "$dpss" -le 4096 ]
 	ok $? "$w: oracle vs kernel over $rows process checkpoints: max |d| rss $drss B, pss $dpss B, uss $duss B"
 	inc=$(sqlite3 "$db" "SELECT coalesce(max(value), -1) FROM metrics
 		WHERE name = 'inconsistencies'")
 	ok $(test "${inc%.0}" = 0; echo $?) "$w: no inconsistencies in replay ($inc)"
 done
+exit $tap_fail

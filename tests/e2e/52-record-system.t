@@ -8,10 +8,7 @@ MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
 [ -d /sys/kernel/tracing/instances ] || { echo "1..0 # SKIP tracefs is not mounted"; exit 0; }
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 is not installed"; exit 0; }
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 echo "1..5"
 "$MAPCOUNT" record -o "$T/all.trace" --all --duration 3 -c 1000 2>"$T/err"
@@ -28,3 +25,4 @@ inc=$(sqlite3 "$T/all.db" "SELECT coalesce(max(value), -1) FROM metrics
 	WHERE model = 'oracle' AND name = 'inconsistencies'")
 ok $(test "${inc%.0}" = 0 -o "$lost" -gt 0; echo $?) \
 	"no inconsistencies ($inc) unless the recorder marked losses ($lost LOST records)"
+exit $tap_fail

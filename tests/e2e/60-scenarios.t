@@ -10,14 +10,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MAPCOUNT=${MAPCOUNT:-$ROOT/mapcount}
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 CLI not installed"; exit 0; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-tap() { # ok? message
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$ROOT/tests/e2e/tap.sh"
 
 to_bytes() { # value -> bytes (pages unless suffixed B)
 	case $1 in
@@ -29,13 +22,13 @@ to_bytes() { # value -> bytes (pages unless suffixed B)
 for scn in "$ROOT"/traces/scenarios/*.scn; do
 	grep -q '^#! expect' "$scn" || continue
 	name=$(basename "$scn" .scn)
-	trace="$tmp/$name.trace" db="$tmp/$name.db"
-	if ! "$MAPCOUNT" gen "$scn" -o "$trace" 2>"$tmp/err"; then
-		tap 1 "$name: gen failed: $(head -1 "$tmp/err")"
+	trace="$T/$name.trace" db="$T/$name.db"
+	if ! "$MAPCOUNT" gen "$scn" -o "$trace" 2>"$T/err"; then
+		ok 1 "$name: gen failed: $(head -1 "$T/err")"
 		continue
 	fi
-	if ! run=$("$MAPCOUNT" replay "$trace" --db "$db" 2>"$tmp/err"); then
-		tap 1 "$name: replay failed: $(head -1 "$tmp/err")"
+	if ! run=$("$MAPCOUNT" replay "$trace" --db "$db" 2>"$T/err"); then
+		ok 1 "$name: replay failed: $(head -1 "$T/err")"
 		continue
 	fi
 	all=$(sqlite3 "$db" "SELECT DISTINCT model FROM metrics WHERE run_id = $run AND model <> 'kernel' ORDER BY model" | tr '\n' ',')
@@ -47,7 +40,7 @@ for scn in "$ROOT"/traces/scenarios/*.scn; do
 				got=$(sqlite3 "$db" "SELECT value FROM metrics JOIN checkpoints USING (run_id, checkpoint)
 					WHERE run_id = $run AND label = '$label' AND model = '$model' AND name = '$metric'")
 				[ -n "$got" ] && awk -v g="$got" -v w="$want" 'BEGIN { exit !(g == w) }'
-				tap $? "$name @$label $model $metric = $want${got:+ (got $got)}"
+				ok $? "$name @$label $model $metric = $want${got:+ (got $got)}"
 			else
 				read -r mm field _ want <<<"$rest"
 				case $field in
@@ -57,10 +50,9 @@ for scn in "$ROOT"/traces/scenarios/*.scn; do
 				got=$(sqlite3 "$db" "SELECT $col FROM process_metrics JOIN checkpoints USING (run_id, checkpoint)
 					WHERE run_id = $run AND label = '$label' AND model = '$model' AND mm = '$mm'" 2>&1)
 				[ -n "$got" ] && awk -v g="$got" -v w="$w" 'BEGIN { exit !(g == w) }'
-				tap $? "$name @$label $model $mm $field = $want${got:+ (got $got)}"
+				ok $? "$name @$label $model $mm $field = $want${got:+ (got $got)}"
 			fi
 		done
 	done < <(sed -n 's/^#! \(expect[a-z-]*\) /#!\1 /p' "$scn")
 done
-echo "1..$n"
-[ "$failed" = 0 ]
+done_testing

@@ -22,23 +22,7 @@ for w in ${WORKLOADS[6.12]}; do
 	[ -x "$BUILD/workloads/$w" ] || { echo "1..0 # SKIP $BUILD/workloads/$w not built"; exit 0; }
 done
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-# rows of kernel-vs-MODEL differences at quiet checkpoints: "rows drss dpss duss"
-diffs() {
-	sqlite3 -separator ' ' "$1" "
-		SELECT count(*), coalesce(max(abs(o.rss_bytes - k.rss_bytes)), 0),
-		       coalesce(max(abs(o.pss_bytes - k.pss_bytes)), 0),
-		       coalesce(max(abs(o.uss_bytes - k.uss_bytes)), 0)
-		FROM process_metrics k
-		JOIN process_metrics o ON o.run_id = k.run_id AND o.checkpoint = k.checkpoint
-		     AND o.mm = k.mm AND o.model = '$2'
-		JOIN checkpoints c ON c.run_id = k.run_id AND c.checkpoint = k.checkpoint
-		WHERE k.model = 'kernel' AND c.label LIKE 'quiet%'"
-}
+. "$ROOT/tests/e2e/40-replay-lib.sh"
 
 for k in $KERNELS; do
 	out=$T/$k model=${MODEL[$k]}
@@ -77,7 +61,7 @@ for k in $KERNELS; do
 		ok $(test "${inc%.0}" = 0 || test "$lost" -gt 0; echo $?) \
 			"$k $w: no inconsistency the recorder did not mark ($inc, $lost LOST)"
 		for m in oracle "$model"; do
-			read -r rows drss dpss duss <<<"$(diffs "$db" "$m")"
+			read -r rows drss dpss duss <<<"$(kernel_diffs "$db" "$m")"
 			[ "${rows:-0}" -gt 0 ] && [ "$drss" = 0 ] && [ "$duss" = 0 ] &&
 				[ "$dpss" -le 4096 ]
 			ok $? "$k $w: $m vs kernel smaps over $rows process checkpoints: max |d| rss $drss B, pss $dpss B, uss $duss B"
@@ -87,4 +71,4 @@ for k in $KERNELS; do
 		sed -n 's/^\(not \)\{0,1\}ok [0-9]* - /# /p; /^#   /p' "$T/$k-$w.cmp"
 	done
 done
-echo "1..$n"
+done_testing
