@@ -123,7 +123,8 @@ static mc_always_inline void mc_cols_get_str(struct mc_cols_cursor *k, struct mc
 	uint64_t len = mc_cols_small(k, MC_COL_U);
 	const uint8_t *p = k->p[MC_COL_BYTES];
 
-	if (unlikely(len > (uint64_t)(k->end[MC_COL_BYTES] - p))) {
+	/* p is past the end after an earlier bad string of the batch */
+	if (unlikely(p > k->end[MC_COL_BYTES] || len > (uint64_t)(k->end[MC_COL_BYTES] - p))) {
 		k->p[MC_COL_BYTES] = k->end[MC_COL_BYTES] + 1;
 		*out = (struct mc_str){ "", 0 };
 		return;

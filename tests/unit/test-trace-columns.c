@@ -244,6 +244,19 @@ static void test_bad_frames(void)
 	is_int(fb_read(&f, r, 200, 64, &why), 0, "a truncated field of an unknown type");
 	ok(why && strstr(why, "truncated"), "is refused: %s", why);
 
+	/* a string longer than the bytes left, then another string (a fuzzer's find) */
+	memset(&f, 0, sizeof(f));
+	fb_type(&f, MC_REC_NOTE, "5");
+	fb_rec(&f, MC_REC_NOTE);
+	fb_rec(&f, MC_REC_NOTE);
+	fb_val(&f, MC_COL_U, 100);
+	fb_val(&f, MC_COL_U, 1ull << 63);	/* would wrap a pointer */
+	memcpy(f.col[MC_COL_BYTES], "abc", 3);
+	f.clen[MC_COL_BYTES] = 3;
+	fb_finish(&f, 0);
+	is_int(fb_read(&f, r, 200, 64, &why), 0, "a string past the end of the bytes, then another");
+	ok(why && strstr(why, "past the end of its column"), "is refused: %s", why);
+
 	memset(&f, 0, sizeof(f));
 	fb_type(&f, MC_REC_HEADER, "5");
 	fb_rec(&f, MC_REC_HEADER);
