@@ -22,6 +22,15 @@ static const enum mc_column mc_coding_column[] = {
 };
 #define MC_NR_CODINGS (sizeof(mc_coding_column) / sizeof(mc_coding_column[0]))
 
+/* the slack after a frame covers a batch of records of this build's types */
+#define MC_COUNT_FIELD(field, coding, doc) +1
+#define MC_FIELDS_FIT(NAME, name, id, fields, doc)                                       \
+	_Static_assert((0 fields(MC_COUNT_FIELD)) * MC_PVARINT_MAX <= MC_COLS_RECORD_MAX, \
+		       #NAME " has too many fields for MC_COLS_RECORD_MAX");
+MC_RECORD_TABLE(MC_FIELDS_FIT)
+#undef MC_FIELDS_FIT
+#undef MC_COUNT_FIELD
+
 /* ---- reading ---- */
 
 static bool mc_cols_same_fields(unsigned int type, unsigned int nfields, const uint8_t *codings)

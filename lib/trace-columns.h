@@ -5,14 +5,14 @@
  * A frame is a small header, then the record types one byte each, then one
  * column per kind of field: mm ids, VPN steps, PFN steps, other numbers (U,
  * DT and string lengths), string bytes. Numbers in the columns are prefix
- * varints (lib/varint.h). Like fields sit together, so zstd
- * finds longer matches and the decoder reads no record lengths; the header
- * declares the codings of every type the frame uses, so unknown types stay
- * skippable and fields can still be appended (schemas/trace-format.md).
+ * varints (lib/varint.h). Like fields sit together, so zstd finds longer
+ * matches and the decoder reads no record lengths; the header declares the
+ * codings of every type the frame uses, so unknown types stay skippable and
+ * fields can still be appended (schemas/trace-format.md).
  *
- * The decoder reads varints up to MC_COLS_SLACK bytes past a column's end
- * without checking and then checks, per record, that no column ran past its
- * end: the frame buffer must have MC_COLS_SLACK readable bytes after it.
+ * The decoder reads a batch of records without checking where the columns
+ * end, then checks that none ran past its end (mc_cols_run()): the frame
+ * buffer must have MC_COLS_SLACK readable bytes after it.
  */
 #ifndef MAPCOUNT_TRACE_COLUMNS_H
 #define MAPCOUNT_TRACE_COLUMNS_H
@@ -35,13 +35,12 @@ enum mc_column { MC_COL_MM, MC_COL_VPN, MC_COL_PFN, MC_COL_U, MC_COL_BYTES, MC_N
 
 /*
  * Past a column's end, the fast path reads at most MC_COLS_BATCH records of
- * this build's types (at most MC_COLS_RECORD_MAX bytes a column each), or one
- * record of up to 255 fields of 9 bytes, plus 9.
+ * this build's types, each at most MC_COLS_RECORD_MAX bytes of a column, plus
+ * the 9 bytes one varint load reads; other records are read checking.
  */
 #define MC_COLS_BATCH 64u
 #define MC_COLS_RECORD_MAX 128u
 #define MC_COLS_SLACK (MC_COLS_BATCH * MC_COLS_RECORD_MAX + 16u)
-#define MC_COLS_MAX_FIELDS 255u
 
 enum mc_cols_decl {
 	MC_DECL_NONE,		/* the frame does not declare the type */
