@@ -856,6 +856,10 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!emit_error())
 		truth_checkpoint(r, "end", 0);
+	/* the last frame out first, so that the summary counts its bytes (an
+	 * error stays in the writer and is reported at the close) */
+	if (!emit_error())
+		mc_writer_flush(r->w);
 	summary(r);
 	r->tr ? tracing_close(r->tr) : kprobe_close();
 	if (emit_error()) {
