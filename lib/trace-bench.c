@@ -161,10 +161,10 @@ static double bench_decode_only(unsigned long long n)
 	bench_init(&b);
 	mc_cols_writer_init(&cw);
 	for (unsigned long long i = 0; i <= n; i++) {
-		size_t size = mc_cols_frame_size(&cw);
+		size_t bytes = mc_cols_column_bytes(&cw);
 
-		if (size >= frame || (i == n && size)) {
-			if (len + size + MC_COLS_SLACK > cap)
+		if (bytes >= frame || (i == n && bytes)) {
+			if (len + mc_cols_frame_size(&cw) + MC_COLS_SLACK > cap)
 				break;
 			len += mc_cols_frame(&cw, buf + len);
 			memset(buf + len, 0, MC_COLS_SLACK);

@@ -380,13 +380,18 @@ static size_t mc_cols_header(const struct mc_cols_writer *w, uint8_t *out)
 	return n;
 }
 
-size_t mc_cols_frame_size(const struct mc_cols_writer *w)
+size_t mc_cols_column_bytes(const struct mc_cols_writer *w)
 {
-	size_t n = mc_cols_header(w, NULL);
+	size_t n = 0;
 
 	for (unsigned int i = 0; i <= MC_NR_COLS; i++)
 		n += w->len[i];
 	return n;
+}
+
+size_t mc_cols_frame_size(const struct mc_cols_writer *w)
+{
+	return mc_cols_header(w, NULL) + mc_cols_column_bytes(w);
 }
 
 size_t mc_cols_frame(const struct mc_cols_writer *w, uint8_t *out)

@@ -101,17 +101,19 @@ static int mc_grow(uint8_t **buf, size_t *cap, size_t want)
 /* Every frame starts from zero delta state; carry the time over with a TIME. */
 static void mc_frame_begin(struct mc_writer *w)
 {
+	struct mc_record t = { .type = MC_REC_TIME, .u.time.dt = w->time };
+
 	w->raw_len = 0;
 	w->frame_records = 0;
 	memset(&w->st, 0, sizeof(w->st));
-	if (w->cols) {
-		struct mc_record t = { .type = MC_REC_TIME, .u.time.dt = w->time };
-
+	if (w->cols)
 		mc_cols_writer_reset(&w->cw);
-		if (w->time && mc_cols_put(&w->cw, &t))
+	if (!w->time)
+		return;
+	if (w->cols) {
+		if (mc_cols_put(&w->cw, &t))
 			mc_writer_fail(w, "out of memory");
-	} else if (w->time) {
-		struct mc_record t = { .type = MC_REC_TIME, .u.time.dt = w->time };
+	} else {
 		long n = mc_encode_record(w->raw, w->raw_cap, &w->st, &t);
 
 		if (n > 0)
@@ -148,16 +150,6 @@ int mc_writer_flush(struct mc_writer *w)
 	return 0;
 }
 
-/* The bytes of the version 2 frame so far, less its small header. */
-static size_t mc_cols_bytes(const struct mc_writer *w)
-{
-	size_t n = 0;
-
-	for (unsigned int i = 0; i <= MC_NR_COLS; i++)
-		n += w->cw.len[i];
-	return n;
-}
-
 static int mc_put_cols(struct mc_writer *w, const struct mc_record *rec)
 {
 	char text[64];
@@ -169,7 +161,7 @@ static int mc_put_cols(struct mc_writer *w, const struct mc_record *rec)
 	}
 	w->records++;
 	w->frame_records++;
-	if (mc_cols_bytes(w) >= w->frame_size)
+	if (mc_cols_column_bytes(&w->cw) >= w->frame_size)
 		return mc_writer_flush(w);
 	return 0;
 }
