@@ -39,54 +39,17 @@ void ft_fini(struct folio_table *ft)
 		munmap(ft->top, FT_TOP_NR * sizeof(*ft->top));
 	if (ft->state0)
 		munmap(ft->state0, (size_t)ft->cap_slots * ft->pool[0].block);
-	/* radix chunks and state pool chunks */
-	for (size_t i = 0; i < ft->nr_chunks; i++)
-		free(ft->chunks[i]);
-	free(ft->chunks);
+	carve_free_all(&ft->chunks);
 	free(ft->slots);
 	memset(ft, 0, sizeof(*ft));
-}
-
-static int ft_track_chunk(struct folio_table *ft, void *p)
-{
-	if (ft->nr_chunks == ft->cap_chunks) {
-		size_t cap = ft->cap_chunks ? ft->cap_chunks * 2 : 64;
-		void **n = realloc(ft->chunks, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		ft->chunks = n;
-		ft->cap_chunks = cap;
-	}
-	ft->chunks[ft->nr_chunks++] = p;
-	return 0;
 }
 
 static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
 {
 	struct ft_pool *p = &ft->pool[order];
-	void *b = p->free;
+	size_t chunk = p->block > FT_POOL_CHUNK / 4 ? p->block : FT_POOL_CHUNK;
 
-	if (b) {
-		p->free = *(void **)b;
-		return b;
-	}
-	if (p->chunk_left < p->block) {
-		size_t sz = p->block > FT_POOL_CHUNK / 4 ? (p->block + 63) & ~(size_t)63 : FT_POOL_CHUNK;
-		/* line-aligned, as the order-0 blocks are: a state block starts a line */
-		char *c = aligned_alloc(64, sz);
-
-		if (!c || ft_track_chunk(ft, c)) {
-			free(c);
-			return NULL;
-		}
-		p->chunk = c;
-		p->chunk_left = sz;
-	}
-	b = p->chunk;
-	p->chunk += p->block;
-	p->chunk_left -= p->block;
-	return b;
+	return carve_alloc(&p->carve, &ft->chunks, p->block, chunk);
 }
 
 /* The radix cell of pfn (in range), in a new chunk: the rare case of ft_insert(). */
@@ -94,7 +57,7 @@ static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn)
 {
 	uint32_t *c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
 
-	if (!c || ft_track_chunk(ft, c)) {
+	if (!c || carve_keep(&ft->chunks, c)) {
 		free(c);
 		return NULL;
 	}
@@ -197,10 +160,7 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 	if (cell)
 		*cell = 0;
 	if (order) {
-		void *state = ft_state(ft, s);
-
-		*(void **)state = p->free;
-		p->free = state;
+		carve_put(&p->carve, ft_state(ft, s));
 	}
 	ft->live--;
 	if (!--ft->live_by_order[order])

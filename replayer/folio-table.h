@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "models/model.h"
+#include "replayer/carve.h"
 
 #define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
 #define FT_NO_SLOT UINT32_MAX
@@ -91,9 +92,7 @@ static inline uint64_t ft_hint(const struct ft_slot *s)
 
 struct ft_pool {
 	size_t block;		/* bytes per state block of this order (0: not set up) */
-	void *free;		/* free blocks, linked through their first word */
-	char *chunk;		/* current chunk being carved */
-	size_t chunk_left;	/* bytes left in it */
+	struct carve carve;
 };
 
 struct folio_table {
@@ -109,8 +108,7 @@ struct folio_table {
 	uint32_t live_orders;	/* bit o set while live_by_order[o] */
 	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
 	struct ft_pool pool[MC_MAX_ORDER + 1];	/* pool[0]: only its block size (state0) */
-	void **chunks;		/* every chunk malloc'd, freed at the end */
-	size_t nr_chunks, cap_chunks;
+	struct carve_chunks chunks;	/* radix chunks and state pool chunks */
 };
 
 /* state_size[order] = bytes of one state block (all models) for that order. */

@@ -7,52 +7,10 @@
 
 #define SH_POOL_CHUNK (256u << 10)	/* bytes of one carving chunk */
 
-/* An item of size bytes: a freed one, else the next of the newest chunk, so
- * that a chunk's memory is touched only as its items are handed out. */
-static void *sh_carve(struct sh_pool *pool, struct sh_carve *c, size_t size)
-{
-	void *p = c->free;
-
-	if (p) {
-		c->free = *(void **)p;
-		return p;
-	}
-	if (c->left < size) {
-		char *n = malloc(SH_POOL_CHUNK);
-
-		if (!n)
-			return NULL;
-		if (pool->nr_chunks == pool->cap_chunks) {
-			size_t cap = pool->cap_chunks ? pool->cap_chunks * 2 : 64;
-			void **a = realloc(pool->chunks, cap * sizeof(*a));
-
-			if (!a) {
-				free(n);
-				return NULL;
-			}
-			pool->chunks = a;
-			pool->cap_chunks = cap;
-		}
-		pool->chunks[pool->nr_chunks++] = n;
-		c->at = n;
-		c->left = SH_POOL_CHUNK;
-	}
-	p = c->at;
-	c->at += size;
-	c->left -= size;
-	return p;
-}
-
-static void sh_uncarve(struct sh_carve *c, void *p)
-{
-	*(void **)p = c->free;
-	c->free = p;
-}
-
 /* A zeroed item of size bytes; a table (not a directory block) counts in pool->tables. */
-static void *sh_zalloc(struct sh_pool *pool, struct sh_carve *c, size_t size, bool table)
+static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool table)
 {
-	void *p = sh_carve(pool, c, size);
+	void *p = carve_alloc(c, &pool->chunks, size, SH_POOL_CHUNK);
 
 	if (!p)
 		return NULL;
@@ -79,9 +37,7 @@ uint64_t *sh_block_alloc(struct sh_pool *pool)
 
 void sh_pool_fini(struct sh_pool *pool)
 {
-	for (size_t i = 0; i < pool->nr_chunks; i++)
-		free(pool->chunks[i]);
-	free(pool->chunks);
+	carve_free_all(&pool->chunks);
 	memset(pool, 0, sizeof(*pool));
 }
 
@@ -137,7 +93,7 @@ static void sh_free_tree(struct sh_pool *pool, void *t, unsigned int level)
 	struct sh_dir *d = t;
 
 	if (!level) {
-		sh_uncarve(&pool->tab, t);
+		carve_put(&pool->tab, t);
 		pool->tables--;
 		return;
 	}
@@ -150,9 +106,9 @@ static void sh_free_tree(struct sh_pool *pool, void *t, unsigned int level)
 			if (e && !sh_is_leaf(e))
 				sh_free_tree(pool, (void *)(uintptr_t)e, level - 1);
 		}
-		sh_uncarve(&pool->block, d->block[b]);
+		carve_put(&pool->block, d->block[b]);
 	}
-	sh_uncarve(&pool->dir, d);
+	carve_put(&pool->dir, d);
 	pool->tables--;
 }
 

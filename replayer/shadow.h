@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "models/model.h"
+#include "replayer/carve.h"
 
 #define SH_VPN_BITS 36
 #define SH_LEVEL_SHIFT(l) (9u * (l))	/* pages covered by one entry at level l: 1 << shift */
@@ -34,17 +35,9 @@ struct sh_dir {
 	uint64_t *block[SH_DIR_BLOCKS];
 };
 
-/* Free items of one size, carved from chunks as first needed. */
-struct sh_carve {
-	void *free;		/* linked through their first word */
-	char *at;		/* the newest chunk's items never handed out yet */
-	size_t left;		/* bytes left there */
-};
-
 struct sh_pool {
-	struct sh_carve tab, dir, block;	/* PTE tables, directories, their blocks */
-	void **chunks;
-	size_t nr_chunks, cap_chunks;
+	struct carve tab, dir, block;	/* PTE tables, directories, their blocks */
+	struct carve_chunks chunks;
 	uint64_t tables;	/* tables (PTE tables and directories) in use */
 	uint64_t peak_tables;
 };
