@@ -203,6 +203,27 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s);
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos);
 
+/*
+ * Is PFN pfn free of live folios? What ft_overlap() answers for an order-0
+ * range, without its walk state: the cell of pfn, and for each order some live
+ * folio has, the cell where a folio of that order covering pfn has its head.
+ */
+static inline bool ft_pfn_free(const struct folio_table *ft, uint64_t pfn)
+{
+	const uint32_t *cell = ft_radix_cell(ft, pfn);
+
+	if (cell && *cell)
+		return false;
+	for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
+		unsigned int o = (unsigned int)__builtin_ctz(m);
+		uint64_t head = pfn & ~((1ull << o) - 1);
+
+		if (head != pfn && (cell = ft_radix_cell(ft, head)) && *cell >> FT_SLOT_BITS == o)
+			return false;
+	}
+	return true;
+}
+
 /* Iterate live slots: ft_for_each_live(ft, s) */
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from);
 #define ft_for_each_live(ft, s) \

@@ -781,7 +781,8 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 	}
 	/* live folios in the way: unmapped ones were freed without a record */
 	pos = 0;
-	while ((s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos))) {
+	while ((r->order || !ft_pfn_free(&rp->ft, r->pfn)) &&
+	       (s = ft_overlap(&rp->ft, r->pfn, (unsigned int)r->order, &pos))) {
 		if (s->entries) {
 			rp_inconsistent(rp, "new folio at PFN %#llx over mapped folio at PFN %#llx",
 					(unsigned long long)r->pfn, (unsigned long long)ft_pfn(s));
