@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mTHP: enable 64 KiB anonymous folios, fault a region in, partially unmap
- * one folio, fork and COW one page; restore the setting at exit. */
+/* mTHP: enable 64 KiB anonymous folios where madvised, fault a region in,
+ * partially unmap one folio, fork and COW one page; restore the setting at
+ * exit. "madvise", not "always": a run killed while stopped (SIGKILL from
+ * PR_SET_PDEATHSIG) cannot restore it, and then only MADV_HUGEPAGE regions
+ * keep getting 64 KiB folios, not every process on the machine. */
 #include <fcntl.h>
 
 #include "workload.h"
@@ -54,7 +57,7 @@ int main(void)
 	atexit(restore);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	set_knob("always");
+	set_knob("madvise");
 
 	p = map_aligned(MB, 64 * KB, MADV_NOHUGEPAGE);
 	/* NOHUGEPAGE would also stop mTHP: take it back for the mTHP region */
