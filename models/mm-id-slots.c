@@ -312,16 +312,11 @@ static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32
 	int32_t nr, pmdmapped = 0;
 
 	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		nr = mc_atomic_add32(c->ctx, &c->st->mapcount, 1) == 0;
-	} else {
-		touch(&c->lines, 1, 1);
-		if (level == MC_LEVEL_PTE)
-			nr = add_ptes(c, first, n, mm);
-		else
-			nr = add_entire(c, level, mm, &pmdmapped);
-	}
+	touch(&c->lines, 1, 1);
+	if (level == MC_LEVEL_PTE)
+		nr = add_ptes(c, first, n, mm);
+	else
+		nr = add_entire(c, level, mm, &pmdmapped);
 	mod_stat(c, nr, pmdmapped);
 	if (c->f->kind != MC_KIND_ANON || !exclusive)
 		return;
@@ -342,12 +337,6 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	bool partially_mapped = false, last_entire;
 
 	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		nr = mc_atomic_add32(c->ctx, &st->mapcount, -1) < 0;
-		mod_stat(c, -nr, 0);
-		return;
-	}
 	touch(&c->lines, 1, 1);
 	if (level == MC_LEVEL_PTE && !c->pmc) {
 		t = slot_sub(c, n, mm);
@@ -411,15 +400,6 @@ static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
 	uint32_t n = c->nr_pages;
 
 	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		if (st->mapcount != -1)
-			c->ctx->violations++;
-		st->mapcount = 0;
-		if (exclusive)
-			set_pae(c, 0);
-		mod_stat(c, 1, 0);
-		return;
-	}
 	touch(&c->lines, 1, 1);
 	if (c->f->order < MC_PMD_ORDER) {
 		if (c->pmc || exclusive)
@@ -495,12 +475,6 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 			if (mmid_pae(st, p))
 				clear_pae(c, p);
 	}
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		if (mc_atomic_add32(c->ctx, &st->mapcount, 1) == 0)
-			c->ctx->violations++;
-		return;
-	}
 	touch(&c->lines, 1, 1);
 	if (c->pmc) {
 		for (uint32_t p = op->first; p < op->first + op->nr; p++)
@@ -552,19 +526,13 @@ static void freeze_rmap(struct call *c, const struct mc_op *op)
 	remove_rmap(c, op->level, op->first, op->nr, op->mm);
 }
 
-/* What can be checked without exact per-mm counts: spec section 1.4. */
+/* What can be checked on a large folio without exact per-mm counts: spec section 1.4. */
 static void check_invariants(struct call *c)
 {
 	const struct mmid_state *st = c->st;
-	int32_t lm;
+	int32_t lm = st->large_mapcount;
 	bool bad = false;
 
-	if (!mc_folio_large(c->f)) {
-		if (st->mapcount < -1)
-			c->ctx->violations++;
-		return;
-	}
-	lm = st->large_mapcount;
 	bad |= lm < -1 || st->entire_mapcount < -1 || st->entire_mapcount > lm;
 	bad |= (st->mm_ids & MMID_LOCK_BIT) != 0;
 	for (unsigned int i = 0; i < 2; i++) {
@@ -608,8 +576,77 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE && op->nr && op->first < n && op->nr <= n - op->first;
 }
 
-static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-		       const struct mc_op *op)
+/*
+ * A small folio (spec 1.3): page[0]._mapcount, its PG_anon_exclusive and the
+ * one struct page every call touches; both configurations alike. Equals the
+ * large-folio path's calls below for order 0 (op_fits: one PTE at page 0).
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mmid_state *st, const struct mc_op *op)
+{
+	bool anon = f->kind == MC_KIND_ANON, exclusive = op->flags & MC_OPF_EXCLUSIVE;
+	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
+
+	if (op->level != MC_LEVEL_PTE || op->first != 0 || op->nr != 1) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon) {
+			/* mm/rmap.c:folio_add_new_anon_rmap@v6.18: a plain set, no RMW */
+			if (st->mapcount != -1)
+				ctx->violations++;
+			st->mapcount = 0;
+			*mapped += 1;
+			goto set_exclusive;
+		}
+		/* any other first map is an add (new_anon_fits) */
+		/* fallthrough */
+	case MC_OP_ADD:
+		/* mm/rmap.c:__folio_add_rmap@v6.18: atomic_inc_and_test */
+		ctx->atomics++;
+		*mapped += mc_atomic_add32(ctx, &st->mapcount, 1) == 0;
+set_exclusive:
+		/* mm/rmap.c:__folio_add_anon_rmap@v6.18: RMAP_EXCLUSIVE sets the bit */
+		if (anon && exclusive) {
+			st->pae_page0 = 1;
+			ctx->atomics++;
+		}
+		break;
+	case MC_OP_REMOVE:
+		/* FREEZE: folio_try_share_anon_rmap_pte clears the bit first */
+		if ((op->flags & MC_OPF_FREEZE) && anon && st->pae_page0) {
+			st->pae_page0 = 0;
+			ctx->atomics++;
+		}
+		/* mm/rmap.c:__folio_remove_rmap@v6.18: atomic_add_negative(-1) */
+		ctx->atomics++;
+		*mapped -= mc_atomic_add32(ctx, &st->mapcount, -1) < 0;
+		break;
+	case MC_OP_DUP:
+		/* include/linux/rmap.h:__folio_try_dup_anon_rmap@v6.18 */
+		if (anon && st->pae_page0) {
+			st->pae_page0 = 0;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, &st->mapcount, 1) == 0)
+			ctx->violations++;
+		break;
+	default: /* REMAP needs a PMD-sized folio */
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++;
+	if (st->mapcount < -1)
+		ctx->violations++;
+}
+
+/* A large folio: out of line, so that the small path needs no stack frame. */
+static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
+						  const struct mc_folio *f, void *state,
+						  const struct mc_op *op)
 {
 	struct call c;
 	bool exclusive = op->flags & MC_OPF_EXCLUSIVE;
@@ -653,6 +690,15 @@ static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 	}
 	ctx->cachelines += touched_lines(&c.lines);
 	check_invariants(&c);
+}
+
+static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		       const struct mc_op *op)
+{
+	if (mc_folio_large(f))
+		apply_large(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
 }
 
 static size_t mmid_state_size(unsigned int order)
