@@ -15,55 +15,39 @@
 static const bool config_base = false;
 static const bool config_page_mapcount = true;
 
-/* Distinct struct pages one call touches: a few page ranges, merged at the end. */
-#define TOUCHED_MAX 8
+/*
+ * Distinct struct pages one call touches: page[0] and page[1] always (every
+ * large-folio call goes through page[1]'s counters), page[2] for the deferred
+ * split list, and the op's own pages. Those ranges all start at the op's first
+ * page, so their hull is their union.
+ */
 struct touched {
-	unsigned int nr;
-	uint32_t start[TOUCHED_MAX], end[TOUCHED_MAX];
+	bool page2;
+	uint32_t first, end; /* end == first: no range yet */
 };
 
 static void touch(struct touched *t, uint32_t first, uint32_t nr)
 {
-	for (unsigned int i = 0; i < t->nr; i++)
-		if (t->start[i] <= first && first + nr <= t->end[i])
-			return;
-	if (t->nr == TOUCHED_MAX) {
-		/* cannot happen with the call shapes below; stay an upper bound */
-		t->start[0] = 0;
-		t->end[0] = UINT32_MAX;
+	if (t->end == t->first) {
+		t->first = first;
+		t->end = first + nr;
 		return;
 	}
-	t->start[t->nr] = first;
-	t->end[t->nr++] = first + nr;
+	if (first < t->first)
+		t->first = first;
+	if (first + nr > t->end)
+		t->end = first + nr;
 }
 
-static uint64_t touched_lines(struct touched *t)
+static bool touched_page(const struct touched *t, uint32_t page)
 {
-	uint64_t lines = 0;
-	uint32_t covered = 0;
-	bool any = false;
+	return page >= t->first && page < t->end;
+}
 
-	if (t->nr == 1)	/* most calls: nothing to merge */
-		return t->end[0] - t->start[0];
-	/* a handful of ranges: take the lowest unconsumed start each round */
-	for (;;) {
-		int best = -1;
-
-		for (unsigned int i = 0; i < t->nr; i++)
-			if (t->end[i] > t->start[i] && (best < 0 || t->start[i] < t->start[best]))
-				best = (int)i;
-		if (best < 0)
-			return lines;
-		if (!any || t->start[best] >= covered) {
-			lines += t->end[best] - t->start[best];
-			covered = t->end[best];
-		} else if (t->end[best] > covered) {
-			lines += t->end[best] - covered;
-			covered = t->end[best];
-		}
-		any = true;
-		t->end[best] = t->start[best];
-	}
+static uint64_t touched_lines(const struct touched *t)
+{
+	return t->end - t->first + !touched_page(t, 0) + !touched_page(t, 1) +
+	       (t->page2 && !touched_page(t, 2));
 }
 
 /* One apply() call: the folio, its state, and what the call costs. */
@@ -91,26 +75,50 @@ static uint64_t *pae_word(struct call *c, uint32_t page)
 	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
 }
 
-/*
- * SetPageAnonExclusive / ClearPageAnonExclusive: atomic set_bit / clear_bit
- * in the page's own flags; callers account the pages' lines.
- */
-static void set_pae(struct call *c, uint32_t page)
+/* Bits lo..lo+len-1 of a word; 1 <= len <= 64 - lo. */
+static uint64_t bit_range(uint32_t lo, uint32_t len)
 {
-	if (page)
-		*pae_word(c, page) |= 1ull << (page % 64);
-	else
-		c->st->pae_page0 = 1;
-	atomics(c, 1);
+	return (len == 64 ? ~0ull : (1ull << len) - 1) << lo;
 }
 
-static void clear_pae(struct call *c, uint32_t page)
+/*
+ * SetPageAnonExclusive of pages first..first+n-1: an atomic set_bit in each
+ * page's own flags; callers account the pages' lines.
+ */
+static void set_pae(struct call *c, uint32_t first, uint32_t n)
 {
-	if (page)
-		*pae_word(c, page) &= ~(1ull << (page % 64));
-	else
+	uint32_t p = first, end = first + n, stop;
+
+	if (p == 0) {
+		c->st->pae_page0 = 1;
+		p = 1;
+	}
+	for (; p < end; p = stop) {
+		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
+		*pae_word(c, p) |= bit_range(p % 64, stop - p);
+	}
+	atomics(c, n);
+}
+
+/* ClearPageAnonExclusive where PageAnonExclusive is set: one clear_bit each */
+static void clear_pae(struct call *c, uint32_t first, uint32_t n)
+{
+	uint32_t p = first, end = first + n, stop;
+	uint64_t *w, bits;
+
+	if (p == 0) {
+		if (c->st->pae_page0)
+			atomics(c, 1);
 		c->st->pae_page0 = 0;
-	atomics(c, 1);
+		p = 1;
+	}
+	for (; p < end; p = stop) {
+		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
+		w = pae_word(c, p);
+		bits = *w & bit_range(p % 64, stop - p);
+		atomics(c, (uint64_t)__builtin_popcountll(bits));
+		*w &= ~bits;
+	}
 }
 
 static void set_slot_id(struct mmid_state *st, unsigned int i, uint32_t id)
@@ -299,7 +307,7 @@ static void deferred_split(struct call *c)
 		return;
 	c->st->partially_mapped = 1;
 	atomics(c, 1);
-	touch(&c->lines, 2, 1);
+	c->lines.page2 = true;
 	if (c->f->order >= MC_PMD_ORDER)
 		c->ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
 	c->ctx->events[MC_EV_DEFERRED_SPLIT_QUEUED]++;
@@ -311,8 +319,6 @@ static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32
 {
 	int32_t nr, pmdmapped = 0;
 
-	touch(&c->lines, 0, 1);
-	touch(&c->lines, 1, 1);
 	if (level == MC_LEVEL_PTE)
 		nr = add_ptes(c, first, n, mm);
 	else
@@ -324,8 +330,7 @@ static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32
 	if (level != MC_LEVEL_PTE)
 		n = 1;
 	touch(&c->lines, first, n);
-	for (uint32_t p = first; p < first + n; p++)
-		set_pae(c, p);
+	set_pae(c, first, n);
 }
 
 /* mm/rmap.c:__folio_remove_rmap@v6.18 */
@@ -336,8 +341,6 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	int32_t nr = 0, pmdmapped = 0, pmd_pages = 0, t, last = 0, v;
 	bool partially_mapped = false, last_entire;
 
-	touch(&c->lines, 0, 1);
-	touch(&c->lines, 1, 1);
 	if (level == MC_LEVEL_PTE && !c->pmc) {
 		t = slot_sub(c, n, mm);
 		if (t == 0)
@@ -399,17 +402,13 @@ static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
 	struct mmid_state *st = c->st;
 	uint32_t n = c->nr_pages;
 
-	touch(&c->lines, 0, 1);
-	touch(&c->lines, 1, 1);
 	if (c->f->order < MC_PMD_ORDER) {
 		if (c->pmc || exclusive)
 			touch(&c->lines, 0, n);
-		for (uint32_t p = 0; p < n; p++) {
-			if (c->pmc)
-				*page_mapcount(c, p) = 0;
-			if (exclusive)
-				set_pae(c, p);
-		}
+		if (c->pmc)
+			memset(page_mapcount(c, 0), 0, (size_t)4 * n);
+		if (exclusive)
+			set_pae(c, 0, n);
 		slot_init(c, n, mm);
 		if (c->pmc)
 			st->nr_pages_mapped = (int32_t)n;
@@ -419,7 +418,7 @@ static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
 	st->entire_mapcount = 0;
 	slot_init(c, 1, mm);
 	if (exclusive)
-		set_pae(c, 0);
+		set_pae(c, 0, 1);
 	if (c->pmc)
 		st->nr_pages_mapped = MMID_ENTIRELY_MAPPED;
 	mod_stat(c, n, n);
@@ -456,12 +455,9 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 		add_rmap(c, op->level, op->first, op->nr, op->mm, false);
 		return;
 	}
-	touch(&c->lines, 0, 1);
 	if (op->level != MC_LEVEL_PTE) {
-		touch(&c->lines, 1, 1);
 		touch(&c->lines, op->first, 1);
-		if (mmid_pae(st, op->first))
-			clear_pae(c, op->first);
+		clear_pae(c, op->first, 1);
 		mc_atomic_add32(c->ctx, &st->entire_mapcount, 1);
 		atomics(c, 1);
 		if (slot_add(c, 1, op->mm) == 1)
@@ -471,11 +467,8 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 	if (anon) {
 		/* PageAnonExclusive is read for every page; cleared where set */
 		touch(&c->lines, op->first, op->nr);
-		for (uint32_t p = op->first; p < op->first + op->nr; p++)
-			if (mmid_pae(st, p))
-				clear_pae(c, p);
+		clear_pae(c, op->first, op->nr);
 	}
-	touch(&c->lines, 1, 1);
 	if (c->pmc) {
 		for (uint32_t p = op->first; p < op->first + op->nr; p++)
 			mc_atomic_add32(c->ctx, page_mapcount(c, p), 1);
@@ -519,9 +512,7 @@ static void freeze_rmap(struct call *c, const struct mc_op *op)
 
 	if (c->f->kind == MC_KIND_ANON) {
 		touch(&c->lines, op->first, last - op->first);
-		for (uint32_t p = op->first; p < last; p++)
-			if (mmid_pae(c->st, p))
-				clear_pae(c, p);
+		clear_pae(c, op->first, last - op->first);
 	}
 	remove_rmap(c, op->level, op->first, op->nr, op->mm);
 }
@@ -655,13 +646,13 @@ static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
 		ctx->violations++;
 		return;
 	}
-	/* field by field: an initializer would clear all of c.lines, only nr needs it */
 	c.ctx = ctx;
 	c.f = f;
 	c.st = state;
 	c.pmc = mmid_has_page_mapcount(ctx);
 	c.nr_pages = mc_folio_nr_pages(f);
-	c.lines.nr = 0;
+	c.lines.page2 = false;
+	c.lines.first = c.lines.end = 0;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (new_anon_fits(f, op))
