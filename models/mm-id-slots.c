@@ -706,15 +706,9 @@ static size_t mmid_pmc_state_size(unsigned int order)
 }
 
 /* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
-static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+static __attribute__((noinline)) void init_large(struct mc_model_ctx *ctx,
+						 const struct mc_folio *f, struct mmid_state *st)
 {
-	struct mmid_state *st = state;
-
-	if (!f->order) {
-		memset(st, 0, MMID_SMALL_STATE);
-		st->mapcount = -1;
-		return;
-	}
 	memset(st, 0, mmid_state_size(f->order));
 	st->mapcount = -1;
 	st->large_mapcount = -1;
@@ -725,20 +719,43 @@ static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 		memset(mmid_page_mapcounts(st, f->order), 0xff, (size_t)4 << f->order);
 }
 
-/* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
-static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+/* a small folio: _mapcount -1, flags clear (init_large's head part, no frame) */
+static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	const struct mmid_state *st = state;
-	bool bad = st->mapcount != -1;
+	struct mmid_state *st = state;
 
-	if (f->order)
-		bad |= st->large_mapcount != -1 || st->entire_mapcount != -1 ||
-		       st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 ||
-		       st->mm_ids || st->nr_pages_mapped;
-	if (!bad && f->order && mmid_has_page_mapcount(ctx))
+	if (f->order) {
+		init_large(ctx, f, st);
+		return;
+	}
+	memset(st, 0, MMID_SMALL_STATE);
+	st->mapcount = -1;
+}
+
+/* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
+static __attribute__((noinline)) void fini_large(struct mc_model_ctx *ctx,
+						 const struct mc_folio *f,
+						 const struct mmid_state *st)
+{
+	bool bad = st->mapcount != -1 || st->large_mapcount != -1 ||
+		   st->entire_mapcount != -1 || st->mm_id_mapcount[0] != -1 ||
+		   st->mm_id_mapcount[1] != -1 || st->mm_ids || st->nr_pages_mapped;
+
+	if (!bad && mmid_has_page_mapcount(ctx))
 		bad = !mc_all_minus_one(mmid_page_mapcounts_const(st, f->order),
 					mc_folio_nr_pages(f));
 	if (bad)
+		ctx->violations++;
+}
+
+/* a small folio: only _mapcount to check */
+static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	const struct mmid_state *st = state;
+
+	if (f->order)
+		fini_large(ctx, f, st);
+	else if (st->mapcount != -1)
 		ctx->violations++;
 }
 
