@@ -70,6 +70,32 @@ static int32_t *page_mapcount(struct call *c, uint32_t page)
 	return &mmid_page_mapcounts(c->st, c->f->order)[page];
 }
 
+/*
+ * The variant's per-page _mapcount of pages first..first+n-1, one atomic each
+ * (inc_and_test, add_negative, inc): adds delta (+1 or -1) and returns how
+ * many pages became mapped (+1: now 0) or unmapped (-1: now below 0).
+ * Branch-free so that it vectorizes.
+ */
+static uint32_t mod_page_mapcounts(struct call *c, uint32_t first, uint32_t n, int32_t delta)
+{
+	int32_t *pmc = page_mapcount(c, first);
+	const int32_t limit = delta > 0 ? INT32_MAX : INT32_MIN;
+	uint32_t crossed = 0, wrapped = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int32_t v = pmc[i];
+
+		wrapped += v == limit;
+		v = (int32_t)((uint32_t)v + (uint32_t)delta);
+		crossed += delta > 0 ? v == 0 : v < 0;
+		pmc[i] = v;
+	}
+	c->ctx->overflows += wrapped;
+	atomics(c, n);
+	touch(&c->lines, first, n);
+	return crossed;
+}
+
 static uint64_t *pae_word(struct call *c, uint32_t page)
 {
 	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
@@ -246,10 +272,7 @@ static int32_t add_ptes(struct call *c, uint32_t first, uint32_t n, uint32_t mm)
 		return slot_add(c, n, mm) == (int32_t)n ? (int32_t)c->nr_pages : 0;
 	}
 	/* variant: per page first, LM last */
-	for (uint32_t p = first; p < first + n; p++)
-		first_mapped += mc_atomic_add32(c->ctx, page_mapcount(c, p), 1) == 0;
-	atomics(c, n);
-	touch(&c->lines, first, n);
+	first_mapped = (int32_t)mod_page_mapcounts(c, first, n, 1);
 	if (first_mapped) {
 		atomics(c, 1);
 		if (mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, first_mapped) <
@@ -350,10 +373,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	} else if (level == MC_LEVEL_PTE) {
 		/* variant: LM first, then per page */
 		slot_sub(c, n, mm);
-		for (uint32_t p = first; p < first + n; p++)
-			last += mc_atomic_add32(c->ctx, page_mapcount(c, p), -1) < 0;
-		atomics(c, n);
-		touch(&c->lines, first, n);
+		last = (int32_t)mod_page_mapcounts(c, first, n, -1);
 		if (last) {
 			atomics(c, 1);
 			if (mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -last) <
@@ -469,12 +489,8 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 		touch(&c->lines, op->first, op->nr);
 		clear_pae(c, op->first, op->nr);
 	}
-	if (c->pmc) {
-		for (uint32_t p = op->first; p < op->first + op->nr; p++)
-			mc_atomic_add32(c->ctx, page_mapcount(c, p), 1);
-		atomics(c, op->nr);
-		touch(&c->lines, op->first, op->nr);
-	}
+	if (c->pmc)
+		mod_page_mapcounts(c, op->first, op->nr, 1);
 	if (slot_add(c, op->nr, op->mm) == (int32_t)op->nr)
 		c->ctx->violations++;
 }
