@@ -585,8 +585,9 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 
 /*
  * A small folio (spec 1.3): page[0]._mapcount, its PG_anon_exclusive and the
- * one struct page every call touches; both configurations alike. Equals the
- * large-folio path's calls below for order 0 (op_fits: one PTE at page 0).
+ * one struct page every call touches; both configurations alike. The same
+ * rules as apply_large's ops (op_fits for order 0: one PTE at page 0), with
+ * the small-folio branches of the kernel functions it names.
  */
 static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 			struct mmid_state *st, const struct mc_op *op)
