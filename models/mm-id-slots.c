@@ -15,55 +15,39 @@
 static const bool config_base = false;
 static const bool config_page_mapcount = true;
 
-/* Distinct struct pages one call touches: a few page ranges, merged at the end. */
-#define TOUCHED_MAX 8
+/*
+ * Distinct struct pages one call touches: page[0] and page[1] always (every
+ * large-folio call goes through page[1]'s counters), page[2] for the deferred
+ * split list, and the op's own pages. Those ranges all start at the op's first
+ * page, so their hull is their union.
+ */
 struct touched {
-	unsigned int nr;
-	uint32_t start[TOUCHED_MAX], end[TOUCHED_MAX];
+	bool page2;
+	uint32_t first, end; /* end == first: no range yet */
 };
 
 static void touch(struct touched *t, uint32_t first, uint32_t nr)
 {
-	for (unsigned int i = 0; i < t->nr; i++)
-		if (t->start[i] <= first && first + nr <= t->end[i])
-			return;
-	if (t->nr == TOUCHED_MAX) {
-		/* cannot happen with the call shapes below; stay an upper bound */
-		t->start[0] = 0;
-		t->end[0] = UINT32_MAX;
+	if (t->end == t->first) {
+		t->first = first;
+		t->end = first + nr;
 		return;
 	}
-	t->start[t->nr] = first;
-	t->end[t->nr++] = first + nr;
+	if (first < t->first)
+		t->first = first;
+	if (first + nr > t->end)
+		t->end = first + nr;
 }
 
-static uint64_t touched_lines(struct touched *t)
+static bool touched_page(const struct touched *t, uint32_t page)
 {
-	uint64_t lines = 0;
-	uint32_t covered = 0;
-	bool any = false;
+	return page >= t->first && page < t->end;
+}
 
-	if (t->nr == 1)	/* most calls: nothing to merge */
-		return t->end[0] - t->start[0];
-	/* a handful of ranges: take the lowest unconsumed start each round */
-	for (;;) {
-		int best = -1;
-
-		for (unsigned int i = 0; i < t->nr; i++)
-			if (t->end[i] > t->start[i] && (best < 0 || t->start[i] < t->start[best]))
-				best = (int)i;
-		if (best < 0)
-			return lines;
-		if (!any || t->start[best] >= covered) {
-			lines += t->end[best] - t->start[best];
-			covered = t->end[best];
-		} else if (t->end[best] > covered) {
-			lines += t->end[best] - covered;
-			covered = t->end[best];
-		}
-		any = true;
-		t->end[best] = t->start[best];
-	}
+static uint64_t touched_lines(const struct touched *t)
+{
+	return t->end - t->first + !touched_page(t, 0) + !touched_page(t, 1) +
+	       (t->page2 && !touched_page(t, 2));
 }
 
 /* One apply() call: the folio, its state, and what the call costs. */
@@ -86,31 +70,81 @@ static int32_t *page_mapcount(struct call *c, uint32_t page)
 	return &mmid_page_mapcounts(c->st, c->f->order)[page];
 }
 
+/*
+ * The variant's per-page _mapcount of pages first..first+n-1, one atomic each
+ * (inc_and_test, add_negative, inc): adds delta (+1 or -1) and returns how
+ * many pages became mapped (+1: now 0) or unmapped (-1: now below 0).
+ * Branch-free so that it vectorizes.
+ */
+static uint32_t mod_page_mapcounts(struct call *c, uint32_t first, uint32_t n, int32_t delta)
+{
+	int32_t *pmc = page_mapcount(c, first);
+	const int32_t limit = delta > 0 ? INT32_MAX : INT32_MIN;
+	uint32_t crossed = 0, wrapped = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int32_t v = pmc[i];
+
+		wrapped += v == limit;
+		v = (int32_t)((uint32_t)v + (uint32_t)delta);
+		crossed += delta > 0 ? v == 0 : v < 0;
+		pmc[i] = v;
+	}
+	c->ctx->overflows += wrapped;
+	atomics(c, n);
+	touch(&c->lines, first, n);
+	return crossed;
+}
+
 static uint64_t *pae_word(struct call *c, uint32_t page)
 {
 	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
 }
 
-/*
- * SetPageAnonExclusive / ClearPageAnonExclusive: atomic set_bit / clear_bit
- * in the page's own flags; callers account the pages' lines.
- */
-static void set_pae(struct call *c, uint32_t page)
+/* Bits lo..lo+len-1 of a word; 1 <= len <= 64 - lo. */
+static uint64_t bit_range(uint32_t lo, uint32_t len)
 {
-	if (page)
-		*pae_word(c, page) |= 1ull << (page % 64);
-	else
-		c->st->pae_page0 = 1;
-	atomics(c, 1);
+	return (len == 64 ? ~0ull : (1ull << len) - 1) << lo;
 }
 
-static void clear_pae(struct call *c, uint32_t page)
+/*
+ * SetPageAnonExclusive of pages first..first+n-1: an atomic set_bit in each
+ * page's own flags; callers account the pages' lines.
+ */
+static void set_pae(struct call *c, uint32_t first, uint32_t n)
 {
-	if (page)
-		*pae_word(c, page) &= ~(1ull << (page % 64));
-	else
+	uint32_t p = first, end = first + n, stop;
+
+	if (p == 0) {
+		c->st->pae_page0 = 1;
+		p = 1;
+	}
+	for (; p < end; p = stop) {
+		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
+		*pae_word(c, p) |= bit_range(p % 64, stop - p);
+	}
+	atomics(c, n);
+}
+
+/* ClearPageAnonExclusive where PageAnonExclusive is set: one clear_bit each */
+static void clear_pae(struct call *c, uint32_t first, uint32_t n)
+{
+	uint32_t p = first, end = first + n, stop;
+	uint64_t *w, bits;
+
+	if (p == 0) {
+		if (c->st->pae_page0)
+			atomics(c, 1);
 		c->st->pae_page0 = 0;
-	atomics(c, 1);
+		p = 1;
+	}
+	for (; p < end; p = stop) {
+		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
+		w = pae_word(c, p);
+		bits = *w & bit_range(p % 64, stop - p);
+		atomics(c, (uint64_t)__builtin_popcountll(bits));
+		*w &= ~bits;
+	}
 }
 
 static void set_slot_id(struct mmid_state *st, unsigned int i, uint32_t id)
@@ -238,10 +272,7 @@ static int32_t add_ptes(struct call *c, uint32_t first, uint32_t n, uint32_t mm)
 		return slot_add(c, n, mm) == (int32_t)n ? (int32_t)c->nr_pages : 0;
 	}
 	/* variant: per page first, LM last */
-	for (uint32_t p = first; p < first + n; p++)
-		first_mapped += mc_atomic_add32(c->ctx, page_mapcount(c, p), 1) == 0;
-	atomics(c, n);
-	touch(&c->lines, first, n);
+	first_mapped = (int32_t)mod_page_mapcounts(c, first, n, 1);
 	if (first_mapped) {
 		atomics(c, 1);
 		if (mc_atomic_add32(c->ctx, &c->st->nr_pages_mapped, first_mapped) <
@@ -299,7 +330,7 @@ static void deferred_split(struct call *c)
 		return;
 	c->st->partially_mapped = 1;
 	atomics(c, 1);
-	touch(&c->lines, 2, 1);
+	c->lines.page2 = true;
 	if (c->f->order >= MC_PMD_ORDER)
 		c->ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE]++;
 	c->ctx->events[MC_EV_DEFERRED_SPLIT_QUEUED]++;
@@ -311,17 +342,10 @@ static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32
 {
 	int32_t nr, pmdmapped = 0;
 
-	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		nr = mc_atomic_add32(c->ctx, &c->st->mapcount, 1) == 0;
-	} else {
-		touch(&c->lines, 1, 1);
-		if (level == MC_LEVEL_PTE)
-			nr = add_ptes(c, first, n, mm);
-		else
-			nr = add_entire(c, level, mm, &pmdmapped);
-	}
+	if (level == MC_LEVEL_PTE)
+		nr = add_ptes(c, first, n, mm);
+	else
+		nr = add_entire(c, level, mm, &pmdmapped);
 	mod_stat(c, nr, pmdmapped);
 	if (c->f->kind != MC_KIND_ANON || !exclusive)
 		return;
@@ -329,8 +353,7 @@ static void add_rmap(struct call *c, enum mc_level level, uint32_t first, uint32
 	if (level != MC_LEVEL_PTE)
 		n = 1;
 	touch(&c->lines, first, n);
-	for (uint32_t p = first; p < first + n; p++)
-		set_pae(c, p);
+	set_pae(c, first, n);
 }
 
 /* mm/rmap.c:__folio_remove_rmap@v6.18 */
@@ -341,14 +364,6 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	int32_t nr = 0, pmdmapped = 0, pmd_pages = 0, t, last = 0, v;
 	bool partially_mapped = false, last_entire;
 
-	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		nr = mc_atomic_add32(c->ctx, &st->mapcount, -1) < 0;
-		mod_stat(c, -nr, 0);
-		return;
-	}
-	touch(&c->lines, 1, 1);
 	if (level == MC_LEVEL_PTE && !c->pmc) {
 		t = slot_sub(c, n, mm);
 		if (t == 0)
@@ -358,10 +373,7 @@ static void remove_rmap(struct call *c, enum mc_level level, uint32_t first, uin
 	} else if (level == MC_LEVEL_PTE) {
 		/* variant: LM first, then per page */
 		slot_sub(c, n, mm);
-		for (uint32_t p = first; p < first + n; p++)
-			last += mc_atomic_add32(c->ctx, page_mapcount(c, p), -1) < 0;
-		atomics(c, n);
-		touch(&c->lines, first, n);
+		last = (int32_t)mod_page_mapcounts(c, first, n, -1);
 		if (last) {
 			atomics(c, 1);
 			if (mc_atomic_add32(c->ctx, &st->nr_pages_mapped, -last) <
@@ -410,26 +422,13 @@ static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
 	struct mmid_state *st = c->st;
 	uint32_t n = c->nr_pages;
 
-	touch(&c->lines, 0, 1);
-	if (!mc_folio_large(c->f)) {
-		if (st->mapcount != -1)
-			c->ctx->violations++;
-		st->mapcount = 0;
-		if (exclusive)
-			set_pae(c, 0);
-		mod_stat(c, 1, 0);
-		return;
-	}
-	touch(&c->lines, 1, 1);
 	if (c->f->order < MC_PMD_ORDER) {
 		if (c->pmc || exclusive)
 			touch(&c->lines, 0, n);
-		for (uint32_t p = 0; p < n; p++) {
-			if (c->pmc)
-				*page_mapcount(c, p) = 0;
-			if (exclusive)
-				set_pae(c, p);
-		}
+		if (c->pmc)
+			memset(page_mapcount(c, 0), 0, (size_t)4 * n);
+		if (exclusive)
+			set_pae(c, 0, n);
 		slot_init(c, n, mm);
 		if (c->pmc)
 			st->nr_pages_mapped = (int32_t)n;
@@ -439,7 +438,7 @@ static void new_anon_rmap(struct call *c, uint32_t mm, bool exclusive)
 	st->entire_mapcount = 0;
 	slot_init(c, 1, mm);
 	if (exclusive)
-		set_pae(c, 0);
+		set_pae(c, 0, 1);
 	if (c->pmc)
 		st->nr_pages_mapped = MMID_ENTIRELY_MAPPED;
 	mod_stat(c, n, n);
@@ -476,12 +475,9 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 		add_rmap(c, op->level, op->first, op->nr, op->mm, false);
 		return;
 	}
-	touch(&c->lines, 0, 1);
 	if (op->level != MC_LEVEL_PTE) {
-		touch(&c->lines, 1, 1);
 		touch(&c->lines, op->first, 1);
-		if (mmid_pae(st, op->first))
-			clear_pae(c, op->first);
+		clear_pae(c, op->first, 1);
 		mc_atomic_add32(c->ctx, &st->entire_mapcount, 1);
 		atomics(c, 1);
 		if (slot_add(c, 1, op->mm) == 1)
@@ -491,23 +487,10 @@ static void dup_rmap(struct call *c, const struct mc_op *op)
 	if (anon) {
 		/* PageAnonExclusive is read for every page; cleared where set */
 		touch(&c->lines, op->first, op->nr);
-		for (uint32_t p = op->first; p < op->first + op->nr; p++)
-			if (mmid_pae(st, p))
-				clear_pae(c, p);
+		clear_pae(c, op->first, op->nr);
 	}
-	if (!mc_folio_large(c->f)) {
-		atomics(c, 1);
-		if (mc_atomic_add32(c->ctx, &st->mapcount, 1) == 0)
-			c->ctx->violations++;
-		return;
-	}
-	touch(&c->lines, 1, 1);
-	if (c->pmc) {
-		for (uint32_t p = op->first; p < op->first + op->nr; p++)
-			mc_atomic_add32(c->ctx, page_mapcount(c, p), 1);
-		atomics(c, op->nr);
-		touch(&c->lines, op->first, op->nr);
-	}
+	if (c->pmc)
+		mod_page_mapcounts(c, op->first, op->nr, 1);
 	if (slot_add(c, op->nr, op->mm) == (int32_t)op->nr)
 		c->ctx->violations++;
 }
@@ -545,26 +528,18 @@ static void freeze_rmap(struct call *c, const struct mc_op *op)
 
 	if (c->f->kind == MC_KIND_ANON) {
 		touch(&c->lines, op->first, last - op->first);
-		for (uint32_t p = op->first; p < last; p++)
-			if (mmid_pae(c->st, p))
-				clear_pae(c, p);
+		clear_pae(c, op->first, last - op->first);
 	}
 	remove_rmap(c, op->level, op->first, op->nr, op->mm);
 }
 
-/* What can be checked without exact per-mm counts: spec section 1.4. */
+/* What can be checked on a large folio without exact per-mm counts: spec section 1.4. */
 static void check_invariants(struct call *c)
 {
 	const struct mmid_state *st = c->st;
-	int32_t lm;
+	int32_t lm = st->large_mapcount;
 	bool bad = false;
 
-	if (!mc_folio_large(c->f)) {
-		if (st->mapcount < -1)
-			c->ctx->violations++;
-		return;
-	}
-	lm = st->large_mapcount;
 	bad |= lm < -1 || st->entire_mapcount < -1 || st->entire_mapcount > lm;
 	bad |= (st->mm_ids & MMID_LOCK_BIT) != 0;
 	for (unsigned int i = 0; i < 2; i++) {
@@ -608,8 +583,78 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE && op->nr && op->first < n && op->nr <= n - op->first;
 }
 
-static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-		       const struct mc_op *op)
+/*
+ * A small folio (spec 1.3): page[0]._mapcount, its PG_anon_exclusive and the
+ * one struct page every call touches; both configurations alike. The same
+ * rules as apply_large's ops (op_fits for order 0: one PTE at page 0), with
+ * the small-folio branches of the kernel functions it names.
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mmid_state *st, const struct mc_op *op)
+{
+	bool anon = f->kind == MC_KIND_ANON, exclusive = op->flags & MC_OPF_EXCLUSIVE;
+	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
+
+	if (op->level != MC_LEVEL_PTE || op->first != 0 || op->nr != 1) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon) {
+			/* mm/rmap.c:folio_add_new_anon_rmap@v6.18: a plain set, no RMW */
+			if (st->mapcount != -1)
+				ctx->violations++;
+			st->mapcount = 0;
+			*mapped += 1;
+			goto set_exclusive;
+		}
+		/* any other first map is an add (new_anon_fits) */
+		/* fallthrough */
+	case MC_OP_ADD:
+		/* mm/rmap.c:__folio_add_rmap@v6.18: atomic_inc_and_test */
+		ctx->atomics++;
+		*mapped += mc_atomic_add32(ctx, &st->mapcount, 1) == 0;
+set_exclusive:
+		/* mm/rmap.c:__folio_add_anon_rmap@v6.18: RMAP_EXCLUSIVE sets the bit */
+		if (anon && exclusive) {
+			st->pae_page0 = 1;
+			ctx->atomics++;
+		}
+		break;
+	case MC_OP_REMOVE:
+		/* FREEZE: folio_try_share_anon_rmap_pte clears the bit first */
+		if ((op->flags & MC_OPF_FREEZE) && anon && st->pae_page0) {
+			st->pae_page0 = 0;
+			ctx->atomics++;
+		}
+		/* mm/rmap.c:__folio_remove_rmap@v6.18: atomic_add_negative(-1) */
+		ctx->atomics++;
+		*mapped -= mc_atomic_add32(ctx, &st->mapcount, -1) < 0;
+		break;
+	case MC_OP_DUP:
+		/* include/linux/rmap.h:__folio_try_dup_anon_rmap@v6.18 */
+		if (anon && st->pae_page0) {
+			st->pae_page0 = 0;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, &st->mapcount, 1) == 0)
+			ctx->violations++;
+		break;
+	default: /* REMAP needs a PMD-sized folio */
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++;
+	if (st->mapcount < -1)
+		ctx->violations++;
+}
+
+/* A large folio: out of line, so that the small path needs no stack frame. */
+static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
+						  const struct mc_folio *f, void *state,
+						  const struct mc_op *op)
 {
 	struct call c;
 	bool exclusive = op->flags & MC_OPF_EXCLUSIVE;
@@ -618,13 +663,13 @@ static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 		ctx->violations++;
 		return;
 	}
-	/* field by field: an initializer would clear all of c.lines, only nr needs it */
 	c.ctx = ctx;
 	c.f = f;
 	c.st = state;
 	c.pmc = mmid_has_page_mapcount(ctx);
 	c.nr_pages = mc_folio_nr_pages(f);
-	c.lines.nr = 0;
+	c.lines.page2 = false;
+	c.lines.first = c.lines.end = 0;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (new_anon_fits(f, op))
@@ -655,6 +700,15 @@ static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 	check_invariants(&c);
 }
 
+static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		       const struct mc_op *op)
+{
+	if (mc_folio_large(f))
+		apply_large(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
+}
+
 static size_t mmid_state_size(unsigned int order)
 {
 	if (!order)
@@ -669,15 +723,9 @@ static size_t mmid_pmc_state_size(unsigned int order)
 }
 
 /* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
-static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+static __attribute__((noinline)) void init_large(struct mc_model_ctx *ctx,
+						 const struct mc_folio *f, struct mmid_state *st)
 {
-	struct mmid_state *st = state;
-
-	if (!f->order) {
-		memset(st, 0, MMID_SMALL_STATE);
-		st->mapcount = -1;
-		return;
-	}
 	memset(st, 0, mmid_state_size(f->order));
 	st->mapcount = -1;
 	st->large_mapcount = -1;
@@ -688,20 +736,43 @@ static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 		memset(mmid_page_mapcounts(st, f->order), 0xff, (size_t)4 << f->order);
 }
 
-/* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
-static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+/* a small folio: _mapcount -1, flags clear (init_large's head part, no frame) */
+static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	const struct mmid_state *st = state;
-	bool bad = st->mapcount != -1;
+	struct mmid_state *st = state;
 
-	if (f->order)
-		bad |= st->large_mapcount != -1 || st->entire_mapcount != -1 ||
-		       st->mm_id_mapcount[0] != -1 || st->mm_id_mapcount[1] != -1 ||
-		       st->mm_ids || st->nr_pages_mapped;
-	if (!bad && f->order && mmid_has_page_mapcount(ctx))
+	if (f->order) {
+		init_large(ctx, f, st);
+		return;
+	}
+	memset(st, 0, MMID_SMALL_STATE);
+	st->mapcount = -1;
+}
+
+/* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
+static __attribute__((noinline)) void fini_large(struct mc_model_ctx *ctx,
+						 const struct mc_folio *f,
+						 const struct mmid_state *st)
+{
+	bool bad = st->mapcount != -1 || st->large_mapcount != -1 ||
+		   st->entire_mapcount != -1 || st->mm_id_mapcount[0] != -1 ||
+		   st->mm_id_mapcount[1] != -1 || st->mm_ids || st->nr_pages_mapped;
+
+	if (!bad && mmid_has_page_mapcount(ctx))
 		bad = !mc_all_minus_one(mmid_page_mapcounts_const(st, f->order),
 					mc_folio_nr_pages(f));
 	if (bad)
+		ctx->violations++;
+}
+
+/* a small folio: only _mapcount to check */
+static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	const struct mmid_state *st = state;
+
+	if (f->order)
+		fini_large(ctx, f, st);
+	else if (st->mapcount != -1)
 		ctx->violations++;
 }
 
