@@ -338,6 +338,16 @@ static void rmap_remove(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 	ctx->cachelines += lines_touched(first, 0, 1, queued);
 }
 
+static void new_anon_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			   struct tmpages_small *sm, bool exclusive)
+{
+	sm->mapcount = 0; /* atomic_set: a plain store */
+	sm->anon_exclusive = exclusive;
+	ctx->atomics += exclusive;
+	ctx->cachelines++;
+	mod_stat(ctx, f, 1, 0);
+}
+
 void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state, uint32_t mm,
 		      bool exclusive)
 {
@@ -348,13 +358,7 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	uint32_t i;
 
 	if (!mc_folio_large(f)) {
-		struct tmpages_small *sm = state;
-
-		sm->mapcount = 0; /* atomic_set: a plain store */
-		sm->anon_exclusive = exclusive;
-		ctx->atomics += exclusive;
-		ctx->cachelines++;
-		mod_stat(ctx, f, 1, 0);
+		new_anon_small(ctx, f, state, exclusive);
 		return;
 	}
 	/* assumed mapping granularity: PUD, else PMD, else PTEs */
@@ -367,6 +371,17 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	cnt_init(s, nr_pages >> k, nr_pages, mm);
 	mod_stat(ctx, f, nr_pages, f->order == MC_PMD_ORDER ? PMD_NR : 0);
 	ctx->cachelines += lines_touched(0, exclusive ? nr_pages >> k : 0, 1u << k, false);
+}
+
+static void dup_small(struct mc_model_ctx *ctx, struct tmpages_small *sm)
+{
+	/* PAE is only ever set on anon pages */
+	uint32_t cleared = sm->anon_exclusive;
+
+	sm->anon_exclusive = 0;
+	mc_atomic_add32(ctx, &sm->mapcount, 1);
+	ctx->atomics += 1 + cleared;
+	ctx->cachelines++;
 }
 
 /*
@@ -388,14 +403,7 @@ static void rmap_dup(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s
 		return;
 	}
 	if (!mc_folio_large(f)) {
-		struct tmpages_small *sm = state;
-
-		/* PAE is only ever set on anon pages */
-		cleared = sm->anon_exclusive;
-		sm->anon_exclusive = 0;
-		mc_atomic_add32(ctx, &sm->mapcount, 1);
-		ctx->atomics += 1 + cleared;
-		ctx->cachelines++;
+		dup_small(ctx, state);
 		return;
 	}
 	if (anon) {
@@ -499,8 +507,48 @@ static bool folio_fresh(const struct mc_folio *f, const void *state)
 	return mc_folio_large(f) ? s->large_mapcount == -1 : sm->mapcount == -1;
 }
 
-static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			  const struct mc_op *op)
+/*
+ * Order 0, the common case: what the general path below does (op_ok, then
+ * tmpages_new_anon, rmap_add, rmap_remove or rmap_dup, then check_state) for
+ * the one PTE a small folio can take, with the same results.
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct tmpages_small *sm, const struct mc_op *op)
+{
+	const bool anon = f->kind == MC_KIND_ANON;
+	const bool excl = (op->flags & MC_OPF_EXCLUSIVE) && anon;
+
+	if (op->type >= MC_OP_REMAP || op->level != MC_LEVEL_PTE || op->first || op->nr != 1 ||
+	    ((op->type == MC_OP_REMOVE || op->type == MC_OP_DUP) && sm->mapcount < 0)) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon && sm->mapcount == -1) {
+			new_anon_small(ctx, f, sm, excl);
+			break;
+		}
+		ctx->violations++;
+		add_small(ctx, f, sm, excl);
+		break;
+	case MC_OP_ADD:
+		add_small(ctx, f, sm, excl);
+		break;
+	case MC_OP_REMOVE:
+		remove_small(ctx, f, sm);
+		break;
+	case MC_OP_DUP:
+		dup_small(ctx, sm);
+		break;
+	}
+	ctx->violations += sm->mapcount < -1;
+}
+
+/* Out of line so that the order-0 path of tmpages_apply needs no stack frame. */
+static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
+						const struct mc_folio *f, void *state,
+						const struct mc_op *op)
 {
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
 
@@ -533,6 +581,15 @@ static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, vo
 		break;
 	}
 	check_state(ctx, f, state);
+}
+
+static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			  const struct mc_op *op)
+{
+	if (mc_folio_large(f))
+		apply_any(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
 }
 
 /* ---- per-folio state ------------------------------------------------------------ */
