@@ -643,8 +643,83 @@ static bool op_valid(const struct mc_folio *f, const struct mc_op *op)
 	return false;
 }
 
-static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			 const struct mc_op *op)
+/*
+ * Order 0, the common case: what the general path below does for the one PTE
+ * a small page can take (op_valid, then new_anon, anon_add_pte, file_add_pte,
+ * anon_remove_pte, file_remove_pte or apply_dup's PTE loop), with the same
+ * results. The only struct page is page 0: one line per call; no compound
+ * fields, no deferred split.
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mc_legacy_state *s, const struct mc_op *op)
+{
+	int32_t *mapcount = &s->mapcount[0];
+	uint8_t *pae = (uint8_t *)(s->mapcount + 1);	/* order 0: no regions */
+	const bool anon = f->kind == MC_KIND_ANON;
+	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
+	bool excl = op->flags & MC_OPF_EXCLUSIVE;
+
+	if (op->type >= MC_OP_REMAP || op->level != MC_LEVEL_PTE || op->first || op->nr != 1) {
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++;
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon) {
+			/* page_add_new_anon_rmap@v6.1: atomic_set, SetPageAnonExclusive */
+			if (*mapcount == -1) {
+				*mapcount = 0;
+				(*mapped)++;
+				*pae |= 1;
+				ctx->atomics++;
+				return;
+			}
+			ctx->violations++;	/* not a new page: an ordinary add */
+			excl = false;
+		}
+		/* fall through */
+	case MC_OP_ADD:
+		/* page_add_anon_rmap@v6.1, page_add_file_rmap@v6.1: inc_and_test */
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, mapcount, 1) == 0) {
+			(*mapped)++;
+			if (anon && excl && !f->ksm) {
+				*pae |= 1;
+				ctx->atomics++;
+			}
+		} else if (anon && excl) {
+			ctx->violations++;
+		}
+		return;
+	case MC_OP_REMOVE:
+		/* try_to_migrate_one@v6.1 clears PAE, then page_remove_rmap@v6.1 */
+		if (anon && (op->flags & MC_OPF_FREEZE) && (*pae & 1)) {
+			*pae &= ~1u;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, mapcount, -1) < 0)
+			(*mapped)--;
+		return;
+	case MC_OP_DUP:
+		/* page_try_dup_anon_rmap@v6.1, page_dup_file_rmap@v6.1 */
+		if (*mapcount < 0)
+			ctx->violations++;
+		if (anon && (*pae & 1)) {
+			*pae &= ~1u;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		mc_atomic_add32(ctx, mapcount, 1);
+		return;
+	}
+}
+
+/* Out of line so that the order-0 path of legacy_apply needs no stack frame. */
+static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
+						const struct mc_folio *f, void *state,
+						const struct mc_op *op)
 {
 	struct call c = { .ctx = ctx, .f = f, .s = state };
 
@@ -676,6 +751,15 @@ static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 		break;
 	}
 	ctx->cachelines += lines_count(&c.lines);
+}
+
+static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			 const struct mc_op *op)
+{
+	if (f->order)
+		apply_any(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
 }
 
 /* Per-folio state */
@@ -721,10 +805,19 @@ static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 static void legacy_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
 	struct mc_legacy_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-	/* mapcount[] and compound[] are adjacent */
-	bool clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
+	uint32_t n, r;
+	bool clean;
 
+	if (!f->order) {
+		/* the general check below with one _mapcount and no regions */
+		ctx->violations += s->pud_mapcount != -1 || s->mapcount[0] != -1;
+		s->queued = 0;
+		return;
+	}
+	n = mc_folio_nr_pages(f);
+	r = mc_legacy_nr_regions(f->order);
+	/* mapcount[] and compound[] are adjacent */
+	clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
 	for (uint32_t i = 0; i < r && f->kind == MC_KIND_ANON; i++)
 		clean &= !mc_legacy_double_map(s, i);
 	if (!clean)
