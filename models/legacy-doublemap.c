@@ -166,6 +166,7 @@ struct call {
 	struct mc_model_ctx *ctx;
 	const struct mc_folio *f;
 	struct mc_legacy_state *s;
+	uint8_t *pae;		/* mc_legacy_pae(s), found once per call */
 	struct mc_lines lines;
 };
 
@@ -216,12 +217,16 @@ static void atomic_add(struct call *c, int32_t *v, int32_t delta)
 	mc_atomic_add32(c->ctx, v, delta);
 }
 
-static void pae_set(struct call *c, uint32_t page, bool on)
+/*
+ * The per-page helpers below (pae_set, anon_add_pte, file_add_pte,
+ * file_remove_pte, anon_remove_pte) do not count page's line: every caller
+ * has counted it, by the op's PTE range, a region range or lines_page.
+ */
+static inline void pae_set(struct call *c, uint32_t page, bool on)
 {
-	uint8_t *b = &mc_legacy_pae(c->s)[page / 8];
+	uint8_t *b = &c->pae[page / 8];
 
 	c->ctx->atomics++;	/* set_bit / clear_bit */
-	lines_page(&c->lines, page);
 	if (on)
 		*b |= 1u << (page % 8);
 	else
@@ -230,7 +235,7 @@ static void pae_set(struct call *c, uint32_t page, bool on)
 
 static bool pae_test(const struct call *c, uint32_t page)
 {
-	return mc_legacy_pae_test(c->s, page);
+	return c->pae[page / 8] & (1u << (page % 8));
 }
 
 /* set_bit, clear_bit, test_and_set_bit, test_and_clear_bit on PG_double_map */
@@ -265,11 +270,10 @@ static void deferred_split(struct call *c)
 }
 
 /* mm/rmap.c:page_add_anon_rmap@v6.1, one PTE */
-static void anon_add_pte(struct call *c, uint32_t page, bool excl)
+static inline void anon_add_pte(struct call *c, uint32_t page, bool excl)
 {
 	bool first = inc_and_test(c, &c->s->mapcount[page]);
 
-	lines_page(&c->lines, page);
 	if (!first && excl)
 		c->ctx->violations++;	/* VM_BUG_ON_PAGE in the kernel */
 	if (first)
@@ -290,8 +294,10 @@ static void anon_add_pmd(struct call *c, uint32_t region, bool excl)
 	if (first) {
 		c->ctx->vm[MC_NR_ANON_THPS] += MC_PMD_NR;
 		c->ctx->vm[MC_NR_ANON_MAPPED] += MC_PMD_NR;
-		if (excl)
+		if (excl) {
+			lines_page(&c->lines, region << MC_PMD_ORDER);
 			pae_set(c, region << MC_PMD_ORDER, true);
+		}
 	}
 }
 
@@ -349,6 +355,7 @@ static void new_anon(struct call *c, const struct mc_op *op)
 	if (op->level == MC_LEVEL_PMD)
 		c->ctx->vm[MC_NR_ANON_THPS] += nr;
 	c->ctx->vm[MC_NR_ANON_MAPPED] += nr;
+	lines_page(&c->lines, op->first);	/* the PMD's head */
 	pae_set(c, op->first, true);
 }
 
@@ -357,7 +364,6 @@ static void file_add_pte(struct call *c, uint32_t page)
 {
 	if (mc_folio_large(c->f))
 		double_map_update(c, region_of(c->f, page), true);	/* SetPageDoubleMap */
-	lines_page(&c->lines, page);
 	if (inc_and_test(c, &c->s->mapcount[page]))
 		c->ctx->vm[MC_NR_FILE_MAPPED]++;
 }
@@ -396,7 +402,6 @@ static void file_remove_pte(struct call *c, uint32_t page)
 {
 	if (mc_folio_large(c->f))
 		lines_page(&c->lines, 1);	/* PageHuge reads page[1] */
-	lines_page(&c->lines, page);
 	if (add_negative(c, &c->s->mapcount[page]))
 		c->ctx->vm[MC_NR_FILE_MAPPED]--;
 }
@@ -416,9 +421,8 @@ static void file_remove_entire(struct call *c, enum mc_level level, uint32_t fir
 }
 
 /* mm/rmap.c:page_remove_rmap@v6.1, anon, compound=false */
-static void anon_remove_pte(struct call *c, uint32_t page)
+static inline void anon_remove_pte(struct call *c, uint32_t page)
 {
-	lines_page(&c->lines, page);
 	if (!add_negative(c, &c->s->mapcount[page]))
 		return;
 	c->ctx->vm[MC_NR_ANON_MAPPED]--;
@@ -721,7 +725,7 @@ static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
 						const struct mc_folio *f, void *state,
 						const struct mc_op *op)
 {
-	struct call c = { .ctx = ctx, .f = f, .s = state };
+	struct call c = { .ctx = ctx, .f = f, .s = state, .pae = mc_legacy_pae(state) };
 
 	if (!op_valid(f, op)) {
 		ctx->violations++;
