@@ -256,7 +256,7 @@ static bool double_map_update(struct call *c, uint32_t region, bool on)
 static bool folio_mapped_state(const struct mc_folio *f, const struct mc_legacy_state *s);
 
 /* mm/huge_memory.c:deferred_split_huge_page@v6.1 */
-static void deferred_split(struct call *c)
+static inline void deferred_split(struct call *c)
 {
 	if (c->f->order < 2)	/* extension: order 1 has no page[2] */
 		return;
