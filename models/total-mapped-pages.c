@@ -70,6 +70,25 @@ static void set_pae(struct tmpages_large *s, uint32_t page, bool on)
 		s->anon_exclusive[page / 64] &= ~bit;
 }
 
+/* PAE on the first page of each entry of stride pages in first..first+n-1 */
+static void set_pae_entries(struct tmpages_large *s, uint32_t first, uint32_t n, uint32_t stride)
+{
+	if (stride > 1) {
+		for (uint32_t i = first; i < first + n; i += stride)
+			set_pae(s, i, true);
+		return;
+	}
+	/* PTEs: every page, a word at a time */
+	while (n) {
+		uint32_t bit = first % 64, k = n < 64 - bit ? n : 64 - bit;
+		uint64_t mask = k == 64 ? ~UINT64_C(0) : (UINT64_C(1) << k) - 1;
+
+		s->anon_exclusive[first / 64] |= mask << bit;
+		first += k;
+		n -= k;
+	}
+}
+
 static int64_t add_long(struct mc_model_ctx *ctx, int64_t *v, int64_t delta)
 {
 	int64_t r;
@@ -253,7 +272,6 @@ static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
 	int64_t t, nr = 0, nr_pmdmapped = 0;
 	int32_t m;
-	uint32_t i;
 
 	m = cnt_add(ctx, s, u, n, mm, &t);
 	if ((uint32_t)m == u)
@@ -264,8 +282,7 @@ static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 	mod_stat(ctx, f, nr, nr_pmdmapped);
 	if (excl) {
 		/* SetPageAnonExclusive on the first page of every entry */
-		for (i = first; i < first + n; i += stride)
-			set_pae(s, i, true);
+		set_pae_entries(s, first, n, stride);
 		ctx->atomics += u;
 	}
 }
@@ -355,7 +372,6 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
 	struct tmpages_large *s = state;
 	unsigned int k;
-	uint32_t i;
 
 	if (!mc_folio_large(f)) {
 		new_anon_small(ctx, f, state, exclusive);
@@ -364,8 +380,7 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	/* assumed mapping granularity: PUD, else PMD, else PTEs */
 	k = f->order >= MC_PUD_ORDER ? MC_PUD_ORDER : f->order >= MC_PMD_ORDER ? MC_PMD_ORDER : 0;
 	if (exclusive) {
-		for (i = 0; i < nr_pages; i += 1u << k)
-			set_pae(s, i, true);
+		set_pae_entries(s, 0, nr_pages, 1u << k);
 		ctx->atomics += nr_pages >> k;
 	}
 	cnt_init(s, nr_pages >> k, nr_pages, mm);
@@ -527,22 +542,22 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	case MC_OP_NEW_ANON:
 		if (anon && sm->mapcount == -1) {
 			new_anon_small(ctx, f, sm, excl);
-			break;
+			return;
 		}
-		ctx->violations++;
-		add_small(ctx, f, sm, excl);
-		break;
+		ctx->violations++;	/* not a fresh anon folio: an ordinary add */
+		/* fall through */
 	case MC_OP_ADD:
 		add_small(ctx, f, sm, excl);
 		break;
 	case MC_OP_REMOVE:
+		/* was >= 0 (checked above), so >= -1 now: check_state holds */
 		remove_small(ctx, f, sm);
-		break;
+		return;
 	case MC_OP_DUP:
 		dup_small(ctx, sm);
 		break;
 	}
-	ctx->violations += sm->mapcount < -1;
+	ctx->violations += sm->mapcount < -1;	/* check_state: an increment wrapped */
 }
 
 /* Out of line so that the order-0 path of tmpages_apply needs no stack frame. */
