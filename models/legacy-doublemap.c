@@ -166,6 +166,7 @@ struct call {
 	struct mc_model_ctx *ctx;
 	const struct mc_folio *f;
 	struct mc_legacy_state *s;
+	uint8_t *pae;		/* mc_legacy_pae(s), found once per call */
 	struct mc_lines lines;
 };
 
@@ -216,12 +217,16 @@ static void atomic_add(struct call *c, int32_t *v, int32_t delta)
 	mc_atomic_add32(c->ctx, v, delta);
 }
 
-static void pae_set(struct call *c, uint32_t page, bool on)
+/*
+ * The per-page helpers below (pae_set, anon_add_pte, file_add_pte,
+ * file_remove_pte, anon_remove_pte) do not count page's line: every caller
+ * has counted it, by the op's PTE range, a region range or lines_page.
+ */
+static inline void pae_set(struct call *c, uint32_t page, bool on)
 {
-	uint8_t *b = &mc_legacy_pae(c->s)[page / 8];
+	uint8_t *b = &c->pae[page / 8];
 
 	c->ctx->atomics++;	/* set_bit / clear_bit */
-	lines_page(&c->lines, page);
 	if (on)
 		*b |= 1u << (page % 8);
 	else
@@ -230,7 +235,7 @@ static void pae_set(struct call *c, uint32_t page, bool on)
 
 static bool pae_test(const struct call *c, uint32_t page)
 {
-	return mc_legacy_pae_test(c->s, page);
+	return c->pae[page / 8] & (1u << (page % 8));
 }
 
 /* set_bit, clear_bit, test_and_set_bit, test_and_clear_bit on PG_double_map */
@@ -251,7 +256,7 @@ static bool double_map_update(struct call *c, uint32_t region, bool on)
 static bool folio_mapped_state(const struct mc_folio *f, const struct mc_legacy_state *s);
 
 /* mm/huge_memory.c:deferred_split_huge_page@v6.1 */
-static void deferred_split(struct call *c)
+static inline void deferred_split(struct call *c)
 {
 	if (c->f->order < 2)	/* extension: order 1 has no page[2] */
 		return;
@@ -265,11 +270,10 @@ static void deferred_split(struct call *c)
 }
 
 /* mm/rmap.c:page_add_anon_rmap@v6.1, one PTE */
-static void anon_add_pte(struct call *c, uint32_t page, bool excl)
+static inline void anon_add_pte(struct call *c, uint32_t page, bool excl)
 {
 	bool first = inc_and_test(c, &c->s->mapcount[page]);
 
-	lines_page(&c->lines, page);
 	if (!first && excl)
 		c->ctx->violations++;	/* VM_BUG_ON_PAGE in the kernel */
 	if (first)
@@ -290,8 +294,10 @@ static void anon_add_pmd(struct call *c, uint32_t region, bool excl)
 	if (first) {
 		c->ctx->vm[MC_NR_ANON_THPS] += MC_PMD_NR;
 		c->ctx->vm[MC_NR_ANON_MAPPED] += MC_PMD_NR;
-		if (excl)
+		if (excl) {
+			lines_page(&c->lines, region << MC_PMD_ORDER);
 			pae_set(c, region << MC_PMD_ORDER, true);
+		}
 	}
 }
 
@@ -349,6 +355,7 @@ static void new_anon(struct call *c, const struct mc_op *op)
 	if (op->level == MC_LEVEL_PMD)
 		c->ctx->vm[MC_NR_ANON_THPS] += nr;
 	c->ctx->vm[MC_NR_ANON_MAPPED] += nr;
+	lines_page(&c->lines, op->first);	/* the PMD's head */
 	pae_set(c, op->first, true);
 }
 
@@ -357,7 +364,6 @@ static void file_add_pte(struct call *c, uint32_t page)
 {
 	if (mc_folio_large(c->f))
 		double_map_update(c, region_of(c->f, page), true);	/* SetPageDoubleMap */
-	lines_page(&c->lines, page);
 	if (inc_and_test(c, &c->s->mapcount[page]))
 		c->ctx->vm[MC_NR_FILE_MAPPED]++;
 }
@@ -396,7 +402,6 @@ static void file_remove_pte(struct call *c, uint32_t page)
 {
 	if (mc_folio_large(c->f))
 		lines_page(&c->lines, 1);	/* PageHuge reads page[1] */
-	lines_page(&c->lines, page);
 	if (add_negative(c, &c->s->mapcount[page]))
 		c->ctx->vm[MC_NR_FILE_MAPPED]--;
 }
@@ -416,9 +421,8 @@ static void file_remove_entire(struct call *c, enum mc_level level, uint32_t fir
 }
 
 /* mm/rmap.c:page_remove_rmap@v6.1, anon, compound=false */
-static void anon_remove_pte(struct call *c, uint32_t page)
+static inline void anon_remove_pte(struct call *c, uint32_t page)
 {
-	lines_page(&c->lines, page);
 	if (!add_negative(c, &c->s->mapcount[page]))
 		return;
 	c->ctx->vm[MC_NR_ANON_MAPPED]--;
@@ -643,10 +647,85 @@ static bool op_valid(const struct mc_folio *f, const struct mc_op *op)
 	return false;
 }
 
-static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			 const struct mc_op *op)
+/*
+ * Order 0, the common case: what the general path below does for the one PTE
+ * a small page can take (op_valid, then new_anon, anon_add_pte, file_add_pte,
+ * anon_remove_pte, file_remove_pte or apply_dup's PTE loop), with the same
+ * results. The only struct page is page 0: one line per call; no compound
+ * fields, no deferred split.
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mc_legacy_state *s, const struct mc_op *op)
 {
-	struct call c = { .ctx = ctx, .f = f, .s = state };
+	int32_t *mapcount = &s->mapcount[0];
+	uint8_t *pae = (uint8_t *)(s->mapcount + 1);	/* order 0: no regions */
+	const bool anon = f->kind == MC_KIND_ANON;
+	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
+	bool excl = op->flags & MC_OPF_EXCLUSIVE;
+
+	if (op->type >= MC_OP_REMAP || op->level != MC_LEVEL_PTE || op->first || op->nr != 1) {
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++;
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon) {
+			/* page_add_new_anon_rmap@v6.1: atomic_set, SetPageAnonExclusive */
+			if (*mapcount == -1) {
+				*mapcount = 0;
+				(*mapped)++;
+				*pae |= 1;
+				ctx->atomics++;
+				return;
+			}
+			ctx->violations++;	/* not a new page: an ordinary add */
+			excl = false;
+		}
+		/* fall through */
+	case MC_OP_ADD:
+		/* page_add_anon_rmap@v6.1, page_add_file_rmap@v6.1: inc_and_test */
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, mapcount, 1) == 0) {
+			(*mapped)++;
+			if (anon && excl && !f->ksm) {
+				*pae |= 1;
+				ctx->atomics++;
+			}
+		} else if (anon && excl) {
+			ctx->violations++;
+		}
+		return;
+	case MC_OP_REMOVE:
+		/* try_to_migrate_one@v6.1 clears PAE, then page_remove_rmap@v6.1 */
+		if (anon && (op->flags & MC_OPF_FREEZE) && (*pae & 1)) {
+			*pae &= ~1u;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		if (mc_atomic_add32(ctx, mapcount, -1) < 0)
+			(*mapped)--;
+		return;
+	case MC_OP_DUP:
+		/* page_try_dup_anon_rmap@v6.1, page_dup_file_rmap@v6.1 */
+		if (*mapcount < 0)
+			ctx->violations++;
+		if (anon && (*pae & 1)) {
+			*pae &= ~1u;
+			ctx->atomics++;
+		}
+		ctx->atomics++;
+		mc_atomic_add32(ctx, mapcount, 1);
+		return;
+	}
+}
+
+/* Out of line so that the order-0 path of legacy_apply needs no stack frame. */
+static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
+						const struct mc_folio *f, void *state,
+						const struct mc_op *op)
+{
+	struct call c = { .ctx = ctx, .f = f, .s = state, .pae = mc_legacy_pae(state) };
 
 	if (!op_valid(f, op)) {
 		ctx->violations++;
@@ -676,6 +755,15 @@ static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 		break;
 	}
 	ctx->cachelines += lines_count(&c.lines);
+}
+
+static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			 const struct mc_op *op)
+{
+	if (f->order)
+		apply_any(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
 }
 
 /* Per-folio state */
@@ -721,10 +809,19 @@ static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 static void legacy_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
 	struct mc_legacy_state *s = state;
-	uint32_t n = mc_folio_nr_pages(f), r = mc_legacy_nr_regions(f->order);
-	/* mapcount[] and compound[] are adjacent */
-	bool clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
+	uint32_t n, r;
+	bool clean;
 
+	if (!f->order) {
+		/* the general check below with one _mapcount and no regions */
+		ctx->violations += s->pud_mapcount != -1 || s->mapcount[0] != -1;
+		s->queued = 0;
+		return;
+	}
+	n = mc_folio_nr_pages(f);
+	r = mc_legacy_nr_regions(f->order);
+	/* mapcount[] and compound[] are adjacent */
+	clean = s->pud_mapcount == -1 && mc_all_minus_one(s->mapcount, (size_t)n + r);
 	for (uint32_t i = 0; i < r && f->kind == MC_KIND_ANON; i++)
 		clean &= !mc_legacy_double_map(s, i);
 	if (!clean)

@@ -70,6 +70,25 @@ static void set_pae(struct tmpages_large *s, uint32_t page, bool on)
 		s->anon_exclusive[page / 64] &= ~bit;
 }
 
+/* PAE on the first page of each entry of stride pages in first..first+n-1 */
+static void set_pae_entries(struct tmpages_large *s, uint32_t first, uint32_t n, uint32_t stride)
+{
+	if (stride > 1) {
+		for (uint32_t i = first; i < first + n; i += stride)
+			set_pae(s, i, true);
+		return;
+	}
+	/* PTEs: every page, a word at a time */
+	while (n) {
+		uint32_t bit = first % 64, k = n < 64 - bit ? n : 64 - bit;
+		uint64_t mask = k == 64 ? ~UINT64_C(0) : (UINT64_C(1) << k) - 1;
+
+		s->anon_exclusive[first / 64] |= mask << bit;
+		first += k;
+		n -= k;
+	}
+}
+
 static int64_t add_long(struct mc_model_ctx *ctx, int64_t *v, int64_t delta)
 {
 	int64_t r;
@@ -253,7 +272,6 @@ static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
 	int64_t t, nr = 0, nr_pmdmapped = 0;
 	int32_t m;
-	uint32_t i;
 
 	m = cnt_add(ctx, s, u, n, mm, &t);
 	if ((uint32_t)m == u)
@@ -264,8 +282,7 @@ static void add_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 	mod_stat(ctx, f, nr, nr_pmdmapped);
 	if (excl) {
 		/* SetPageAnonExclusive on the first page of every entry */
-		for (i = first; i < first + n; i += stride)
-			set_pae(s, i, true);
+		set_pae_entries(s, first, n, stride);
 		ctx->atomics += u;
 	}
 }
@@ -338,6 +355,16 @@ static void rmap_remove(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 	ctx->cachelines += lines_touched(first, 0, 1, queued);
 }
 
+static void new_anon_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			   struct tmpages_small *sm, bool exclusive)
+{
+	sm->mapcount = 0; /* atomic_set: a plain store */
+	sm->anon_exclusive = exclusive;
+	ctx->atomics += exclusive;
+	ctx->cachelines++;
+	mod_stat(ctx, f, 1, 0);
+}
+
 void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state, uint32_t mm,
 		      bool exclusive)
 {
@@ -345,28 +372,31 @@ void tmpages_new_anon(struct mc_model_ctx *ctx, const struct mc_folio *f, void *
 	const uint32_t nr_pages = mc_folio_nr_pages(f);
 	struct tmpages_large *s = state;
 	unsigned int k;
-	uint32_t i;
 
 	if (!mc_folio_large(f)) {
-		struct tmpages_small *sm = state;
-
-		sm->mapcount = 0; /* atomic_set: a plain store */
-		sm->anon_exclusive = exclusive;
-		ctx->atomics += exclusive;
-		ctx->cachelines++;
-		mod_stat(ctx, f, 1, 0);
+		new_anon_small(ctx, f, state, exclusive);
 		return;
 	}
 	/* assumed mapping granularity: PUD, else PMD, else PTEs */
 	k = f->order >= MC_PUD_ORDER ? MC_PUD_ORDER : f->order >= MC_PMD_ORDER ? MC_PMD_ORDER : 0;
 	if (exclusive) {
-		for (i = 0; i < nr_pages; i += 1u << k)
-			set_pae(s, i, true);
+		set_pae_entries(s, 0, nr_pages, 1u << k);
 		ctx->atomics += nr_pages >> k;
 	}
 	cnt_init(s, nr_pages >> k, nr_pages, mm);
 	mod_stat(ctx, f, nr_pages, f->order == MC_PMD_ORDER ? PMD_NR : 0);
 	ctx->cachelines += lines_touched(0, exclusive ? nr_pages >> k : 0, 1u << k, false);
+}
+
+static void dup_small(struct mc_model_ctx *ctx, struct tmpages_small *sm)
+{
+	/* PAE is only ever set on anon pages */
+	uint32_t cleared = sm->anon_exclusive;
+
+	sm->anon_exclusive = 0;
+	mc_atomic_add32(ctx, &sm->mapcount, 1);
+	ctx->atomics += 1 + cleared;
+	ctx->cachelines++;
 }
 
 /*
@@ -388,14 +418,7 @@ static void rmap_dup(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s
 		return;
 	}
 	if (!mc_folio_large(f)) {
-		struct tmpages_small *sm = state;
-
-		/* PAE is only ever set on anon pages */
-		cleared = sm->anon_exclusive;
-		sm->anon_exclusive = 0;
-		mc_atomic_add32(ctx, &sm->mapcount, 1);
-		ctx->atomics += 1 + cleared;
-		ctx->cachelines++;
+		dup_small(ctx, state);
 		return;
 	}
 	if (anon) {
@@ -499,8 +522,48 @@ static bool folio_fresh(const struct mc_folio *f, const void *state)
 	return mc_folio_large(f) ? s->large_mapcount == -1 : sm->mapcount == -1;
 }
 
-static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			  const struct mc_op *op)
+/*
+ * Order 0, the common case: what the general path below does (op_ok, then
+ * tmpages_new_anon, rmap_add, rmap_remove or rmap_dup, then check_state) for
+ * the one PTE a small folio can take, with the same results.
+ */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct tmpages_small *sm, const struct mc_op *op)
+{
+	const bool anon = f->kind == MC_KIND_ANON;
+	const bool excl = (op->flags & MC_OPF_EXCLUSIVE) && anon;
+
+	if (op->type >= MC_OP_REMAP || op->level != MC_LEVEL_PTE || op->first || op->nr != 1 ||
+	    ((op->type == MC_OP_REMOVE || op->type == MC_OP_DUP) && sm->mapcount < 0)) {
+		ctx->violations++;
+		return;
+	}
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (anon && sm->mapcount == -1) {
+			new_anon_small(ctx, f, sm, excl);
+			return;
+		}
+		ctx->violations++;	/* not a fresh anon folio: an ordinary add */
+		/* fall through */
+	case MC_OP_ADD:
+		add_small(ctx, f, sm, excl);
+		break;
+	case MC_OP_REMOVE:
+		/* was >= 0 (checked above), so >= -1 now: check_state holds */
+		remove_small(ctx, f, sm);
+		return;
+	case MC_OP_DUP:
+		dup_small(ctx, sm);
+		break;
+	}
+	ctx->violations += sm->mapcount < -1;	/* check_state: an increment wrapped */
+}
+
+/* Out of line so that the order-0 path of tmpages_apply needs no stack frame. */
+static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
+						const struct mc_folio *f, void *state,
+						const struct mc_op *op)
 {
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
 
@@ -533,6 +596,15 @@ static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, vo
 		break;
 	}
 	check_state(ctx, f, state);
+}
+
+static void tmpages_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			  const struct mc_op *op)
+{
+	if (mc_folio_large(f))
+		apply_any(ctx, f, state, op);
+	else
+		apply_small(ctx, f, state, op);
 }
 
 /* ---- per-folio state ------------------------------------------------------------ */
