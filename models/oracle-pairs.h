@@ -53,10 +53,13 @@ static inline uint32_t pairs_used(const struct pairs *p)
 	return p->main.used;
 }
 
-/* Start loading where the pair of key would be. */
+/* Start loading where the pair of (slot, mm) would be. No range check: a
+ * pair out of range is never stored, and loading any place of the table is harmless. */
 static inline __attribute__((always_inline)) void pairs_prefetch(const struct pairs *p,
-								 uint64_t key)
+								 uint32_t slot, uint32_t mm)
 {
+	uint64_t key = (uint64_t)slot << PAIRS_MM_BITS | mm;
+
 	__builtin_prefetch(&p->main.w[pairs_hash(key, p->main.mask)]);
 }
 

@@ -115,7 +115,7 @@ void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	pairs_prefetch(&oc->pairs, pairs_key(slot, mm));
+	pairs_prefetch(&oc->pairs, slot, mm);
 }
 
 static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
@@ -456,8 +456,9 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 }
 
 /* oracle_apply for an order-0 folio: the same rules, on 8 bytes. */
-static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct oracle_small *s, const struct mc_op *op)
+static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
+						   const struct mc_folio *f,
+						   struct oracle_small *s, const struct mc_op *op)
 {
 	bool was_mapped = s->entries > 0, ok;
 	int32_t delta = 1;
@@ -490,14 +491,67 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	small_add(ctx, f, s, op->mm, delta);
 	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
 		(s->entries > 0) - was_mapped;
-	/* RMAP_EXCLUSIVE on a page someone else maps: see oracle_apply */
+	/* RMAP_EXCLUSIVE on a page someone else maps: see apply_large */
 	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
 	    op->type != MC_OP_REMOVE && s->entries != 1)
 		ctx->violations++;
 }
 
-static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			 const struct mc_op *op)
+/*
+ * apply_small() for the common valid operations that leave the pair table
+ * alone: the first mapping, an ADD by the holder (or of an unmapped page), a
+ * REMOVE by the holder. False, having changed nothing, for any other.
+ */
+static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    struct oracle_small *s, const struct mc_op *op)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint32_t mm = op->mm, who = s->who;
+
+	/* one PTE of page 0, by mms with no SMALL_MANY bit (so who == mm: no table) */
+	if (op->level != MC_LEVEL_PTE || op->first || op->nr != 1 || !mm ||
+	    (mm | op->src_mm) & SMALL_MANY)
+		return false;
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (f->kind != MC_KIND_ANON || s->entries)
+			return false;
+		/* one entry: RMAP_EXCLUSIVE holds */
+		s->entries = 1;
+		s->who = mm;
+		oc->small_pairs++;
+		ctx->vm[MC_NR_ANON_MAPPED]++;
+		return true;
+	case MC_OP_ADD:
+		if (who && who != mm)
+			return false;
+		oc->small_pairs += !who;
+		s->entries++;
+		s->who = s->entries ? mm : 0;
+		oc->small_pairs -= !s->who;
+		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
+			(s->entries > 0) - (who != 0);
+		if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE &&
+		    s->entries != 1)
+			ctx->violations++;
+		return true;
+	case MC_OP_REMOVE:
+		if (who != mm)
+			return false;
+		s->entries--;
+		s->who = s->entries ? mm : 0;
+		oc->small_pairs -= !s->who;
+		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->who;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* oracle_apply for a large folio: out of line, so that order 0 stays light. */
+static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
+						   const struct mc_folio *f, void *state,
+						   const struct mc_op *op)
 {
 	struct oracle_head *h = state;
 	const struct oracle_ctx *oc = ctx->priv;
@@ -506,10 +560,6 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	bool huge_before = huge_entries(f, state) > 0, ok;
 	enum mc_vmstat_item mapped_item;
 
-	if (!f->order) {
-		apply_small(ctx, f, state, op);
-		return;
-	}
 	if (op->type >= MC_OP_NR_TYPES || op->level > MC_LEVEL_PUD || !op_fits(f, op)) {
 		ctx->violations++;
 		return;
@@ -554,10 +604,21 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	/* RMAP_EXCLUSIVE on a page someone else maps is a kernel bug (the
 	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream.
 	 * Not on RESTORE: the exclusive bit was read when that entry was frozen,
-	 * possibly after the other mappers' entries were frozen too. */
+	 * possibly after the other mappers' entries were frozen too. Not on
+	 * NEW_ANON either: it maps an unmapped folio, each page by one entry. */
 	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
-	    op->type != MC_OP_REMOVE && !range_exclusive(f, state, op->first, op->nr))
+	    op->type != MC_OP_REMOVE && op->type != MC_OP_NEW_ANON &&
+	    !range_exclusive(f, state, op->first, op->nr))
 		ctx->violations++;
+}
+
+static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			 const struct mc_op *op)
+{
+	if (f->order)
+		apply_large(ctx, f, state, op);
+	else if (!apply_small_fast(ctx, f, state, op))
+		apply_small(ctx, f, state, op);
 }
 
 /* ---- queries ---- */
