@@ -56,7 +56,7 @@ struct oracle_view {
 	int64_t *pmd; /* per region; NULL below order 9 */
 	int32_t *pte_mapped; /* per region: pages with a PTE count >= 1 */
 	uint32_t *pte; /* per page: its PTE count */
-	uint32_t nr_pages, region_pages;
+	unsigned int region_shift; /* a region's pages: 1 << region_shift */
 };
 
 static unsigned int nr_regions(unsigned int order)
@@ -94,8 +94,7 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 	v.pte_mapped = (int32_t *)(base + off);
 	off += align8(sizeof(int32_t) * nr_regions(f->order));
 	v.pte = (uint32_t *)(base + off);
-	v.nr_pages = mc_folio_nr_pages(f);
-	v.region_pages = f->order >= MC_PMD_ORDER ? MC_PMD_NR : v.nr_pages;
+	v.region_shift = f->order >= MC_PMD_ORDER ? MC_PMD_ORDER : f->order;
 	return v;
 }
 
@@ -340,38 +339,48 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE;
 }
 
+/* The end of the run of pages from first to end that lie in region r. */
+static uint32_t region_stop(const struct oracle_view *v, uint32_t r, uint32_t end)
+{
+	uint32_t stop = (r + 1) << v->region_shift;
+
+	return stop < end ? stop : end;
+}
+
+/* Branch-free counts over a region's run of pages, so that the loops vectorize. */
 static void pte_inc(struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++) {
-		uint32_t r = p / v->region_pages;
+	for (uint32_t p = first, end = first + nr; p < end;) {
+		uint32_t r = p >> v->region_shift, stop = region_stop(v, r, end), fresh = 0;
 
-		if (v->pte[p]++)
-			continue;
-		v->pte_mapped[r]++;
+		for (; p < stop; p++)
+			fresh += !v->pte[p]++;
+		v->pte_mapped[r] += (int32_t)fresh;
 		if (!v->pmd || !v->pmd[r])
-			v->l->mapped_below_pud++;
+			v->l->mapped_below_pud += fresh;
 	}
 }
 
 static void pte_dec(struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++) {
-		uint32_t r = p / v->region_pages;
+	for (uint32_t p = first, end = first + nr; p < end;) {
+		uint32_t r = p >> v->region_shift, stop = region_stop(v, r, end), gone = 0;
 
-		if (--v->pte[p])
-			continue;
-		v->pte_mapped[r]--;
+		for (; p < stop; p++)
+			gone += !--v->pte[p];
+		v->pte_mapped[r] -= (int32_t)gone;
 		if (!v->pmd || !v->pmd[r])
-			v->l->mapped_below_pud--;
+			v->l->mapped_below_pud -= gone;
 	}
 }
 
 static bool pte_all_mapped(const struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++)
-		if (!v->pte[p])
-			return false;
-	return true;
+	uint32_t mapped = 0;
+
+	for (uint32_t p = first, end = first + nr; p < end; p++)
+		mapped += v->pte[p] != 0;
+	return mapped == nr;
 }
 
 static void pmd_inc(struct oracle_view *v, uint32_t r)
