@@ -184,14 +184,12 @@ static __attribute__((noinline)) enum pairs_change pairs_add_any(struct pairs *p
 	return PAIRS_NOMEM;
 }
 
-enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
+/* pairs_add() of key, at index i of main (LP_NONE if it has no pair). */
+LP_INLINE enum pairs_change pairs_add_at(struct pairs *p, uint64_t key, uint32_t i,
+					 int64_t delta)
 {
-	uint32_t i;
 	uint64_t w;
 
-	if (key == PAIRS_NO_KEY)
-		return PAIRS_NOMEM;
-	i = lp_find(&p->main, key, MAIN);
 	/* pairs_add_any() where no count is or becomes big: main alone changes */
 	if (i == LP_NONE && pairs_small(delta)) {
 		w = key << PAIRS_CNT_BITS | (uint64_t)delta;
@@ -210,6 +208,23 @@ enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
 		}
 	}
 	return pairs_add_any(p, key, i, delta);
+}
+
+enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
+{
+	if (key == PAIRS_NO_KEY)
+		return PAIRS_NOMEM;
+	return pairs_add_at(p, key, lp_find(&p->main, key, MAIN), delta);
+}
+
+enum pairs_change pairs_take(struct pairs *p, uint64_t key, int64_t n)
+{
+	uint32_t i, big;
+
+	if (key == PAIRS_NO_KEY || (i = lp_find(&p->main, key, MAIN)) == LP_NONE ||
+	    pairs_count(p, i, key, &big) < n)
+		return PAIRS_SHORT;
+	return pairs_add_at(p, key, i, -n);
 }
 
 uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)

@@ -139,6 +139,7 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 		--*nr_mms;
 		break;
 	case PAIRS_CHANGED:
+	case PAIRS_SHORT: /* pairs_take's only */
 		break;
 	}
 }
@@ -285,12 +286,17 @@ static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint32_t nr_mms = folio_mm_count(f, state);
+	const struct oracle_small *s = state;
+	uint32_t nr_mms;
 
+	/* the clean return below for an unmapped order-0 folio (who is 0 with entries) */
+	if (!f->order && !s->entries && !s->who)
+		return;
+	nr_mms = folio_mm_count(f, state);
 	if (!folio_entries(f, state) && !nr_mms)
 		return;
 	ctx->violations++;
-	if (!f->order && !(((struct oracle_small *)state)->who & SMALL_MANY)) {
+	if (!f->order && !(s->who & SMALL_MANY)) {
 		oc->small_pairs -= nr_mms;
 		return;
 	}
@@ -464,7 +470,39 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 	return f->kind == MC_KIND_SHMEM ? MC_NR_SHMEM_PMDMAPPED : MC_NR_FILE_PMDMAPPED;
 }
 
-/* oracle_apply for an order-0 folio: the same rules, on 8 bytes. */
+/* The shape of an operation on an order-0 folio: one PTE of page 0, by mms
+ * with no SMALL_MANY bit (so that who == mm says mm holds every entry). */
+static bool small_op_fits(const struct mc_op *op)
+{
+	return op->level == MC_LEVEL_PTE && !op->first && op->nr == 1 && op->mm &&
+	       !((op->mm | op->src_mm) & SMALL_MANY);
+}
+
+/* apply_small() of a REMOVE once the page is in the table: the check that mm
+ * holds an entry and the removal in one lookup. */
+static void small_remove_shared(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				struct oracle_small *s, uint32_t mm)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint32_t nr_mms = s->who & ~SMALL_MANY;
+
+	switch (pairs_take(&oc->pairs, pair_key(f, mm), 1)) {
+	case PAIRS_GONE:
+		nr_mms--;
+		break;
+	case PAIRS_CHANGED:
+		break;
+	default: /* mm holds no entry */
+		ctx->violations++;
+		return;
+	}
+	s->entries--;
+	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
+	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->entries;
+}
+
+/* oracle_apply for an order-0 folio and an operation of its shape
+ * (small_op_fits): the same rules, on 8 bytes. */
 static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 						   const struct mc_folio *f,
 						   struct oracle_small *s, const struct mc_op *op)
@@ -472,9 +510,8 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 	bool was_mapped = s->entries > 0, ok;
 	int32_t delta = 1;
 
-	if (op->type >= MC_OP_NR_TYPES || op->type == MC_OP_REMAP || op->level != MC_LEVEL_PTE ||
-	    op->first || op->nr != 1 || !op->mm || (op->mm | op->src_mm) & SMALL_MANY) {
-		ctx->violations++;
+	if (op->type == MC_OP_REMOVE && (s->who & SMALL_MANY)) {
+		small_remove_shared(ctx, f, s, op->mm);
 		return;
 	}
 	switch (op->type) {
@@ -488,9 +525,12 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 	case MC_OP_ADD:
 		ok = true;
 		break;
-	default: /* MC_OP_REMOVE */
+	case MC_OP_REMOVE:
 		ok = small_mm_entries(ctx->priv, f, s, op->mm) >= 1;
 		delta = -1;
+		break;
+	default: /* MC_OP_REMAP (of a PMD) or not an operation */
+		ok = false;
 		break;
 	}
 	if (!ok) {
@@ -507,9 +547,10 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 }
 
 /*
- * apply_small() for the common valid operations that leave the pair table
- * alone: the first mapping, an ADD by the holder (or of an unmapped page), a
- * REMOVE by the holder. False, having changed nothing, for any other.
+ * apply_small() for the common operations that leave the pair table alone
+ * (op of the shape small_op_fits checks): the first mapping, an ADD by the
+ * holder or of an unmapped page, a REMOVE by the holder. False, having
+ * changed nothing, for any other.
  */
 static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    struct oracle_small *s, const struct mc_op *op)
@@ -517,15 +558,12 @@ static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_fo
 	struct oracle_ctx *oc = ctx->priv;
 	uint32_t mm = op->mm, who = s->who;
 
-	/* one PTE of page 0, by mms with no SMALL_MANY bit (so who == mm: no table) */
-	if (op->level != MC_LEVEL_PTE || op->first || op->nr != 1 || !mm ||
-	    (mm | op->src_mm) & SMALL_MANY)
-		return false;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (f->kind != MC_KIND_ANON || s->entries)
 			return false;
-		/* one entry: RMAP_EXCLUSIVE holds */
+		/* small_add() on an unmapped page (who is 0 when entries is): one
+		 * entry, so RMAP_EXCLUSIVE holds */
 		s->entries = 1;
 		s->who = mm;
 		oc->small_pairs++;
@@ -545,7 +583,7 @@ static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_fo
 			ctx->violations++;
 		return true;
 	case MC_OP_REMOVE:
-		if (who != mm)
+		if (who != mm)	/* else mm holds every entry, at least one */
 			return false;
 		s->entries--;
 		s->who = s->entries ? mm : 0;
@@ -626,6 +664,8 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 {
 	if (f->order)
 		apply_large(ctx, f, state, op);
+	else if (!small_op_fits(op))
+		ctx->violations++;
 	else if (!apply_small_fast(ctx, f, state, op))
 		apply_small(ctx, f, state, op);
 }
