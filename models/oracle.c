@@ -110,12 +110,8 @@ static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
 	return pairs_key(f->slot, mm);
 }
 
-void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm)
-{
-	const struct oracle_ctx *oc = ctx->priv;
-
-	pairs_prefetch(&oc->pairs, slot, mm);
-}
+/* mc_oracle_prefetch_pair (oracle.h) takes the context data for the table */
+_Static_assert(offsetof(struct oracle_ctx, pairs) == 0, "the pair table leads oracle_ctx");
 
 static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 {
