@@ -56,7 +56,9 @@ static int lp_alloc(struct pairs_lp *t, uint32_t cap, unsigned int stride)
 	return t->w ? 0 : -1;
 }
 
-LP_INLINE int lp_grow(struct pairs_lp *t, unsigned int stride, unsigned int shift)
+/* Rare (the table doubles): out of line, so that inserts stay light. */
+static __attribute__((noinline)) int lp_grow(struct pairs_lp *t, unsigned int stride,
+					      unsigned int shift)
 {
 	struct pairs_lp old = *t;
 
@@ -146,15 +148,14 @@ static bool pairs_small(int64_t n)
 	return n >= 1 && n < PAIRS_BIG;
 }
 
-enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
+/* pairs_add() in general: i is key's place in main (LP_NONE if it has no pair). */
+static __attribute__((noinline)) enum pairs_change pairs_add_any(struct pairs *p, uint64_t key,
+								  uint32_t i, int64_t delta)
 {
-	uint32_t i, big = LP_NONE;
+	uint32_t big = LP_NONE;
 	uint64_t e[2] = { key, 0 }, w;
 	int64_t n;
 
-	if (key == PAIRS_NO_KEY)
-		return PAIRS_NOMEM;
-	i = lp_find(&p->main, key, MAIN);
 	n = (i == LP_NONE ? 0 : pairs_count(p, i, key, &big)) + delta;
 	if (i != LP_NONE && !n) {
 		if (big != LP_NONE)
@@ -181,6 +182,49 @@ enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
 	if (!pairs_small(n))	/* undo the big count */
 		lp_delete(&p->big, lp_find(&p->big, key, BIG), BIG);
 	return PAIRS_NOMEM;
+}
+
+/* pairs_add() of key, at index i of main (LP_NONE if it has no pair). */
+LP_INLINE enum pairs_change pairs_add_at(struct pairs *p, uint64_t key, uint32_t i,
+					 int64_t delta)
+{
+	uint64_t w;
+
+	/* pairs_add_any() where no count is or becomes big: main alone changes */
+	if (i == LP_NONE && pairs_small(delta)) {
+		w = key << PAIRS_CNT_BITS | (uint64_t)delta;
+		return lp_insert(&p->main, &w, MAIN) ? PAIRS_NOMEM : PAIRS_NEW;
+	}
+	if (i != LP_NONE && (p->main.w[i] & PAIRS_BIG) != PAIRS_BIG) {
+		int64_t n = (int64_t)(p->main.w[i] & PAIRS_BIG) + delta;
+
+		if (!n) {
+			lp_delete(&p->main, i, MAIN);
+			return PAIRS_GONE;
+		}
+		if (pairs_small(n)) {
+			p->main.w[i] = key << PAIRS_CNT_BITS | (uint64_t)n;
+			return PAIRS_CHANGED;
+		}
+	}
+	return pairs_add_any(p, key, i, delta);
+}
+
+enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta)
+{
+	if (key == PAIRS_NO_KEY)
+		return PAIRS_NOMEM;
+	return pairs_add_at(p, key, lp_find(&p->main, key, MAIN), delta);
+}
+
+enum pairs_change pairs_take(struct pairs *p, uint64_t key, int64_t n)
+{
+	uint32_t i, big;
+
+	if (key == PAIRS_NO_KEY || (i = lp_find(&p->main, key, MAIN)) == LP_NONE ||
+	    pairs_count(p, i, key, &big) < n)
+		return PAIRS_SHORT;
+	return pairs_add_at(p, key, i, -n);
 }
 
 uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)

@@ -53,10 +53,13 @@ static inline uint32_t pairs_used(const struct pairs *p)
 	return p->main.used;
 }
 
-/* Start loading where the pair of key would be. */
+/* Start loading where the pair of (slot, mm) would be. No range check: a
+ * pair out of range is never stored, and loading any place of the table is harmless. */
 static inline __attribute__((always_inline)) void pairs_prefetch(const struct pairs *p,
-								 uint64_t key)
+								 uint32_t slot, uint32_t mm)
 {
+	uint64_t key = (uint64_t)slot << PAIRS_MM_BITS | mm;
+
 	__builtin_prefetch(&p->main.w[pairs_hash(key, p->main.mask)]);
 }
 
@@ -64,6 +67,7 @@ static inline __attribute__((always_inline)) void pairs_prefetch(const struct pa
 int64_t pairs_get(const struct pairs *p, uint64_t key);
 
 enum pairs_change {
+	PAIRS_SHORT = -2,	/* pairs_take: key holds fewer entries: nothing changed */
 	PAIRS_NOMEM = -1,	/* out of memory (or key out of range): nothing changed */
 	PAIRS_CHANGED = 0,
 	PAIRS_NEW = 1,		/* key had no pair */
@@ -72,6 +76,10 @@ enum pairs_change {
 
 /* Add delta to key's entries (never taking them below 0: callers check). */
 enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta);
+
+/* Take n (>= 1) of key's entries if it holds that many: pairs_add(p, key, -n)
+ * after a check in the same lookup (PAIRS_CHANGED or PAIRS_GONE; else PAIRS_SHORT). */
+enum pairs_change pairs_take(struct pairs *p, uint64_t key, int64_t n);
 
 /* Delete up to n pairs of slot (a folio freed while mapped); the pairs deleted. */
 uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n);

@@ -56,7 +56,7 @@ struct oracle_view {
 	int64_t *pmd; /* per region; NULL below order 9 */
 	int32_t *pte_mapped; /* per region: pages with a PTE count >= 1 */
 	uint32_t *pte; /* per page: its PTE count */
-	uint32_t nr_pages, region_pages;
+	unsigned int region_shift; /* a region's pages: 1 << region_shift */
 };
 
 static unsigned int nr_regions(unsigned int order)
@@ -94,8 +94,7 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 	v.pte_mapped = (int32_t *)(base + off);
 	off += align8(sizeof(int32_t) * nr_regions(f->order));
 	v.pte = (uint32_t *)(base + off);
-	v.nr_pages = mc_folio_nr_pages(f);
-	v.region_pages = f->order >= MC_PMD_ORDER ? MC_PMD_NR : v.nr_pages;
+	v.region_shift = f->order >= MC_PMD_ORDER ? MC_PMD_ORDER : f->order;
 	return v;
 }
 
@@ -111,12 +110,8 @@ static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
 	return pairs_key(f->slot, mm);
 }
 
-void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm)
-{
-	const struct oracle_ctx *oc = ctx->priv;
-
-	pairs_prefetch(&oc->pairs, pairs_key(slot, mm));
-}
+/* mc_oracle_prefetch_pair (oracle.h) takes the context data for the table */
+_Static_assert(offsetof(struct oracle_ctx, pairs) == 0, "the pair table leads oracle_ctx");
 
 static int64_t pair_entries(const struct oracle_ctx *oc, uint64_t key)
 {
@@ -140,6 +135,7 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 		--*nr_mms;
 		break;
 	case PAIRS_CHANGED:
+	case PAIRS_SHORT: /* pairs_take's only */
 		break;
 	}
 }
@@ -286,12 +282,17 @@ static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint32_t nr_mms = folio_mm_count(f, state);
+	const struct oracle_small *s = state;
+	uint32_t nr_mms;
 
+	/* the clean return below for an unmapped order-0 folio (who is 0 with entries) */
+	if (!f->order && !s->entries && !s->who)
+		return;
+	nr_mms = folio_mm_count(f, state);
 	if (!folio_entries(f, state) && !nr_mms)
 		return;
 	ctx->violations++;
-	if (!f->order && !(((struct oracle_small *)state)->who & SMALL_MANY)) {
+	if (!f->order && !(s->who & SMALL_MANY)) {
 		oc->small_pairs -= nr_mms;
 		return;
 	}
@@ -340,38 +341,48 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE;
 }
 
+/* The end of the run of pages from first to end that lie in region r. */
+static uint32_t region_stop(const struct oracle_view *v, uint32_t r, uint32_t end)
+{
+	uint32_t stop = (r + 1) << v->region_shift;
+
+	return stop < end ? stop : end;
+}
+
+/* Branch-free counts over a region's run of pages, so that the loops vectorize. */
 static void pte_inc(struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++) {
-		uint32_t r = p / v->region_pages;
+	for (uint32_t p = first, end = first + nr; p < end;) {
+		uint32_t r = p >> v->region_shift, stop = region_stop(v, r, end), fresh = 0;
 
-		if (v->pte[p]++)
-			continue;
-		v->pte_mapped[r]++;
+		for (; p < stop; p++)
+			fresh += !v->pte[p]++;
+		v->pte_mapped[r] += (int32_t)fresh;
 		if (!v->pmd || !v->pmd[r])
-			v->l->mapped_below_pud++;
+			v->l->mapped_below_pud += fresh;
 	}
 }
 
 static void pte_dec(struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++) {
-		uint32_t r = p / v->region_pages;
+	for (uint32_t p = first, end = first + nr; p < end;) {
+		uint32_t r = p >> v->region_shift, stop = region_stop(v, r, end), gone = 0;
 
-		if (--v->pte[p])
-			continue;
-		v->pte_mapped[r]--;
+		for (; p < stop; p++)
+			gone += !--v->pte[p];
+		v->pte_mapped[r] -= (int32_t)gone;
 		if (!v->pmd || !v->pmd[r])
-			v->l->mapped_below_pud--;
+			v->l->mapped_below_pud -= gone;
 	}
 }
 
 static bool pte_all_mapped(const struct oracle_view *v, uint32_t first, uint32_t nr)
 {
-	for (uint32_t p = first; p < first + nr; p++)
-		if (!v->pte[p])
-			return false;
-	return true;
+	uint32_t mapped = 0;
+
+	for (uint32_t p = first, end = first + nr; p < end; p++)
+		mapped += v->pte[p] != 0;
+	return mapped == nr;
 }
 
 static void pmd_inc(struct oracle_view *v, uint32_t r)
@@ -455,16 +466,48 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 	return f->kind == MC_KIND_SHMEM ? MC_NR_SHMEM_PMDMAPPED : MC_NR_FILE_PMDMAPPED;
 }
 
-/* oracle_apply for an order-0 folio: the same rules, on 8 bytes. */
-static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct oracle_small *s, const struct mc_op *op)
+/* The shape of an operation on an order-0 folio: one PTE of page 0, by mms
+ * with no SMALL_MANY bit (so that who == mm says mm holds every entry). */
+static bool small_op_fits(const struct mc_op *op)
+{
+	return op->level == MC_LEVEL_PTE && !op->first && op->nr == 1 && op->mm &&
+	       !((op->mm | op->src_mm) & SMALL_MANY);
+}
+
+/* apply_small() of a REMOVE once the page is in the table: the check that mm
+ * holds an entry and the removal in one lookup. */
+static void small_remove_shared(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				struct oracle_small *s, uint32_t mm)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint32_t nr_mms = s->who & ~SMALL_MANY;
+
+	switch (pairs_take(&oc->pairs, pair_key(f, mm), 1)) {
+	case PAIRS_GONE:
+		nr_mms--;
+		break;
+	case PAIRS_CHANGED:
+		break;
+	default: /* mm holds no entry */
+		ctx->violations++;
+		return;
+	}
+	s->entries--;
+	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
+	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->entries;
+}
+
+/* oracle_apply for an order-0 folio and an operation of its shape
+ * (small_op_fits): the same rules, on 8 bytes. */
+static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
+						   const struct mc_folio *f,
+						   struct oracle_small *s, const struct mc_op *op)
 {
 	bool was_mapped = s->entries > 0, ok;
 	int32_t delta = 1;
 
-	if (op->type >= MC_OP_NR_TYPES || op->type == MC_OP_REMAP || op->level != MC_LEVEL_PTE ||
-	    op->first || op->nr != 1 || !op->mm || (op->mm | op->src_mm) & SMALL_MANY) {
-		ctx->violations++;
+	if (op->type == MC_OP_REMOVE && (s->who & SMALL_MANY)) {
+		small_remove_shared(ctx, f, s, op->mm);
 		return;
 	}
 	switch (op->type) {
@@ -478,9 +521,12 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	case MC_OP_ADD:
 		ok = true;
 		break;
-	default: /* MC_OP_REMOVE */
+	case MC_OP_REMOVE:
 		ok = small_mm_entries(ctx->priv, f, s, op->mm) >= 1;
 		delta = -1;
+		break;
+	default: /* MC_OP_REMAP (of a PMD) or not an operation */
+		ok = false;
 		break;
 	}
 	if (!ok) {
@@ -490,14 +536,65 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	small_add(ctx, f, s, op->mm, delta);
 	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
 		(s->entries > 0) - was_mapped;
-	/* RMAP_EXCLUSIVE on a page someone else maps: see oracle_apply */
+	/* RMAP_EXCLUSIVE on a page someone else maps: see apply_large */
 	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
 	    op->type != MC_OP_REMOVE && s->entries != 1)
 		ctx->violations++;
 }
 
-static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-			 const struct mc_op *op)
+/*
+ * apply_small() for the common operations that leave the pair table alone
+ * (op of the shape small_op_fits checks): the first mapping, an ADD by the
+ * holder or of an unmapped page, a REMOVE by the holder. False, having
+ * changed nothing, for any other.
+ */
+static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    struct oracle_small *s, const struct mc_op *op)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	uint32_t mm = op->mm, who = s->who;
+
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		if (f->kind != MC_KIND_ANON || s->entries)
+			return false;
+		/* small_add() on an unmapped page (who is 0 when entries is): one
+		 * entry, so RMAP_EXCLUSIVE holds */
+		s->entries = 1;
+		s->who = mm;
+		oc->small_pairs++;
+		ctx->vm[MC_NR_ANON_MAPPED]++;
+		return true;
+	case MC_OP_ADD:
+		if (who && who != mm)
+			return false;
+		oc->small_pairs += !who;
+		s->entries++;
+		s->who = s->entries ? mm : 0;
+		oc->small_pairs -= !s->who;
+		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
+			(s->entries > 0) - (who != 0);
+		if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE &&
+		    s->entries != 1)
+			ctx->violations++;
+		return true;
+	case MC_OP_REMOVE:
+		if (who != mm)	/* else mm holds every entry, at least one */
+			return false;
+		s->entries--;
+		s->who = s->entries ? mm : 0;
+		oc->small_pairs -= !s->who;
+		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->who;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* oracle_apply for a large folio: out of line, so that order 0 stays light. */
+static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
+						   const struct mc_folio *f, void *state,
+						   const struct mc_op *op)
 {
 	struct oracle_head *h = state;
 	const struct oracle_ctx *oc = ctx->priv;
@@ -506,10 +603,6 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	bool huge_before = huge_entries(f, state) > 0, ok;
 	enum mc_vmstat_item mapped_item;
 
-	if (!f->order) {
-		apply_small(ctx, f, state, op);
-		return;
-	}
 	if (op->type >= MC_OP_NR_TYPES || op->level > MC_LEVEL_PUD || !op_fits(f, op)) {
 		ctx->violations++;
 		return;
@@ -554,10 +647,23 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 	/* RMAP_EXCLUSIVE on a page someone else maps is a kernel bug (the
 	 * VM_WARN in mm/rmap.c:__folio_add_anon_rmap@v6.18): flag the stream.
 	 * Not on RESTORE: the exclusive bit was read when that entry was frozen,
-	 * possibly after the other mappers' entries were frozen too. */
+	 * possibly after the other mappers' entries were frozen too. Not on
+	 * NEW_ANON either: it maps an unmapped folio, each page by one entry. */
 	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
-	    op->type != MC_OP_REMOVE && !range_exclusive(f, state, op->first, op->nr))
+	    op->type != MC_OP_REMOVE && op->type != MC_OP_NEW_ANON &&
+	    !range_exclusive(f, state, op->first, op->nr))
 		ctx->violations++;
+}
+
+static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+			 const struct mc_op *op)
+{
+	if (f->order)
+		apply_large(ctx, f, state, op);
+	else if (!small_op_fits(op))
+		ctx->violations++;
+	else if (!apply_small_fast(ctx, f, state, op))
+		apply_small(ctx, f, state, op);
 }
 
 /* ---- queries ---- */

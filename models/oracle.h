@@ -17,6 +17,7 @@
 #define MAPCOUNT_ORACLE_H
 
 #include "models/model.h"
+#include "models/oracle-pairs.h"
 
 extern const struct mc_model mc_model_oracle;
 
@@ -36,7 +37,13 @@ int64_t mc_oracle_huge_entries(const struct mc_folio *f, const void *state);
 /*
  * Start loading where the pair of (folio slot, mm) lives in the oracle's
  * table: the replayer calls it ahead of the operation that will look it up.
+ * Inline, for the replayer calls it more often than apply(): the oracle's
+ * context data begins with its table (oracle.c checks it at build time).
  */
-void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot, uint32_t mm);
+static inline void mc_oracle_prefetch_pair(const struct mc_model_ctx *ctx, uint32_t slot,
+					   uint32_t mm)
+{
+	pairs_prefetch(ctx->priv, slot, mm);
+}
 
 #endif

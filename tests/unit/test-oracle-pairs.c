@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The oracle's pair map against a plain array: random adds of small and large
- * deltas across the one-word/big-table boundary, through growth, deletions
- * and a slot's drop; keys out of range refused.
+ * The oracle's pair map against a plain array: random adds and takes of small
+ * and large deltas across the one-word/big-table boundary, through growth,
+ * deletions and a slot's drop; keys out of range refused.
  */
 #include <stdlib.h>
 
@@ -56,6 +56,17 @@ int main(void)
 		int64_t d = deltas[rnd(sizeof(deltas) / sizeof(deltas[0]))];
 		enum pairs_change c;
 
+		/* a take of any size: all or nothing */
+		if (!rnd(4)) {
+			int64_t have = want[s][m];
+
+			c = pairs_take(&p, key_of(s, m), d);
+			want[s][m] -= have >= d ? d : 0;
+			if (c != (have < d ? PAIRS_SHORT : want[s][m] ? PAIRS_CHANGED : PAIRS_GONE))
+				bad++;
+			present[s][m] = want[s][m] != 0;
+			continue;
+		}
 		/* a removal takes at most what is there */
 		if (present[s][m] && rnd(2))
 			d = want[s][m] > d ? -d : -want[s][m];
@@ -65,7 +76,7 @@ int main(void)
 			bad++;
 		present[s][m] = want[s][m] != 0;
 	}
-	is_int(bad, 0, "every add says what it did to the pair");
+	is_int(bad, 0, "every add and take says what it did to the pair");
 	ok(check_all(&p), "every count as the array has it");
 	ok(p.big.used > 0 && p.big.used < p.main.used, "some counts are in the big table");
 	for (uint32_t s = 0; s < NR_SLOTS; s += 7) {
@@ -89,6 +100,7 @@ int main(void)
 	is_int(pairs_key(1, 1u << PAIRS_MM_BITS), PAIRS_NO_KEY, "mm out of range: no key");
 	is_int(pairs_add(&p, PAIRS_NO_KEY, 1), PAIRS_NOMEM, "no key: refused");
 	is_int(pairs_get(&p, PAIRS_NO_KEY), 0, "no key: no entries");
+	is_int(pairs_take(&p, PAIRS_NO_KEY, 1), PAIRS_SHORT, "no key: nothing to take");
 	pairs_fini(&p);
 	return tap_done();
 }

@@ -456,6 +456,68 @@ static void test_violations(void)
 	rig_ctx_fini(&ctx);
 }
 
+/* The same on an order-0 folio, by its one mapper (inline) and once shared (in the table). */
+static void test_violations_small(void)
+{
+	const struct mc_model *m = &mc_model_oracle;
+	struct mc_model_ctx ctx;
+	struct mc_folio f = rig_folio(1, MC_KIND_ANON, 0);
+	struct mc_op bad[] = {
+		rig_pte(MC_OP_REMOVE, 0, 1, A),		/* nothing mapped */
+		rig_pmd(MC_OP_ADD, 0, A),		/* PMD on an order-0 folio */
+		rig_pte(MC_OP_ADD, 1, 1, A),		/* past the end */
+		rig_pte(MC_OP_ADD, 0, 2, A),		/* two pages */
+		rig_pte(MC_OP_ADD, 0, 1, 0),		/* mm 0 */
+		rig_pte(MC_OP_ADD, 0, 1, 1u << 31),	/* mm out of range */
+		rig_pmd(MC_OP_REMAP, 0, A),		/* no PMD */
+		rig_pte(MC_OP_REMAP, 0, 1, A),		/* REMAP of a PTE */
+		rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), C), /* parent maps nothing */
+		rig_op(9, MC_LEVEL_PTE, 0, 1, A, 0, 0), /* unknown type */
+	};
+	struct mc_op op;
+	unsigned int i;
+	void *st;
+
+	rig_ctx_init(&ctx, m);
+	st = rig_state(&ctx, &f);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		m->apply(&ctx, &f, st, &bad[i]);
+	is_int(ctx.violations, i, "order 0: each contradicting op counts one violation");
+	ok(state_is_fresh(&ctx, &f, st) && !ctx.vm[MC_NR_ANON_MAPPED],
+	   "order 0: refused ops leave the state untouched");
+	op = rig_flags(rig_pte(MC_OP_NEW_ANON, 0, 1, A), EXCL);
+	m->apply(&ctx, &f, st, &op);
+	m->apply(&ctx, &f, st, &op);
+	is_int(ctx.violations, i + 1, "order 0: NEW_ANON of a mapped page is refused");
+	op = rig_pte(MC_OP_REMOVE, 0, 1, B);
+	m->apply(&ctx, &f, st, &op);
+	is_int(ctx.violations, i + 2, "order 0: B removing what A maps is refused");
+	op = rig_flags(rig_pte(MC_OP_ADD, 0, 1, A), EXCL);
+	m->apply(&ctx, &f, st, &op);
+	is_int(ctx.violations, i + 3, "order 0: EXCLUSIVE on a page mapped twice is flagged");
+	op = rig_dup(rig_pte(MC_OP_ADD, 0, 1, B), A);
+	m->apply(&ctx, &f, st, &op);
+	op = rig_pte(MC_OP_REMOVE, 0, 1, C);
+	m->apply(&ctx, &f, st, &op);
+	is_int(ctx.violations, i + 4, "order 0, shared: C removing what it does not map is refused");
+	op = rig_pte(MC_OP_REMOVE, 0, 1, B);
+	m->apply(&ctx, &f, st, &op);
+	m->apply(&ctx, &f, st, &op);
+	is_int(ctx.violations, i + 5, "order 0, shared: B removing twice its one entry is refused");
+	ok(m->folio_mapcount(&ctx, &f, st) == 2 && mc_oracle_mm_count(&f, st) == 1 &&
+	   mc_oracle_mm_entries(&ctx, &f, st, A) == 2 && ctx.vm[MC_NR_ANON_MAPPED] == 1,
+	   "order 0: A's two entries left, one mm, one page mapped");
+	op = rig_pte(MC_OP_REMOVE, 0, 1, A);
+	m->apply(&ctx, &f, st, &op);
+	m->apply(&ctx, &f, st, &op);
+	ok(state_is_fresh(&ctx, &f, st) && !ctx.vm[MC_NR_ANON_MAPPED] &&
+	   !m->ctx_metadata_bytes(&ctx), "order 0: unmapped again, no pair left");
+	m->apply(&ctx, &f, st, &op);
+	rig_state_free(&ctx, &f, st);
+	is_int(ctx.violations, i + 6, "order 0: a removal past the last entry is refused");
+	rig_ctx_fini(&ctx);
+}
+
 /* Many mms on many folios: the pair table grows and empties correctly. */
 static void test_pairs(void)
 {
@@ -508,6 +570,7 @@ int main(void)
 	test_split();
 	test_restore_exclusive_read_late();
 	test_violations();
+	test_violations_small();
 	test_pairs();
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o += (o < 10 ? 1 : 8))
 		tap_diag("oracle state bytes, order %2u: %zu (exact-scheme metadata %zu)", o,
