@@ -43,8 +43,6 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	int first = 0;
 
 	en_touch_fixed(c, 0); /* folio_test_large */
-	if (!mc_folio_large(f))
-		return en_rmw(ctx, c, en_pmc(s, 0), 1) == 0;
 	for (uint32_t i = first_page; i < first_page + n; i++) {
 		en_touch(c, i);
 		first += en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
@@ -104,8 +102,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	}
 	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once (head only for a PMD) */
 	for (uint32_t i = first_page; i < first_page + (entire ? 1 : n); i++)
-		if (en_pae(s, f->order, i) &&
-		    (*en_pmc(s, i) > 0 || (mc_folio_large(f) && s->entire_mapcount > 0)))
+		if (en_pae(s, f->order, i) && (*en_pmc(s, i) > 0 || s->entire_mapcount > 0))
 			ctx->violations++;
 }
 
@@ -118,14 +115,6 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 	int nr = 0, pmd = 0, last = 0;
 
 	en_touch_fixed(c, 0);
-	if (!mc_folio_large(f)) {
-		int32_t v = en_rmw(ctx, c, en_pmc(s, 0), -1);
-
-		if (v < -1)
-			ctx->violations++;
-		mod_stat_612(ctx, f, -(v < 0), 0);
-		return;
-	}
 	en_touch_fixed(c, 1);
 	if (entire) {
 		en_rmw(ctx, c, &s->large_mapcount, -1);
@@ -168,15 +157,10 @@ static void new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f, str
 		add_612(ctx, f, s, op->first, op->nr, op->level, excl, c);
 		return;
 	}
-	if ((mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)) ||
-	    *en_pmc(s, 0) != -1)
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || *en_pmc(s, 0) != -1)
 		ctx->violations++;
 	en_touch_fixed(c, 0);
-	if (!mc_folio_large(f)) {
-		*en_pmc(s, 0) = 0;
-		if (excl)
-			en_pae_set(c, s, f->order, 0);
-	} else if (op->level == MC_LEVEL_PTE) {
+	if (op->level == MC_LEVEL_PTE) {
 		for (uint32_t i = 0; i < n; i++) {
 			en_touch(c, i);
 			*en_pmc(s, i) = 0;
@@ -220,10 +204,8 @@ static void dup_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 		return;
 	}
 	en_dup_pages(ctx, f, s, op->first, op->nr, c);
-	if (mc_folio_large(f)) {
-		en_touch_fixed(c, 1);
-		en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
-	}
+	en_touch_fixed(c, 1);
+	en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
 	if (op->level == MC_LEVEL_PMD)
 		en_ext_pmds(ctx, s, 1, c);
 }

@@ -32,8 +32,6 @@ static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, s
 	if (!*first)
 		return 0;
 	en_touch_fixed(c, 0); /* folio_test_large */
-	if (!mc_folio_large(f))
-		return 1;
 	en_touch_fixed(c, 1);
 	return en_rmw(ctx, c, &s->nr_pages_mapped, 1) < EN_ENTIRELY_MAPPED;
 }
@@ -104,22 +102,18 @@ static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, s
 			   uint32_t i, struct en_cost *c)
 {
 	int32_t v;
-	int nr = 1;
 
 	en_touch(c, i);
 	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
-	if (mc_folio_large(f))
-		en_touch_fixed(c, 1);
+	en_touch_fixed(c, 1);
 	v = en_rmw(ctx, c, en_pmc(s, i), -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
 	if (v >= 0)
 		return;
-	if (mc_folio_large(f))
-		nr = en_rmw(ctx, c, &s->nr_pages_mapped, -1) < EN_ENTIRELY_MAPPED;
-	if (!nr)
+	if (en_rmw(ctx, c, &s->nr_pages_mapped, -1) >= EN_ENTIRELY_MAPPED)
 		return;
-	en_stat_mapped(ctx, f, -nr);
+	en_stat_mapped(ctx, f, -1);
 	/* queued even when this was the folio's last mapped page */
 	if (en_anon(f) && f->order >= MC_PMD_ORDER)
 		defer_split_66(ctx, s, c);
@@ -175,12 +169,7 @@ static void new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 {
 	uint32_t n = mc_folio_nr_pages(f);
 
-	if (!mc_folio_large(f) && op->level == MC_LEVEL_PTE) {
-		if (*en_pmc(s, 0) != -1)
-			ctx->violations++;
-		*en_pmc(s, 0) = 0;
-		en_stat_mapped(ctx, f, 1);
-	} else if (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f)) {
+	if (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f)) {
 		if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)
 			ctx->violations++;
 		s->entire_mapcount = 0;

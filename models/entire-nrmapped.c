@@ -196,23 +196,18 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 	return bad;
 }
 
-/* O(1) checks after every operation; the O(N) ones run at fini. */
+/* O(1) checks after every operation on a large folio; the O(N) ones run at fini. */
 static void en_check_quick(struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const struct en_state *s, enum en_version v)
 {
-	int32_t npm;
+	int32_t npm = s->nr_pages_mapped;
 	bool ok;
 
-	if (!mc_folio_large(f)) {
-		ok = true; /* no page[1] fields to check */
-	} else {
-		npm = s->nr_pages_mapped;
-		ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
-		     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
-		     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
-		if (v == EN_V6_12)
-			ok = ok && s->large_mapcount >= s->entire_mapcount;
-	}
+	ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
+	     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
+	     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
+	if (v == EN_V6_12)
+		ok = ok && s->large_mapcount >= s->entire_mapcount;
 	if (!ok)
 		ctx->violations++;
 }
