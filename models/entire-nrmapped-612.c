@@ -43,8 +43,8 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	int first = 0;
 
 	en_touch_fixed(c, 0); /* folio_test_large */
+	en_touch_range(c, first_page, first_page + n);
 	for (uint32_t i = first_page; i < first_page + n; i++) {
-		en_touch(c, i);
 		first += en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	}
 	en_touch_fixed(c, 1);
@@ -124,10 +124,10 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 		en_rmw(ctx, c, &s->large_mapcount, level == MC_LEVEL_PTE ? -(int32_t)n : -1);
 		if (level != MC_LEVEL_PTE)
 			en_ext_pmds(ctx, s, -1, c);
+		en_touch_range(c, first_page, first_page + n);
 		for (uint32_t i = first_page; i < first_page + n; i++) {
 			int32_t v;
 
-			en_touch(c, i);
 			v = en_rmw(ctx, c, en_pmc(s, i), -1);
 			if (v < -1)
 				ctx->violations++;
@@ -161,8 +161,8 @@ static void new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f, str
 		ctx->violations++;
 	en_touch_fixed(c, 0);
 	if (op->level == MC_LEVEL_PTE) {
+		en_touch_range(c, 0, n);
 		for (uint32_t i = 0; i < n; i++) {
-			en_touch(c, i);
 			*en_pmc(s, i) = 0;
 			if (excl)
 				en_pae_set(c, s, f->order, i);

@@ -23,11 +23,11 @@ static void defer_split_66(struct mc_model_ctx *ctx, struct en_state *s, struct 
  * One page gains a PTE: the per-page step shared by page_add_anon_rmap (not
  * compound) and each iteration of folio_add_file_rmap_range@v6.6. Returns the
  * pages newly counted in NR_*_MAPPED; *first tells whether PMC went -1 -> 0.
+ * The caller touches page i's line (en_touch_range over its loop).
  */
 static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			   uint32_t i, bool *first, struct en_cost *c)
 {
-	en_touch(c, i);
 	*first = en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	if (!*first)
 		return 0;
@@ -36,7 +36,7 @@ static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, s
 	return en_rmw(ctx, c, &s->nr_pages_mapped, 1) < EN_ENTIRELY_MAPPED;
 }
 
-/* mm/rmap.c:page_add_anon_rmap@v6.6, compound=false */
+/* mm/rmap.c:page_add_anon_rmap@v6.6, compound=false; the caller touches page i */
 static void add_anon_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			     uint32_t i, bool excl, struct en_cost *c)
 {
@@ -62,6 +62,7 @@ static void add_file_range_66(struct mc_model_ctx *ctx, const struct mc_folio *f
 	int nr = 0;
 	bool first;
 
+	en_touch_range(c, first_page, first_page + n);
 	for (uint32_t i = first_page; i < first_page + n; i++)
 		nr += add_pte_page_66(ctx, f, s, i, &first, c);
 	if (nr)
@@ -97,15 +98,12 @@ static void add_entire_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *
 		en_pae_set(c, s, f->order, 0);
 }
 
-/* mm/rmap.c:page_remove_rmap@v6.6, compound=false */
+/* mm/rmap.c:page_remove_rmap@v6.6, compound=false; the caller touches pages i, 0 and 1 */
 static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			   uint32_t i, struct en_cost *c)
 {
 	int32_t v;
 
-	en_touch(c, i);
-	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
-	en_touch_fixed(c, 1);
 	v = en_rmw(ctx, c, en_pmc(s, i), -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
@@ -143,6 +141,7 @@ static void add_ptes_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 		add_file_range_66(ctx, f, s, op->first, op->nr, c);
 		return;
 	}
+	en_touch_range(c, op->first, op->first + op->nr);
 	for (uint32_t i = op->first; i < op->first + op->nr; i++)
 		add_anon_page_66(ctx, f, s, i, op->flags & MC_OPF_EXCLUSIVE, c);
 }
@@ -207,6 +206,9 @@ static void remove_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 		remove_entire_66(ctx, f, s, op->level == MC_LEVEL_PUD, c);
 		return;
 	}
+	en_touch_range(c, op->first, op->first + op->nr);
+	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
+	en_touch_fixed(c, 1);
 	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
 		if (freeze)
 			en_share_anon(c, f, s, i);
@@ -261,6 +263,7 @@ static void remap_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 		return;
 	}
 	excl = en_pae(s, f->order, 0);
+	en_touch_range(c, 0, MC_PMD_NR);
 	for (uint32_t i = 0; i < MC_PMD_NR; i++) {
 		if (excl)
 			en_pae_set(c, s, f->order, i);

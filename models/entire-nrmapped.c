@@ -49,8 +49,8 @@ void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_
 		  uint32_t first, uint32_t n, struct en_cost *c)
 {
 	en_touch_fixed(c, 0); /* folio_test_anon */
+	en_touch_range(c, first, first + n);
 	for (uint32_t i = first; i < first + n; i++) {
-		en_touch(c, i);
 		if (en_anon(f) && en_pae(s, f->order, i))
 			en_pae_clear(c, s, f->order, i);
 		if (en_rmw(ctx, c, en_pmc(s, i), 1) <= 0)

@@ -76,6 +76,20 @@ static inline void en_touch(struct en_cost *c, uint32_t page)
 	}
 }
 
+/* en_touch of every page in [first, end), end > first: the hull takes in the range. */
+static inline void en_touch_range(struct en_cost *c, uint32_t first, uint32_t end)
+{
+	if (c->lo == c->hi) {
+		c->lo = first;
+		c->hi = end;
+		return;
+	}
+	if (first < c->lo)
+		c->lo = first;
+	if (end > c->hi)
+		c->hi = end;
+}
+
 static inline void en_touch_fixed(struct en_cost *c, unsigned int page)
 {
 	c->fixed |= 1u << page;
