@@ -278,59 +278,38 @@ const en_op_fn en612_ops[MC_OP_NR_TYPES] = {
 	[MC_OP_DUP] = dup_612,		 [MC_OP_REMAP] = remap_612,
 };
 
+/* mm/rmap.c:folio_add_new_anon_rmap@v6.12 on an order-0 folio: plain store */
+static void small_new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			       struct en_state *s, bool excl)
+{
+	if (s->mapcount0 != -1)
+		ctx->violations++;
+	s->mapcount0 = 0;
+	if (excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+	en_stat_mapped(ctx, f, 1);
+}
+
+/* mm/rmap.c:__folio_add_anon_rmap@v6.12 on an order-0 folio, after PMC +1 */
+static void small_anon_add_612(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+{
+	if (excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once */
+	if ((s->pae0 & 1) && pmc > 0)
+		ctx->violations++;
+}
+
 /*
- * The 6.12 model's apply. Order 0 is done here: the small-folio case of
- * new_anon_612, add_op_612 (RESTORE of one page is the same call),
- * remove_op_612 and dup_612.
+ * The 6.12 model's apply: order 0 as new_anon_612, add_op_612 (a RESTORE of
+ * one page is the same call), remove_op_612 and dup_612 would do it.
  */
 void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		 const struct mc_op *op)
 {
-	struct en_state *s = state;
-	bool excl = op->flags & MC_OPF_EXCLUSIVE;
-	int32_t v;
-
-	if (mc_folio_large(f)) {
-		en_apply_large(ctx, f, s, op, EN_V6_12);
-		return;
-	}
-	if (!en_small_op_valid(op)) {
-		ctx->violations++;
-		return;
-	}
-	ctx->cachelines++; /* page[0] */
-	switch (op->type) {
-	case MC_OP_NEW_ANON:
-		/* mm/rmap.c:folio_add_new_anon_rmap@v6.12: plain store */
-		if (s->mapcount0 != -1)
-			ctx->violations++;
-		s->mapcount0 = 0;
-		if (excl) {
-			ctx->atomics++;
-			s->pae0 |= 1;
-		}
-		en_stat_mapped(ctx, f, 1);
-		return;
-	case MC_OP_ADD:
-		/* mm/rmap.c:__folio_add_rmap, __folio_add_{anon,file}_rmap@v6.12 */
-		ctx->atomics++;
-		v = en_add32(ctx, &s->mapcount0, 1);
-		if (!v)
-			en_stat_mapped(ctx, f, 1);
-		if (!en_anon(f))
-			return;
-		if (excl) {
-			ctx->atomics++;
-			s->pae0 |= 1;
-		}
-		/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once */
-		if ((s->pae0 & 1) && v > 0)
-			ctx->violations++;
-		return;
-	case MC_OP_REMOVE:
-		en_small_remove(ctx, f, s, op->flags & MC_OPF_FREEZE);
-		return;
-	default: /* MC_OP_DUP: __folio_try_dup_anon_rmap / __folio_dup_file_rmap@v6.12 */
-		en_small_dup(ctx, f, s);
-	}
+	en_apply_version(ctx, f, state, op, EN_V6_12, small_new_anon_612, small_anon_add_612);
 }

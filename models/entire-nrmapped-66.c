@@ -277,56 +277,33 @@ const en_op_fn en66_ops[MC_OP_NR_TYPES] = {
 	[MC_OP_DUP] = dup_66,		[MC_OP_REMAP] = remap_66,
 };
 
-/*
- * The 6.6 model's apply. Order 0 is done here: the small-folio case of
- * new_anon_66, add_66 (anon or file), remove_66 and dup_66, one line each.
- */
+/* mm/rmap.c:folio_add_new_anon_rmap@v6.6 on an order-0 folio: plain store, always exclusive */
+static void small_new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			      struct en_state *s, bool excl)
+{
+	if (s->mapcount0 != -1)
+		ctx->violations++;
+	s->mapcount0 = 0;
+	en_stat_mapped(ctx, f, 1);
+	ctx->atomics++; /* __page_set_anon_rmap(..., exclusive=1) */
+	s->pae0 |= 1;
+}
+
+/* mm/rmap.c:page_add_anon_rmap@v6.6 on an order-0 folio, after PMC +1 */
+static void small_anon_add_66(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+{
+	/* VM_BUG_ON_PAGE(!first && (RMAP_EXCLUSIVE or PageAnonExclusive)) */
+	if (pmc && (excl || (s->pae0 & 1)))
+		ctx->violations++;
+	if (!pmc && excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+}
+
+/* The 6.6 model's apply: order 0 as new_anon_66, add_66, remove_66, dup_66 would do it. */
 void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		const struct mc_op *op)
 {
-	struct en_state *s = state;
-	bool excl = op->flags & MC_OPF_EXCLUSIVE;
-	int32_t v;
-
-	if (mc_folio_large(f)) {
-		en_apply_large(ctx, f, s, op, EN_V6_6);
-		return;
-	}
-	if (!en_small_op_valid(op)) {
-		ctx->violations++;
-		return;
-	}
-	ctx->cachelines++; /* page[0] */
-	switch (op->type) {
-	case MC_OP_NEW_ANON:
-		/* mm/rmap.c:folio_add_new_anon_rmap@v6.6: plain store, always exclusive */
-		if (s->mapcount0 != -1)
-			ctx->violations++;
-		s->mapcount0 = 0;
-		en_stat_mapped(ctx, f, 1);
-		ctx->atomics++; /* __page_set_anon_rmap(..., exclusive=1) */
-		s->pae0 |= 1;
-		return;
-	case MC_OP_ADD:
-		/* page_add_anon_rmap / folio_add_file_rmap_range@v6.6 on a small folio */
-		ctx->atomics++;
-		v = en_add32(ctx, &s->mapcount0, 1);
-		if (!v)
-			en_stat_mapped(ctx, f, 1);
-		if (!en_anon(f))
-			return;
-		/* VM_BUG_ON_PAGE(!first && (RMAP_EXCLUSIVE or PageAnonExclusive)) */
-		if (v && (excl || (s->pae0 & 1)))
-			ctx->violations++;
-		if (!v && excl) {
-			ctx->atomics++;
-			s->pae0 |= 1;
-		}
-		return;
-	case MC_OP_REMOVE:
-		en_small_remove(ctx, f, s, op->flags & MC_OPF_FREEZE);
-		return;
-	default: /* MC_OP_DUP: page_try_dup_anon_rmap / page_dup_file_rmap@v6.6 */
-		en_small_dup(ctx, f, s);
-	}
+	en_apply_version(ctx, f, state, op, EN_V6_6, small_new_anon_66, small_anon_add_66);
 }

@@ -203,6 +203,55 @@ void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		 const struct mc_op *op);
 
+/* A version's order-0 first map, and its anon add after PMC went up to @pmc. */
+typedef void (*en_small_new_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				struct en_state *s, bool excl);
+typedef void (*en_small_anon_add_fn)(struct mc_model_ctx *ctx, struct en_state *s, bool excl,
+				     int32_t pmc);
+
+/*
+ * apply() of both versions (inlined with the version's two order-0 steps):
+ * a large folio goes to en_apply_large; an order-0 op is done here. An add
+ * of one PTE starts the same way in both (PMC +1, NR_*_MAPPED +1 on the
+ * first mapping); only anon adds go on to the version's PAE handling.
+ */
+static inline void en_apply_version(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+				    const struct mc_op *op, enum en_version v,
+				    en_small_new_fn small_new, en_small_anon_add_fn small_anon_add)
+{
+	struct en_state *s = state;
+	bool excl = op->flags & MC_OPF_EXCLUSIVE;
+	int32_t pmc;
+
+	if (mc_folio_large(f)) {
+		en_apply_large(ctx, f, s, op, v);
+		return;
+	}
+	if (!en_small_op_valid(op)) {
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++; /* page[0] */
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		small_new(ctx, f, s, excl);
+		return;
+	case MC_OP_ADD:
+		ctx->atomics++;
+		pmc = en_add32(ctx, &s->mapcount0, 1);
+		if (!pmc)
+			en_stat_mapped(ctx, f, 1);
+		if (en_anon(f))
+			small_anon_add(ctx, s, excl, pmc);
+		return;
+	case MC_OP_REMOVE:
+		en_small_remove(ctx, f, s, op->flags & MC_OPF_FREEZE);
+		return;
+	default: /* MC_OP_DUP */
+		en_small_dup(ctx, f, s);
+	}
+}
+
 /* The two versions' operations on large folios, indexed by enum mc_op_type. */
 typedef void (*en_op_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			 const struct mc_op *op, struct en_cost *c);
