@@ -43,10 +43,8 @@ static int add_ptes_612(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	int first = 0;
 
 	en_touch_fixed(c, 0); /* folio_test_large */
-	if (!mc_folio_large(f))
-		return en_rmw(ctx, c, en_pmc(s, 0), 1) == 0;
+	en_touch_range(c, first_page, first_page + n);
 	for (uint32_t i = first_page; i < first_page + n; i++) {
-		en_touch(c, i);
 		first += en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	}
 	en_touch_fixed(c, 1);
@@ -104,8 +102,7 @@ static void add_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 	}
 	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once (head only for a PMD) */
 	for (uint32_t i = first_page; i < first_page + (entire ? 1 : n); i++)
-		if (en_pae(s, f->order, i) &&
-		    (*en_pmc(s, i) > 0 || (mc_folio_large(f) && s->entire_mapcount > 0)))
+		if (en_pae(s, f->order, i) && (*en_pmc(s, i) > 0 || s->entire_mapcount > 0))
 			ctx->violations++;
 }
 
@@ -118,14 +115,6 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 	int nr = 0, pmd = 0, last = 0;
 
 	en_touch_fixed(c, 0);
-	if (!mc_folio_large(f)) {
-		int32_t v = en_rmw(ctx, c, en_pmc(s, 0), -1);
-
-		if (v < -1)
-			ctx->violations++;
-		mod_stat_612(ctx, f, -(v < 0), 0);
-		return;
-	}
 	en_touch_fixed(c, 1);
 	if (entire) {
 		en_rmw(ctx, c, &s->large_mapcount, -1);
@@ -135,10 +124,10 @@ static void remove_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struc
 		en_rmw(ctx, c, &s->large_mapcount, level == MC_LEVEL_PTE ? -(int32_t)n : -1);
 		if (level != MC_LEVEL_PTE)
 			en_ext_pmds(ctx, s, -1, c);
+		en_touch_range(c, first_page, first_page + n);
 		for (uint32_t i = first_page; i < first_page + n; i++) {
 			int32_t v;
 
-			en_touch(c, i);
 			v = en_rmw(ctx, c, en_pmc(s, i), -1);
 			if (v < -1)
 				ctx->violations++;
@@ -168,17 +157,12 @@ static void new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f, str
 		add_612(ctx, f, s, op->first, op->nr, op->level, excl, c);
 		return;
 	}
-	if ((mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)) ||
-	    *en_pmc(s, 0) != -1)
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || *en_pmc(s, 0) != -1)
 		ctx->violations++;
 	en_touch_fixed(c, 0);
-	if (!mc_folio_large(f)) {
-		*en_pmc(s, 0) = 0;
-		if (excl)
-			en_pae_set(c, s, f->order, 0);
-	} else if (op->level == MC_LEVEL_PTE) {
+	if (op->level == MC_LEVEL_PTE) {
+		en_touch_range(c, 0, n);
 		for (uint32_t i = 0; i < n; i++) {
-			en_touch(c, i);
 			*en_pmc(s, i) = 0;
 			if (excl)
 				en_pae_set(c, s, f->order, i);
@@ -220,10 +204,8 @@ static void dup_612(struct mc_model_ctx *ctx, const struct mc_folio *f, struct e
 		return;
 	}
 	en_dup_pages(ctx, f, s, op->first, op->nr, c);
-	if (mc_folio_large(f)) {
-		en_touch_fixed(c, 1);
-		en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
-	}
+	en_touch_fixed(c, 1);
+	en_rmw(ctx, c, &s->large_mapcount, op->level == MC_LEVEL_PTE ? (int32_t)op->nr : 1);
 	if (op->level == MC_LEVEL_PMD)
 		en_ext_pmds(ctx, s, 1, c);
 }
@@ -295,3 +277,39 @@ const en_op_fn en612_ops[MC_OP_NR_TYPES] = {
 	[MC_OP_NEW_ANON] = new_anon_612, [MC_OP_ADD] = add_op_612,  [MC_OP_REMOVE] = remove_op_612,
 	[MC_OP_DUP] = dup_612,		 [MC_OP_REMAP] = remap_612,
 };
+
+/* mm/rmap.c:folio_add_new_anon_rmap@v6.12 on an order-0 folio: plain store */
+static void small_new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			       struct en_state *s, bool excl)
+{
+	if (s->mapcount0 != -1)
+		ctx->violations++;
+	s->mapcount0 = 0;
+	if (excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+	en_stat_mapped(ctx, f, 1);
+}
+
+/* mm/rmap.c:__folio_add_anon_rmap@v6.12 on an order-0 folio, after PMC +1 */
+static void small_anon_add_612(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+{
+	if (excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once */
+	if ((s->pae0 & 1) && pmc > 0)
+		ctx->violations++;
+}
+
+/*
+ * The 6.12 model's apply: order 0 as new_anon_612, add_op_612 (a RESTORE of
+ * one page is the same call), remove_op_612 and dup_612 would do it.
+ */
+void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		 const struct mc_op *op)
+{
+	en_apply_version(ctx, f, state, op, EN_V6_12, small_new_anon_612, small_anon_add_612);
+}

@@ -23,22 +23,20 @@ static void defer_split_66(struct mc_model_ctx *ctx, struct en_state *s, struct 
  * One page gains a PTE: the per-page step shared by page_add_anon_rmap (not
  * compound) and each iteration of folio_add_file_rmap_range@v6.6. Returns the
  * pages newly counted in NR_*_MAPPED; *first tells whether PMC went -1 -> 0.
+ * The caller touches page i's line (en_touch_range over its loop).
  */
 static int add_pte_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			   uint32_t i, bool *first, struct en_cost *c)
 {
-	en_touch(c, i);
 	*first = en_rmw(ctx, c, en_pmc(s, i), 1) == 0;
 	if (!*first)
 		return 0;
 	en_touch_fixed(c, 0); /* folio_test_large */
-	if (!mc_folio_large(f))
-		return 1;
 	en_touch_fixed(c, 1);
 	return en_rmw(ctx, c, &s->nr_pages_mapped, 1) < EN_ENTIRELY_MAPPED;
 }
 
-/* mm/rmap.c:page_add_anon_rmap@v6.6, compound=false */
+/* mm/rmap.c:page_add_anon_rmap@v6.6, compound=false; the caller touches page i */
 static void add_anon_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			     uint32_t i, bool excl, struct en_cost *c)
 {
@@ -64,6 +62,7 @@ static void add_file_range_66(struct mc_model_ctx *ctx, const struct mc_folio *f
 	int nr = 0;
 	bool first;
 
+	en_touch_range(c, first_page, first_page + n);
 	for (uint32_t i = first_page; i < first_page + n; i++)
 		nr += add_pte_page_66(ctx, f, s, i, &first, c);
 	if (nr)
@@ -99,27 +98,20 @@ static void add_entire_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *
 		en_pae_set(c, s, f->order, 0);
 }
 
-/* mm/rmap.c:page_remove_rmap@v6.6, compound=false */
+/* mm/rmap.c:page_remove_rmap@v6.6, compound=false; the caller touches pages i, 0 and 1 */
 static void remove_page_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			   uint32_t i, struct en_cost *c)
 {
 	int32_t v;
-	int nr = 1;
 
-	en_touch(c, i);
-	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
-	if (mc_folio_large(f))
-		en_touch_fixed(c, 1);
 	v = en_rmw(ctx, c, en_pmc(s, i), -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
 	if (v >= 0)
 		return;
-	if (mc_folio_large(f))
-		nr = en_rmw(ctx, c, &s->nr_pages_mapped, -1) < EN_ENTIRELY_MAPPED;
-	if (!nr)
+	if (en_rmw(ctx, c, &s->nr_pages_mapped, -1) >= EN_ENTIRELY_MAPPED)
 		return;
-	en_stat_mapped(ctx, f, -nr);
+	en_stat_mapped(ctx, f, -1);
 	/* queued even when this was the folio's last mapped page */
 	if (en_anon(f) && f->order >= MC_PMD_ORDER)
 		defer_split_66(ctx, s, c);
@@ -149,6 +141,7 @@ static void add_ptes_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 		add_file_range_66(ctx, f, s, op->first, op->nr, c);
 		return;
 	}
+	en_touch_range(c, op->first, op->first + op->nr);
 	for (uint32_t i = op->first; i < op->first + op->nr; i++)
 		add_anon_page_66(ctx, f, s, i, op->flags & MC_OPF_EXCLUSIVE, c);
 }
@@ -175,12 +168,7 @@ static void new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 {
 	uint32_t n = mc_folio_nr_pages(f);
 
-	if (!mc_folio_large(f) && op->level == MC_LEVEL_PTE) {
-		if (*en_pmc(s, 0) != -1)
-			ctx->violations++;
-		*en_pmc(s, 0) = 0;
-		en_stat_mapped(ctx, f, 1);
-	} else if (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f)) {
+	if (op->level == MC_LEVEL_PMD && en_pmd_is_entire(f)) {
 		if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0)
 			ctx->violations++;
 		s->entire_mapcount = 0;
@@ -218,6 +206,9 @@ static void remove_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 		remove_entire_66(ctx, f, s, op->level == MC_LEVEL_PUD, c);
 		return;
 	}
+	en_touch_range(c, op->first, op->first + op->nr);
+	en_touch_fixed(c, 0); /* folio_test_hugetlb reads page[0] and page[1] flags */
+	en_touch_fixed(c, 1);
 	for (uint32_t i = op->first; i < op->first + op->nr; i++) {
 		if (freeze)
 			en_share_anon(c, f, s, i);
@@ -272,6 +263,7 @@ static void remap_66(struct mc_model_ctx *ctx, const struct mc_folio *f, struct 
 		return;
 	}
 	excl = en_pae(s, f->order, 0);
+	en_touch_range(c, 0, MC_PMD_NR);
 	for (uint32_t i = 0; i < MC_PMD_NR; i++) {
 		if (excl)
 			en_pae_set(c, s, f->order, i);
@@ -284,3 +276,34 @@ const en_op_fn en66_ops[MC_OP_NR_TYPES] = {
 	[MC_OP_NEW_ANON] = new_anon_66, [MC_OP_ADD] = add_66,	  [MC_OP_REMOVE] = remove_66,
 	[MC_OP_DUP] = dup_66,		[MC_OP_REMAP] = remap_66,
 };
+
+/* mm/rmap.c:folio_add_new_anon_rmap@v6.6 on an order-0 folio: plain store, always exclusive */
+static void small_new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			      struct en_state *s, bool excl)
+{
+	if (s->mapcount0 != -1)
+		ctx->violations++;
+	s->mapcount0 = 0;
+	en_stat_mapped(ctx, f, 1);
+	ctx->atomics++; /* __page_set_anon_rmap(..., exclusive=1) */
+	s->pae0 |= 1;
+}
+
+/* mm/rmap.c:page_add_anon_rmap@v6.6 on an order-0 folio, after PMC +1 */
+static void small_anon_add_66(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+{
+	/* VM_BUG_ON_PAGE(!first && (RMAP_EXCLUSIVE or PageAnonExclusive)) */
+	if (pmc && (excl || (s->pae0 & 1)))
+		ctx->violations++;
+	if (!pmc && excl) {
+		ctx->atomics++;
+		s->pae0 |= 1;
+	}
+}
+
+/* The 6.6 model's apply: order 0 as new_anon_66, add_66, remove_66, dup_66 would do it. */
+void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		const struct mc_op *op)
+{
+	en_apply_version(ctx, f, state, op, EN_V6_6, small_new_anon_66, small_anon_add_66);
+}

@@ -49,19 +49,13 @@ void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_
 		  uint32_t first, uint32_t n, struct en_cost *c)
 {
 	en_touch_fixed(c, 0); /* folio_test_anon */
+	en_touch_range(c, first, first + n);
 	for (uint32_t i = first; i < first + n; i++) {
-		en_touch(c, i);
 		if (en_anon(f) && en_pae(s, f->order, i))
 			en_pae_clear(c, s, f->order, i);
 		if (en_rmw(ctx, c, en_pmc(s, i), 1) <= 0)
 			ctx->violations++;
 	}
-}
-
-/* NR_ANON_MAPPED (anon, KSM) or NR_FILE_MAPPED (file, shmem) */
-void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr)
-{
-	ctx->vm[en_anon(f) ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] += nr;
 }
 
 /* NR_ANON_THPS, NR_SHMEM_PMDMAPPED or NR_FILE_PMDMAPPED */
@@ -142,25 +136,29 @@ static size_t en_metadata_bytes(unsigned int order, enum en_version v)
 }
 
 /* mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1 */
-static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+static void en_init_large(struct en_state *s, const struct mc_folio *f)
 {
-	struct en_state *s = state;
 	uint32_t n = mc_folio_nr_pages(f);
 
-	s->mapcount0 = -1;
-	s->queued = 0;
-	s->partially_mapped = 0;
-	s->reserved = 0;
-	if (!mc_folio_large(f)) {
-		s->pae0 = 0;
-		return;
-	}
 	s->entire_mapcount = -1;
 	s->nr_pages_mapped = 0;
 	s->large_mapcount = -1;
 	s->ext_pmds = 0;
 	memset(s->mapcount, 0xff, 4 * (n - 1));
 	memset(en_pae_bits(s, f->order), 0, (n + 7) / 8);
+}
+
+static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
+{
+	struct en_state *s = state;
+
+	s->mapcount0 = -1;
+	s->pae0 = 0; /* a large folio's PAE bits are after its _mapcount array */
+	s->queued = 0;
+	s->partially_mapped = 0;
+	s->reserved = 0;
+	if (mc_folio_large(f))
+		en_init_large(s, f);
 }
 
 /* Is every page's _mapcount at -1 (the state at allocation and free)? */
@@ -198,41 +196,47 @@ unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state
 	return bad;
 }
 
-/* O(1) checks after every operation; the O(N) ones run at fini. */
+/* O(1) checks after every operation on a large folio; the O(N) ones run at fini. */
 static void en_check_quick(struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const struct en_state *s, enum en_version v)
 {
-	int32_t npm;
+	int32_t npm = s->nr_pages_mapped;
 	bool ok;
 
-	if (!mc_folio_large(f)) {
-		ok = true; /* no page[1] fields to check */
-	} else {
-		npm = s->nr_pages_mapped;
-		ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
-		     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
-		     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
-		if (v == EN_V6_12)
-			ok = ok && s->large_mapcount >= s->entire_mapcount;
-	}
+	ok = npm >= 0 && npm < 2 * EN_ENTIRELY_MAPPED && s->entire_mapcount >= -1 &&
+	     (uint32_t)(npm & EN_PAGES_MAPPED) <= mc_folio_nr_pages(f) &&
+	     (npm >= EN_ENTIRELY_MAPPED) == (s->entire_mapcount >= 0);
+	if (v == EN_V6_12)
+		ok = ok && s->large_mapcount >= s->entire_mapcount;
 	if (!ok)
 		ctx->violations++;
 }
 
-/* Free-time checks (mm/page_alloc.c:free_tail_page_prepare): back to the initial state. */
+/*
+ * Free-time checks (mm/page_alloc.c:free_tail_page_prepare): back to the
+ * initial state. Not inlined, so that fini of order 0 needs no stack frame.
+ */
+static __attribute__((noinline)) void en_fini_large(struct mc_model_ctx *ctx,
+						    const struct mc_folio *f,
+						    const struct en_state *s, enum en_version v)
+{
+	ctx->violations += en_check_invariants(f, s, v);
+	if (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 || s->large_mapcount != -1 ||
+	    s->ext_pmds)
+		ctx->violations++;
+	else if (!en_pmcs_unmapped(f, s))
+		ctx->violations++;
+}
+
 static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		    enum en_version v)
 {
 	const struct en_state *s = state;
 
-	ctx->violations += en_check_invariants(f, s, v);
-	if (mc_folio_large(f) && (s->entire_mapcount != -1 || s->nr_pages_mapped != 0 ||
-				  s->large_mapcount != -1 || s->ext_pmds)) {
-		ctx->violations++;
-		return;
-	}
-	if (!en_pmcs_unmapped(f, s))
-		ctx->violations++;
+	if (mc_folio_large(f))
+		en_fini_large(ctx, f, s, v);
+	else /* en_fini_large of order 0: PMC >= -1 (invariants) and PMC == -1 */
+		ctx->violations += (s->mapcount0 < -1) + (s->mapcount0 != -1);
 }
 
 /* Operations no kernel of either version can issue are refused (counted, not applied). */
@@ -253,8 +257,9 @@ static bool en_op_valid(const struct mc_folio *f, const struct mc_op *op)
 	return false;
 }
 
-static void en_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
-		     const struct mc_op *op, enum en_version v)
+/* apply() of a large folio; order 0 has its own path in each version's file. */
+void en_apply_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *state,
+		    const struct mc_op *op, enum en_version v)
 {
 	struct en_cost c = {0};
 
@@ -464,57 +469,52 @@ static void en_smaps_account(const struct mc_folio *f, const struct en_state *s,
 	"_large_mapcount) with no PMDMAPPED pages, so it is never partial (posted 2025 PUD "    \
 	"rmap series)."
 
-#define EN_MODEL_FUNCS(sfx, ver)                                                                \
-	static size_t en_meta_##sfx(unsigned int order)                                         \
-	{                                                                                       \
-		return en_metadata_bytes(order, ver);                                           \
-	}                                                                                       \
-	static void en_fini_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s)  \
-	{                                                                                       \
-		en_fini(ctx, f, s, ver);                                                        \
-	}                                                                                       \
-	static void en_apply_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s, \
-				   const struct mc_op *op)                                      \
-	{                                                                                       \
-		en_apply(ctx, f, s, op, ver);                                                   \
-	}                                                                                       \
-	static int64_t en_fmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                              \
-	{                                                                                       \
-		return en_folio_mapcount(f, s, ver);                                            \
-	}                                                                                       \
-	static bool en_mapped_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                              \
-	{                                                                                       \
-		return en_folio_mapped(f, s, ver);                                              \
-	}                                                                                       \
-	static int64_t en_pmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s, uint32_t p)                                  \
-	{                                                                                       \
-		return en_page_mapcount(f, s, p, ver);                                          \
-	}                                                                                       \
-	static bool en_shared_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
-				    const void *s)                                              \
-	{                                                                                       \
-		return en_maybe_shared(f, s, ver);                                              \
-	}                                                                                       \
-	static bool en_cow_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
-				 const void *s, uint32_t p, enum mc_level level,                \
-				 const struct mc_query_ctx *q)                                  \
-	{                                                                                       \
-		return en_cow_reuse(f, s, p, level, q, ver);                                    \
-	}                                                                                       \
-	static bool en_pmx_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,      \
-				 const void *s, uint32_t p, enum mc_level level)                \
-	{                                                                                       \
-		return en_pagemap_exclusive(f, s, p, level, ver);                               \
-	}                                                                                       \
-	static void en_smaps_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,    \
-				   const void *s, uint32_t first, uint32_t nr,                  \
-				   enum mc_level level, const struct mc_query_ctx *q,           \
-				   struct mc_smaps *acc)                                        \
-	{                                                                                       \
-		en_smaps_account(f, s, first, nr, level, q, acc, ver);                          \
+#define EN_MODEL_FUNCS(sfx, ver)                                                               \
+	static size_t en_meta_##sfx(unsigned int order)                                        \
+	{                                                                                      \
+		return en_metadata_bytes(order, ver);                                          \
+	}                                                                                      \
+	static void en_fini_##sfx(struct mc_model_ctx *ctx, const struct mc_folio *f, void *s) \
+	{                                                                                      \
+		en_fini(ctx, f, s, ver);                                                       \
+	}                                                                                      \
+	static int64_t en_fmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,  \
+				    const void *s)                                             \
+	{                                                                                      \
+		return en_folio_mapcount(f, s, ver);                                           \
+	}                                                                                      \
+	static bool en_mapped_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,  \
+				    const void *s)                                             \
+	{                                                                                      \
+		return en_folio_mapped(f, s, ver);                                             \
+	}                                                                                      \
+	static int64_t en_pmc_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,  \
+				    const void *s, uint32_t p)                                 \
+	{                                                                                      \
+		return en_page_mapcount(f, s, p, ver);                                         \
+	}                                                                                      \
+	static bool en_shared_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,  \
+				    const void *s)                                             \
+	{                                                                                      \
+		return en_maybe_shared(f, s, ver);                                             \
+	}                                                                                      \
+	static bool en_cow_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,     \
+				 const void *s, uint32_t p, enum mc_level level,               \
+				 const struct mc_query_ctx *q)                                 \
+	{                                                                                      \
+		return en_cow_reuse(f, s, p, level, q, ver);                                   \
+	}                                                                                      \
+	static bool en_pmx_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,     \
+				 const void *s, uint32_t p, enum mc_level level)               \
+	{                                                                                      \
+		return en_pagemap_exclusive(f, s, p, level, ver);                              \
+	}                                                                                      \
+	static void en_smaps_##sfx(const struct mc_model_ctx *ctx, const struct mc_folio *f,   \
+				   const void *s, uint32_t first, uint32_t nr,                 \
+				   enum mc_level level, const struct mc_query_ctx *q,          \
+				   struct mc_smaps *acc)                                       \
+	{                                                                                      \
+		en_smaps_account(f, s, first, nr, level, q, acc, ver);                         \
 	}
 
 EN_MODEL_FUNCS(66, EN_V6_6)
@@ -539,13 +539,13 @@ static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_fo
 	return en_pae(state, f->order, page);
 }
 
-#define EN_MODEL(sfx)                                                                             \
-	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                     \
-	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                      \
-	.metadata_bytes = en_meta_##sfx, .apply = en_apply_##sfx, .folio_mapcount = en_fmc_##sfx, \
-	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                           \
-	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                               \
-	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,                \
+#define EN_MODEL(sfx)                                                                              \
+	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                      \
+	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                       \
+	.metadata_bytes = en_meta_##sfx, .apply = en##sfx##_apply, .folio_mapcount = en_fmc_##sfx, \
+	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                            \
+	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                                \
+	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,                 \
 	.pagemap_exclusive = en_pmx_##sfx, .smaps_account = en_smaps_##sfx
 
 const struct mc_model mc_model_entire_nrmapped = {

@@ -76,16 +76,38 @@ static inline void en_touch(struct en_cost *c, uint32_t page)
 	}
 }
 
+/* en_touch of every page in [first, end), end > first: the hull takes in the range. */
+static inline void en_touch_range(struct en_cost *c, uint32_t first, uint32_t end)
+{
+	if (c->lo == c->hi) {
+		c->lo = first;
+		c->hi = end;
+		return;
+	}
+	if (first < c->lo)
+		c->lo = first;
+	if (end > c->hi)
+		c->hi = end;
+}
+
 static inline void en_touch_fixed(struct en_cost *c, unsigned int page)
 {
 	c->fixed |= 1u << page;
+}
+
+/* mc_atomic_add32 with the compiler's overflow test: a wrap counted, two's complement. */
+static inline int32_t en_add32(struct mc_model_ctx *ctx, int32_t *v, int32_t delta)
+{
+	if (__builtin_add_overflow(*v, delta, v))
+		ctx->overflows++;
+	return *v;
 }
 
 /* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
 static inline int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
 {
 	c->atomics++;
-	return mc_atomic_add32(ctx, v, delta);
+	return en_add32(ctx, v, delta);
 }
 
 /* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
@@ -104,8 +126,18 @@ static inline void en_pae_clear(struct en_cost *c, struct en_state *s, unsigned 
 	en_pae_bits(s, order)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
+static inline bool en_anon(const struct mc_folio *f)
+{
+	return f->kind == MC_KIND_ANON;
+}
+
+/* NR_ANON_MAPPED (anon, KSM) or NR_FILE_MAPPED (file, shmem) */
+static inline void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr)
+{
+	ctx->vm[en_anon(f) ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] += nr;
+}
+
 /* Common helpers (models/entire-nrmapped.c) used by both versions. */
-void en_stat_mapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_stat_pmdmapped(struct mc_model_ctx *ctx, const struct mc_folio *f, int64_t nr);
 void en_ext_pmds(struct mc_model_ctx *ctx, struct en_state *s, int32_t delta, struct en_cost *c);
 bool en_entire_mod(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s, bool add,
@@ -117,16 +149,114 @@ void en_dup_entire(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en
 void en_dup_pages(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 		  uint32_t first, uint32_t n, struct en_cost *c);
 
-/* The two versions' operations, indexed by enum mc_op_type. */
+/*
+ * Order 0: every valid operation is one PTE of page 0 and touches one struct
+ * page (page[0]); there are no page[1] counters. The version files apply it
+ * here, large folios go through en_apply_large and the per-version tables.
+ */
+static inline bool en_small_op_valid(const struct mc_op *op)
+{
+	/* en_op_valid with N = 1: no PMD/PUD, no remap, page 0 only */
+	return op->level == MC_LEVEL_PTE && op->first == 0 && op->nr == 1 && op->type < MC_OP_REMAP;
+}
+
+/*
+ * Removal of a small folio's PTE, the same in both versions (page_remove_rmap
+ * @v6.6, __folio_remove_rmap@v6.12): FREEZE clears PAE first (anon), then PMC
+ * -1; the page leaves NR_*_MAPPED when PMC drops below 0.
+ */
+static inline void en_small_remove(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				   struct en_state *s, bool freeze)
+{
+	int32_t v;
+
+	if (freeze && en_anon(f) && (s->pae0 & 1)) {
+		ctx->atomics++;
+		s->pae0 &= (uint8_t)~1u;
+	}
+	ctx->atomics++;
+	v = en_add32(ctx, &s->mapcount0, -1);
+	if (v < -1)
+		ctx->violations++; /* removal of an unmapped page */
+	if (v < 0)
+		en_stat_mapped(ctx, f, -1);
+}
+
+/* Fork of a small folio's PTE, both versions: as en_dup_pages for page 0. */
+static inline void en_small_dup(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				struct en_state *s)
+{
+	if (en_anon(f) && (s->pae0 & 1)) {
+		ctx->atomics++;
+		s->pae0 &= (uint8_t)~1u;
+	}
+	ctx->atomics++;
+	if (en_add32(ctx, &s->mapcount0, 1) <= 0)
+		ctx->violations++;
+}
+
+/* The general apply, for large folios (models/entire-nrmapped.c). */
+void en_apply_large(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
+		    const struct mc_op *op, enum en_version v);
+void en66_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		const struct mc_op *op);
+void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+		 const struct mc_op *op);
+
+/* A version's order-0 first map, and its anon add after PMC went up to @pmc. */
+typedef void (*en_small_new_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				struct en_state *s, bool excl);
+typedef void (*en_small_anon_add_fn)(struct mc_model_ctx *ctx, struct en_state *s, bool excl,
+				     int32_t pmc);
+
+/*
+ * apply() of both versions (inlined with the version's two order-0 steps):
+ * a large folio goes to en_apply_large; an order-0 op is done here. An add
+ * of one PTE starts the same way in both (PMC +1, NR_*_MAPPED +1 on the
+ * first mapping); only anon adds go on to the version's PAE handling.
+ */
+static inline void en_apply_version(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
+				    const struct mc_op *op, enum en_version v,
+				    en_small_new_fn small_new, en_small_anon_add_fn small_anon_add)
+{
+	struct en_state *s = state;
+	bool excl = op->flags & MC_OPF_EXCLUSIVE;
+	int32_t pmc;
+
+	if (mc_folio_large(f)) {
+		en_apply_large(ctx, f, s, op, v);
+		return;
+	}
+	if (!en_small_op_valid(op)) {
+		ctx->violations++;
+		return;
+	}
+	ctx->cachelines++; /* page[0] */
+	switch (op->type) {
+	case MC_OP_NEW_ANON:
+		small_new(ctx, f, s, excl);
+		return;
+	case MC_OP_ADD:
+		ctx->atomics++;
+		pmc = en_add32(ctx, &s->mapcount0, 1);
+		if (!pmc)
+			en_stat_mapped(ctx, f, 1);
+		if (en_anon(f))
+			small_anon_add(ctx, s, excl, pmc);
+		return;
+	case MC_OP_REMOVE:
+		en_small_remove(ctx, f, s, op->flags & MC_OPF_FREEZE);
+		return;
+	default: /* MC_OP_DUP */
+		en_small_dup(ctx, f, s);
+	}
+}
+
+/* The two versions' operations on large folios, indexed by enum mc_op_type. */
 typedef void (*en_op_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f, struct en_state *s,
 			 const struct mc_op *op, struct en_cost *c);
 extern const en_op_fn en66_ops[MC_OP_NR_TYPES];
 extern const en_op_fn en612_ops[MC_OP_NR_TYPES];
-
-static inline bool en_anon(const struct mc_folio *f)
-{
-	return f->kind == MC_KIND_ANON;
-}
 
 /* A PMD entry maps the whole folio only for order 9; larger folios use the extension rule. */
 static inline bool en_pmd_is_entire(const struct mc_folio *f)
