@@ -411,7 +411,6 @@ static int db_kernel(struct db *db, int64_t run, uint32_t ck, const struct repla
 {
 	for (uint32_t i = 0; i < rp->nr_kproc; i++) {
 		const struct mc_rec_kproc *k = &rp->kproc[i].k;
-		const struct rp_mm *mm = rp_mm_of(rp, k->mm);
 		struct rp_proc p = {
 			.rss = k->rss * 1024,
 			.pss = k->pss * 1024,
@@ -424,7 +423,7 @@ static int db_kernel(struct db *db, int64_t run, uint32_t ck, const struct repla
 			.mapmax = -1,	/* not in smaps_rollup */
 		};
 
-		if (db_proc(db, run, "kernel", ck, rp->kproc[i].name, mm ? mm->pid : 0, &p))
+		if (db_proc(db, run, "kernel", ck, rp->kproc[i].name, rp->kproc[i].pid, &p))
 			return -1;
 	}
 	if (rp->have_kmem) {

@@ -107,7 +107,8 @@ void rp_fini(struct replay *rp)
 		if (rp->model[i]->ctx_fini)
 			rp->model[i]->ctx_fini(&rp->ctx[i]);
 	for (uint32_t i = 0; i < rp->nr_trace_mms; i++)
-		free(rp->mm_by_trace[i]);
+		if (rp->mm_by_trace[i] != &rp_mm_exited)
+			free(rp->mm_by_trace[i]);
 	free(rp->mm_by_trace);
 	free(rp->kproc);
 	free(rp->scratch);
@@ -118,6 +119,10 @@ void rp_fini(struct replay *rp)
 }
 
 /* ---- mms ---- */
+
+/* What the trace id of an mm that exited leads to: its struct is freed, so that a
+ * trace of many short-lived processes keeps 8 bytes per process, not a struct. */
+struct rp_mm rp_mm_exited = { .live = false, .name = "exited" };
 
 static void rp_mm_link(struct replay *rp, struct rp_mm *mm)
 {
@@ -751,7 +756,8 @@ static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec
 			rp_set_name(mm, exec_name);
 		return;
 	}
-	mm->live = false;
+	rp->mm_by_trace[mm->trace_id] = &rp_mm_exited;
+	free(mm);
 	rp->live_mms--;
 }
 
@@ -846,7 +852,8 @@ static int rp_kproc(struct replay *rp, const struct mc_rec_kproc *r)
 	}
 	k = &rp->kproc[rp->nr_kproc++];
 	k->k = *r;
-	if (mm)
+	k->pid = mm && mm->live ? mm->pid : 0;
+	if (mm && mm->live)
 		memcpy(k->name, mm->name, sizeof(k->name));
 	else
 		snprintf(k->name, sizeof(k->name), "mm%u", r->mm);

@@ -33,9 +33,13 @@ struct rp_mm {
 	struct rp_mm *prev, *next;	/* live mms in creation order */
 };
 
+/* Where the trace ids of exited mms lead: not live, no mappings. */
+extern struct rp_mm rp_mm_exited;
+
 /* Kernel-truth records waiting for their CHECKPOINT. */
 struct rp_kproc {
 	char name[RP_NAME_MAX];
+	uint32_t pid;		/* the mm's, when the record came; 0 if none */
 	struct mc_rec_kproc k;
 };
 
