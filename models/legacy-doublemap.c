@@ -655,10 +655,10 @@ static bool op_valid(const struct mc_folio *f, const struct mc_op *op)
  * fields, no deferred split.
  */
 static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct mc_legacy_state *s, const struct mc_op *op)
+			struct mc_legacy_small *s, const struct mc_op *op)
 {
-	int32_t *mapcount = &s->mapcount[0];
-	uint8_t *pae = (uint8_t *)(s->mapcount + 1);	/* order 0: no regions */
+	int32_t *mapcount = &s->mapcount;
+	uint8_t *pae = &s->pae;
 	const bool anon = f->kind == MC_KIND_ANON;
 	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
@@ -773,31 +773,27 @@ static size_t legacy_state_size(unsigned int order)
 	size_t n = (size_t)1 << order, r = mc_legacy_nr_regions(order);
 	size_t size = sizeof(struct mc_legacy_state) + 4 * n + 4 * r + r + (n + 7) / 8;
 
-	return (size + 7) & ~(size_t)7;
+	return order ? (size + 7) & ~(size_t)7 : sizeof(struct mc_legacy_small);
 }
 
 /* Every _mapcount and compound_mapcount at -1; flags and PAE bits clear. */
-static inline void legacy_init_order(struct mc_legacy_state *s, unsigned int order)
+static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	/* mapcount[] then compound[] */
-	size_t counters = 4 * (((size_t)1 << order) + mc_legacy_nr_regions(order));
+	struct mc_legacy_state *s = state;
+	size_t counters;	/* bytes of mapcount[] then compound[] */
 
+	if (!f->order) {
+		*mc_legacy_small_of(state) = (struct mc_legacy_small){ .mapcount = -1 };
+		return;
+	}
+	counters = 4 * (((size_t)1 << f->order) + mc_legacy_nr_regions(f->order));
 	s->pud_mapcount = -1;
-	s->order = (uint8_t)order;
+	s->order = f->order;
 	s->queued = 0;
 	s->pad = 0;
 	memset(s->mapcount, 0xff, counters);
 	memset((uint8_t *)s->mapcount + counters, 0,
-	       legacy_state_size(order) - sizeof(*s) - counters);
-}
-
-static void legacy_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
-{
-	/* order 0 apart: its sizes are constants, its clears inline stores */
-	if (!f->order)
-		legacy_init_order(state, 0);
-	else
-		legacy_init_order(state, f->order);
+	       legacy_state_size(f->order) - sizeof(*s) - counters);
 }
 
 /*
@@ -813,9 +809,8 @@ static void legacy_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 	bool clean;
 
 	if (!f->order) {
-		/* the general check below with one _mapcount and no regions */
-		ctx->violations += s->pud_mapcount != -1 || s->mapcount[0] != -1;
-		s->queued = 0;
+		/* the general check below with one _mapcount, no regions, no PUD */
+		ctx->violations += mc_legacy_small_of(state)->mapcount != -1;
 		return;
 	}
 	n = mc_folio_nr_pages(f);
@@ -841,14 +836,23 @@ static size_t legacy_metadata_bytes(unsigned int order)
 
 /* Queries */
 
-static int64_t page_mapcount_state(const struct mc_folio *f, const struct mc_legacy_state *s,
-				   uint32_t page)
+/* Order 0: the folio's one page. */
+static const struct mc_legacy_small *small_of(const void *state)
 {
-	int64_t ret = (int64_t)s->mapcount[page] + 1;
+	return state;
+}
+
+static int64_t page_mapcount_state(const struct mc_folio *f, const void *state, uint32_t page)
+{
+	const struct mc_legacy_state *s = state;
+	int64_t ret;
 	uint32_t region = region_of(f, page);
 
+	if (!mc_folio_large(f))
+		return (int64_t)small_of(state)->mapcount + 1;
+	ret = (int64_t)s->mapcount[page] + 1;
 	/* mm/util.c:__page_mapcount@v6.1: file _mapcount already holds PMD maps */
-	if (!mc_folio_large(f) || f->kind != MC_KIND_ANON)
+	if (f->kind != MC_KIND_ANON)
 		return ret;
 	ret += (int64_t)mc_legacy_compound_raw(s, region) + 1 + s->pud_mapcount + 1;
 	return ret - mc_legacy_double_map(s, region);
@@ -863,7 +867,7 @@ static int64_t legacy_folio_mapcount(const struct mc_model_ctx *ctx, const struc
 	int64_t entire = 0, ret = 0, covered = 0, double_maps = 0;
 
 	if (!mc_folio_large(f))
-		return (int64_t)s->mapcount[0] + 1;
+		return (int64_t)small_of(state)->mapcount + 1;
 	for (uint32_t i = 0; i < r; i++) {
 		entire += (int64_t)mc_legacy_compound_raw(s, i) + 1;
 		covered += ((int64_t)mc_legacy_compound_raw(s, i) + 1) * MC_PMD_NR;
@@ -897,7 +901,17 @@ static bool folio_mapped_state(const struct mc_folio *f, const struct mc_legacy_
 static bool legacy_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				const void *state)
 {
+	if (!mc_folio_large(f))
+		return small_of(state)->mapcount >= 0;
 	return folio_mapped_state(f, state);
+}
+
+/* PG_anon_exclusive of page (in range) */
+static bool pae_state(const struct mc_folio *f, const void *state, uint32_t page)
+{
+	if (!mc_folio_large(f))
+		return small_of(state)->pae & 1;
+	return mc_legacy_pae_test(state, page);
 }
 
 static int64_t legacy_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -930,7 +944,7 @@ static bool legacy_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_fol
 {
 	if (f->kind != MC_KIND_ANON || page >= mc_folio_nr_pages(f))
 		return false;
-	if (mc_legacy_pae_test(state, entry_head(f, page, level)))
+	if (pae_state(f, state, entry_head(f, page, level)))
 		return true;
 	if (level == MC_LEVEL_PTE && (f->ksm || q->refcount > 3))
 		return false;
@@ -940,14 +954,14 @@ static bool legacy_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_fol
 static bool legacy_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    const void *state)
 {
-	return ((const struct mc_legacy_state *)state)->queued;
+	/* order 0 is never queued (deferred_split needs page[2]) */
+	return mc_folio_large(f) && ((const struct mc_legacy_state *)state)->queued;
 }
 
 static bool legacy_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				  const void *state, uint32_t page)
 {
-	return f->kind == MC_KIND_ANON && page < mc_folio_nr_pages(f) &&
-	       mc_legacy_pae_test(state, page);
+	return f->kind == MC_KIND_ANON && page < mc_folio_nr_pages(f) && pae_state(f, state, page);
 }
 
 /* fs/proc/task_mmu.c:pte_to_pagemap_entry@v6.1, pagemap_pmd_range@v6.1 */

@@ -420,12 +420,12 @@ static void test_overflow(void)
 
 	tap_diag("32-bit wraps");
 	fx_init(&x, 0, MC_KIND_FILE);
-	x.s->mapcount[0] = INT32_MAX - 1;
+	mc_legacy_small_of(x.s)->mapcount = INT32_MAX - 1;
 	fx_op(&x, MC_OP_DUP, MC_LEVEL_PTE, 0, 0, 1, 2);
 	is_int(x.ctx.overflows, 0, "INT32_MAX reached, no wrap yet");
 	fx_op(&x, MC_OP_DUP, MC_LEVEL_PTE, 0, 0, 1, 3);
 	is_int(x.ctx.overflows, 1, "wrap counted");
-	is_int(x.s->mapcount[0], INT32_MIN, "two's complement wrap");
+	is_int(mc_legacy_small_of(x.s)->mapcount, INT32_MIN, "two's complement wrap");
 	is_int(pmc(&x, 0), (int64_t)INT32_MIN + 1, "page_mapcount reads the wrapped value");
 	free(x.s);
 
@@ -521,6 +521,8 @@ static void test_sizes(void)
 		tap_diag("%5u %14zu %14zu", orders[i], M->state_size(orders[i]),
 			 M->metadata_bytes(orders[i]));
 	is_int(M->metadata_bytes(0), 4, "order 0: one _mapcount");
+	is_int(M->state_size(0), sizeof(struct mc_legacy_small), "order 0: _mapcount and PAE only");
+	is_int(M->state_size(0), 8, "order 0: 8 bytes");
 	is_int(M->metadata_bytes(9), 2052, "THP: 512 _mapcount + compound_mapcount");
 	is_int(M->metadata_bytes(4), 68, "order 4: 16 _mapcount + compound_mapcount");
 	ok(M->state_size(9) >= sizeof(struct mc_legacy_state) + 2048 + 4 + 1 + 64,
