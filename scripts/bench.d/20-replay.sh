@@ -21,6 +21,13 @@ echo "replay bench: $(cat "$T/gen.out"), $(stat -c %s "$T/bench.trace") bytes"
 
 RUNS=${REPLAY_BENCH_RUNS:-3}
 
+# anon THP sizes set to "always" fault in whole large folios: peak RSS moves
+# in their steps, so say so next to the figures
+always=$(grep -l '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled \
+	/sys/kernel/mm/transparent_hugepage/hugepages-*/enabled 2>/dev/null |
+	sed 's|.*/\(hugepages-[^/]*\)/.*|\1|; s|.*/enabled|THP|' | tr '\n' ' ')
+[ -z "$always" ] || echo "replay bench: note: anon THP set to always for: $always(peak RSS is rounded up)"
+
 # cpu_seconds CMD...: run CMD RUNS times (a fresh $T/r.db each time), print the
 # fewest user+sys CPU seconds; $T/time keeps "user sys maxrss" of that run
 cpu_seconds() {
