@@ -92,6 +92,7 @@ static void sh_free_tree(struct sh_pool *pool, void *t, unsigned int level)
 {
 	struct sh_dir *d = t;
 
+	pool->frees++;
 	if (!level) {
 		carve_put(&pool->tab, t);
 		pool->tables--;

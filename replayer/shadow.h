@@ -40,12 +40,18 @@ struct sh_pool {
 	struct carve_chunks chunks;
 	uint64_t tables;	/* tables (PTE tables and directories) in use */
 	uint64_t peak_tables;
+	uint64_t frees;		/* tables freed so far: a PTE table remembered before is stale */
 };
 
 struct shadow_mm {
 	struct sh_dir *pgd;	/* NULL until the first mapping */
 	uint64_t entries;	/* present leaves */
 	uint64_t pages;		/* pages mapped (RSS in pages) */
+	/* the PTE table sh_cell() found last, for PTEs base << 9 on, while no
+	 * table was freed since (pool->frees == at_frees): most records of an mm
+	 * fall in the table of the one before */
+	uint64_t *last_pte;
+	uint64_t last_pte_base, last_pte_frees;
 };
 
 /* A leaf: bit 0 present, bits 1-2 level, bits 3-22 page index, bits 32-63 folio slot. */
@@ -117,6 +123,9 @@ static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint
 	*blocker = 0;
 	if (vpn >> SH_VPN_BITS)
 		return NULL;
+	if (!level && pool && mm->last_pte && mm->last_pte_base == vpn >> 9 &&
+	    mm->last_pte_frees == pool->frees)
+		return &mm->last_pte[vpn & 511];
 	if (!mm->pgd) {
 		if (!create || !(mm->pgd = sh_dir_alloc(pool)))
 			return NULL;
@@ -143,8 +152,16 @@ static inline uint64_t *sh_cell(struct sh_pool *pool, struct shadow_mm *mm, uint
 				return NULL;
 			*e = (uint64_t)(uintptr_t)n;
 		}
-		if (l == 1)
-			return &((struct sh_table *)(uintptr_t)*e)->e[sh_index(vpn, 0)];
+		if (l == 1) {	/* only for level 0: the walk ends in a PTE table */
+			uint64_t *pte = ((struct sh_table *)(uintptr_t)*e)->e;
+
+			if (pool) {
+				mm->last_pte = pte;
+				mm->last_pte_base = vpn >> 9;
+				mm->last_pte_frees = pool->frees;
+			}
+			return &pte[sh_index(vpn, 0)];
+		}
 		d = (struct sh_dir *)(uintptr_t)*e;
 	}
 	return sh_dir_cell(pool, d, sh_index(vpn, level), create);
