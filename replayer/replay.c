@@ -412,6 +412,24 @@ static const char *const level_names[] = { "pte", "pmd", "pud" };
 
 /* ---- records ---- */
 
+/* A MAP onto a mapped VPN (or under a huge leaf) is refused whole. */
+static int rp_map_clash(struct replay *rp, const struct mc_rec_map *r, uint64_t clash)
+{
+	rp_inconsistent(rp, "map over mapped VPN %#llx of mm %u", (unsigned long long)clash, r->mm);
+	return 0;
+}
+
+/* The operation a MAP record makes, but for the pages it covers. */
+static void rp_map_op(struct mc_op *op, const struct mc_rec_map *r, const struct rp_mm *mm,
+		      bool new_anon)
+{
+	op->type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
+	op->level = (uint8_t)(r->lf & MC_LF_LEVEL_MASK);
+	op->flags = (r->lf & MC_LF_EXCLUSIVE) ? MC_OPF_EXCLUSIVE : 0;
+	op->mm = mm->id;
+	op->src_mm = 0;
+}
+
 static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 {
 	unsigned int level = r->lf & MC_LF_LEVEL_MASK;
@@ -451,20 +469,31 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 				(unsigned long long)r->vpn);
 		return 0;
 	}
-	if (!rp_cells_free(rp, mm, r->vpn, r->nr, level, &clash, &first_cell)) {
-		if (rp->oom)
-			return -1;
-		rp_inconsistent(rp, "map over mapped VPN %#llx of mm %u", (unsigned long long)clash,
-				r->mm);
+	if (!level && r->nr == 1) {
+		/* one PTE, the most frequent MAP: the loops below, unrolled */
+		uint64_t blocker, *cell = sh_cell(&rp->pool, &mm->sh, r->vpn, 0, true, &blocker);
+
+		if (!cell || *cell) {
+			rp->oom = !cell && !blocker;
+			return rp->oom ? -1 : rp_map_clash(rp, r, r->vpn);
+		}
+		slot = ft_id(&rp->ft, s);
+		ft_set_hint(s, r->vpn, r->first);
+		rp_map_op(&op, r, mm, new_anon);
+		op.first = (uint32_t)r->first;
+		op.nr = 1;
+		rp_apply(rp, s, &op);
+		*cell = sh_leaf(slot, (uint32_t)r->first, 0);
+		mm->sh.entries++;
+		mm->sh.pages++;
+		s->entries++;
 		return 0;
 	}
+	if (!rp_cells_free(rp, mm, r->vpn, r->nr, level, &clash, &first_cell))
+		return rp->oom ? -1 : rp_map_clash(rp, r, clash);
 	slot = ft_id(&rp->ft, s);
 	ft_set_hint(s, r->vpn, r->first);
-	op.type = new_anon ? MC_OP_NEW_ANON : MC_OP_ADD;
-	op.level = (uint8_t)level;
-	op.flags = (r->lf & MC_LF_EXCLUSIVE) ? MC_OPF_EXCLUSIVE : 0;
-	op.mm = mm->id;
-	op.src_mm = 0;
+	rp_map_op(&op, r, mm, new_anon);
 	if (level > 0 || new_anon) {
 		op.first = (uint32_t)r->first;
 		op.nr = (uint32_t)r->nr;
@@ -515,6 +544,59 @@ static struct rp_mm *rp_mm_existing(struct replay *rp, uint32_t tid, const char 
 	return mm;
 }
 
+/* A PTE UNMAP that names VPN at, which no PTE maps (a huge leaf blocker may). */
+static void rp_unmap_hole(struct replay *rp, const struct mc_rec_unmap *r, uint64_t at,
+			  uint64_t blocker)
+{
+	if (blocker)
+		rp_inconsistent(rp, "pte unmap of VPN %#llx, which a %s maps", (unsigned long long)at,
+				level_names[sh_leaf_level(blocker)]);
+	else
+		rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm %u, VPN %#llx not mapped",
+				(unsigned long long)r->nr, (unsigned long long)r->vpn, r->mm,
+				(unsigned long long)at);
+}
+
+/* Does the PTE UNMAP name the folio its first cell maps? Reported if not. */
+static bool rp_unmap_pfn_ok(struct replay *rp, const struct mc_rec_unmap *r,
+			    const struct ft_slot *s)
+{
+	if (ft_pfn(s) == r->pfn)
+		return true;
+	rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow has %#llx",
+			(unsigned long long)r->vpn, (unsigned long long)r->pfn,
+			(unsigned long long)ft_pfn(s));
+	return false;
+}
+
+/* UNMAP of one PTE, the most frequent record: rp_unmap_ptes() without its loops. */
+static void rp_unmap_pte(struct replay *rp, struct rp_mm *mm, const struct mc_rec_unmap *r)
+{
+	uint64_t blocker, *cell = sh_cell(&rp->pool, &mm->sh, r->vpn, 0, false, &blocker);
+	struct ft_slot *s;
+	struct mc_op op;
+
+	if (!cell || !*cell) {
+		rp_unmap_hole(rp, r, r->vpn, blocker);
+		return;
+	}
+	s = ft_slot(&rp->ft, sh_leaf_slot(*cell));
+	if (!rp_unmap_pfn_ok(rp, r, s))
+		return;
+	op.type = MC_OP_REMOVE;
+	op.level = MC_LEVEL_PTE;
+	op.flags = 0;
+	op.first = sh_leaf_page(*cell);
+	op.nr = 1;
+	op.mm = mm->id;
+	op.src_mm = 0;
+	rp_apply(rp, s, &op);
+	s->entries--;
+	*cell = 0;
+	mm->sh.entries--;
+	mm->sh.pages--;
+}
+
 /*
  * UNMAP of PTEs that must all be mapped: the cells are checked, then cleared
  * in batches per folio per page table (zap_present_ptes), without a walk.
@@ -545,36 +627,17 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 				continue;
 			}
 			if (!cell) {
-				if (blocker)
-					rp_inconsistent(rp, "pte unmap of VPN %#llx, which a %s maps",
-							(unsigned long long)at,
-							level_names[sh_leaf_level(blocker)]);
-				else
-					rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm "
-							"%u, VPN %#llx not mapped",
-							(unsigned long long)r->nr,
-							(unsigned long long)r->vpn, r->mm,
-							(unsigned long long)at);
+				rp_unmap_hole(rp, r, at, blocker);
 				return;
 			}
 			for (uint64_t i = 0; i < run; i++) {
 				if (!cell[i]) {
-					rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm "
-							"%u, VPN %#llx not mapped",
-							(unsigned long long)r->nr,
-							(unsigned long long)r->vpn, r->mm,
-							(unsigned long long)(at + i));
+					rp_unmap_hole(rp, r, at + i, 0);
 					return;
 				}
 			}
-			if (!done && ft_pfn(ft_slot(&rp->ft, sh_leaf_slot(cell[0]))) != r->pfn) {
-				rp_inconsistent(rp, "unmap of VPN %#llx names PFN %#llx, the shadow "
-						"has %#llx",
-						(unsigned long long)at, (unsigned long long)r->pfn,
-						(unsigned long long)ft_pfn(ft_slot(&rp->ft,
-									  sh_leaf_slot(cell[0]))));
+			if (!done && !rp_unmap_pfn_ok(rp, r, ft_slot(&rp->ft, sh_leaf_slot(cell[0]))))
 				return;
-			}
 			if (!done)
 				first_cell = cell;
 			done += run;
@@ -608,7 +671,10 @@ static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
 		return;
 	}
 	if (level == MC_LEVEL_PTE && conf != MC_CONF_SEMANTIC) {
-		rp_unmap_ptes(rp, mm, r);
+		if (r->nr == 1)
+			rp_unmap_pte(rp, mm, r);
+		else
+			rp_unmap_ptes(rp, mm, r);
 		return;
 	}
 	/* check everything before changing anything: a bad record is skipped whole */

@@ -5,6 +5,8 @@
  * that contradict the state counted and skipped. A probe model logs every
  * operation and keeps exact per-page counts.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "replayer/replay.h"
@@ -254,6 +256,42 @@ static void test_map_batches(void)
 	is_int(rp.inconsistencies, 7, "map past the folio's end: an inconsistency");
 }
 
+/* One-PTE MAP and UNMAP records take their own short path: same ops, same refusals. */
+static void test_one_pte(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	setup();
+	rp.err = open_memstream(&text, &len);
+	rec_folio(0x200000, 9, MC_KIND_ANON);
+	rec_folio(0x10, 0, MC_KIND_FILE);
+	rec_map(1, 0x2000, 0x200000, 0, 512, MC_LF_PMD | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE);
+	nlog = 0;
+	rec_map(1, 0x4001, 0x10, 0, 1, MC_LF_PTE);
+	ok(nlog == 1 && op_is(0, MC_OP_ADD, 0, 0, 0, 1, 1), "one-PTE map: one ADD of page 0");
+	rec_map(1, 0x4001, 0x10, 0, 1, MC_LF_PTE);
+	rec_map(1, 0x2005, 0x10, 0, 1, MC_LF_PTE);
+	rec_unmap(1, 0x2005, 0x200000, 1, MC_LF_PTE);
+	rec_unmap(1, 0x4002, 0x10, 1, MC_LF_PTE);
+	rec_unmap(1, 0x4001, 0x11, 1, MC_LF_PTE);
+	is_int(rp.inconsistencies, 5, "five refused one-PTE records");
+	is_int(nlog, 1, "and no operation from them");
+	rec_unmap(1, 0x4001, 0x10, 1, MC_LF_PTE);
+	ok(nlog == 2 && op_is(1, MC_OP_REMOVE, 0, 0, 0, 1, 1), "one-PTE unmap: one REMOVE");
+	is_int(ft_lookup(&rp.ft, 0x10)->entries, 0, "the folio is unmapped");
+	fclose(rp.err);
+	rp.err = NULL;
+	ok(text && strstr(text, "record 5: map over mapped VPN 0x4001 of mm 1; record skipped") &&
+		   strstr(text, "record 6: map over mapped VPN 0x2005 of mm 1;") &&
+		   strstr(text, "record 7: pte unmap of VPN 0x2005, which a pmd maps;") &&
+		   strstr(text, "record 8: unmap of 1 pages at VPN 0x4002 in mm 1, VPN 0x4002 not "
+				"mapped;") &&
+		   strstr(text, "record 9: unmap of VPN 0x4001 names PFN 0x11, the shadow has 0x10;"),
+	   "each refusal reported with its record number");
+	free(text);
+}
+
 static void test_fork_exec(void)
 {
 	uint32_t id;
@@ -357,6 +395,7 @@ static void test_split(void)
 int main(void)
 {
 	test_map_batches();
+	test_one_pte();
 	test_fork_exec();
 	test_split();
 	rp_fini(&rp);
