@@ -74,6 +74,7 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 	rp->oracle = models[0] == &mc_model_oracle;
 	for (unsigned int i = 0; i < nr; i++) {
 		rp->model[i] = models[i];
+		rp->apply[i] = models[i]->apply;
 		rp->ctx[i].model = models[i];
 		rp->nr_models = i + 1;
 		if (models[i]->ctx_init && models[i]->ctx_init(&rp->ctx[i])) {
@@ -97,12 +98,8 @@ void rp_fini(struct replay *rp)
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
 		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
 	if (rp->ft.slots)
-		ft_for_each_live(&rp->ft, s) {
-			struct mc_folio f = ft_folio(&rp->ft, s);
-
-			for (unsigned int i = 0; i < rp->nr_models; i++)
-				rp->model[i]->fini(&rp->ctx[i], &f, rp_state(rp, s, i));
-		}
+		ft_for_each_live(&rp->ft, s)
+			rp_init_fini(rp, s, true);
 	for (unsigned int i = 0; i < rp->nr_models; i++)
 		if (rp->model[i]->ctx_fini)
 			rp->model[i]->ctx_fini(&rp->ctx[i]);
@@ -829,10 +826,7 @@ static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec
 
 static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
 {
-	struct mc_folio f = ft_folio(&rp->ft, s);
-
-	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->fini(&rp->ctx[i], &f, rp_state(rp, s, i));
+	rp_init_fini(rp, s, true);
 	ft_remove(&rp->ft, s);
 }
 
@@ -840,7 +834,6 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 {
 	unsigned int kind = r->kind & 15;
 	struct ft_slot *s;
-	struct mc_folio f;
 	bool found = false;
 	uint64_t pos;
 
@@ -868,9 +861,7 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)
 		return -1;
-	f = ft_folio(&rp->ft, s);
-	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->init(&rp->ctx[i], &f, rp_state(rp, s, i));
+	rp_init_fini(rp, s, false);
 	return 0;
 }
 

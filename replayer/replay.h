@@ -47,6 +47,9 @@ struct replay {
 	unsigned int nr_models;	/* model 0 is the oracle */
 	bool oracle;		/* it is, not the null model: its pairs can be prefetched */
 	const struct mc_model *model[RP_MAX_MODELS];
+	/* model[i]->apply, one load nearer: rp_apply() runs per operation per model */
+	void (*apply[RP_MAX_MODELS])(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				     void *state, const struct mc_op *op);
 	struct mc_model_ctx ctx[RP_MAX_MODELS];
 	size_t off[MC_MAX_ORDER + 1][RP_MAX_MODELS];	/* state offset by order, model */
 
@@ -102,9 +105,25 @@ static inline void rp_apply(struct replay *rp, struct ft_slot *s, const struct m
 	struct mc_folio f = ft_folio(&rp->ft, s);
 	char *state = ft_state(&rp->ft, s);
 	const size_t *off = rp->off[f.order];
+	unsigned int n = rp->nr_models;
 
-	for (unsigned int i = 0; i < rp->nr_models; i++)
-		rp->model[i]->apply(&rp->ctx[i], &f, state + off[i], op);
+	for (unsigned int i = 0; i < n; i++)
+		rp->apply[i](&rp->ctx[i], &f, state + off[i], op);
+}
+
+/* Every model's init() (fini: false) or fini() on the state of the live folio in s. */
+static inline void rp_init_fini(struct replay *rp, struct ft_slot *s, bool fini)
+{
+	struct mc_folio f = ft_folio(&rp->ft, s);
+	char *state = ft_state(&rp->ft, s);
+	const size_t *off = rp->off[f.order];
+	unsigned int n = rp->nr_models;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct mc_model *m = rp->model[i];
+
+		(fini ? m->fini : m->init)(&rp->ctx[i], &f, state + off[i]);
+	}
 }
 
 /* Start loading the oracle's pair of (slot, mm id), ahead of an operation on it. */
