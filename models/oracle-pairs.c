@@ -24,28 +24,48 @@ LP_INLINE uint64_t *lp_at(const struct pairs_lp *t, uint32_t i, unsigned int str
 	return &t->w[(size_t)i * stride];
 }
 
+/* How far the entry w at index i lies from its home. */
+LP_INLINE uint32_t lp_dist(const struct pairs_lp *t, uint32_t i, uint64_t w, unsigned int shift)
+{
+	return (i - pairs_hash(w >> shift, t->mask)) & t->mask;
+}
+
+/* Robin Hood order: along a probe run, entries lie no nearer their homes than
+ * key would be, so a lookup stops at the first entry nearer to its own. */
 LP_INLINE uint32_t lp_find(const struct pairs_lp *t, uint64_t key, unsigned int stride,
 			   unsigned int shift)
 {
-	for (uint32_t i = pairs_hash(key, t->mask);; i = (i + 1) & t->mask) {
+	uint32_t i = pairs_hash(key, t->mask);
+
+	for (uint32_t d = 0;; d++, i = (i + 1) & t->mask) {
 		uint64_t w = *lp_at(t, i, stride);
 
 		if (!w)
 			return LP_NONE;
 		if (w >> shift == key)
 			return i;
+		if (lp_dist(t, i, w, shift) < d)
+			return LP_NONE;
 	}
 }
 
-/* Put entry e (its key absent) in the first free place from its home. */
+/* Put entry e (its key absent) where the Robin Hood order wants it: before the
+ * first entry nearer its home, the rest of the run moving one place on. */
 LP_INLINE void lp_place(struct pairs_lp *t, const uint64_t *e, unsigned int stride,
 			unsigned int shift)
 {
-	uint32_t i = pairs_hash(e[0] >> shift, t->mask);
+	uint64_t carry[2], tmp[2];
+	uint32_t i = pairs_hash(e[0] >> shift, t->mask), d = 0;
 
-	while (*lp_at(t, i, stride))
+	while (*lp_at(t, i, stride) && lp_dist(t, i, *lp_at(t, i, stride), shift) >= d++)
 		i = (i + 1) & t->mask;
-	memcpy(lp_at(t, i, stride), e, stride * sizeof(*e));
+	memcpy(carry, e, stride * sizeof(*e));
+	for (; *lp_at(t, i, stride); i = (i + 1) & t->mask) {
+		memcpy(tmp, lp_at(t, i, stride), stride * sizeof(*e));
+		memcpy(lp_at(t, i, stride), carry, stride * sizeof(*e));
+		memcpy(carry, tmp, stride * sizeof(*e));
+	}
+	memcpy(lp_at(t, i, stride), carry, stride * sizeof(*e));
 }
 
 static int lp_alloc(struct pairs_lp *t, uint32_t cap, unsigned int stride)
@@ -74,33 +94,30 @@ static __attribute__((noinline)) int lp_grow(struct pairs_lp *t, unsigned int st
 	return 0;
 }
 
-/* Insert entry e (its key absent); keeps the load at most one half. */
+/* Insert entry e (its key absent); keeps the load at most 7/8. */
 LP_INLINE int lp_insert(struct pairs_lp *t, const uint64_t *e, unsigned int stride,
 			unsigned int shift)
 {
-	if ((t->used + 1) * 2 > t->mask + 1 && lp_grow(t, stride, shift) && t->used + 1 > t->mask)
+	uint64_t cap = (uint64_t)t->mask + 1;
+
+	if ((t->used + 1ull) * 8 > cap * 7 && lp_grow(t, stride, shift) && t->used + 1 > t->mask)
 		return -1;
 	lp_place(t, e, stride, shift);
 	t->used++;
 	return 0;
 }
 
-/* Backward-shift deletion: no tombstones, probe runs stay short. */
+/* Backward-shift deletion: the entries after the hole move one place back,
+ * up to an empty place or an entry at its home. No tombstones. */
 LP_INLINE void lp_delete(struct pairs_lp *t, uint32_t hole, unsigned int stride,
 			 unsigned int shift)
 {
-	for (uint32_t i = hole;;) {
-		uint32_t home;
+	for (uint32_t i = (hole + 1) & t->mask;; hole = i, i = (i + 1) & t->mask) {
+		uint64_t w = *lp_at(t, i, stride);
 
-		i = (i + 1) & t->mask;
-		if (!*lp_at(t, i, stride))
+		if (!w || !lp_dist(t, i, w, shift))
 			break;
-		home = pairs_hash(*lp_at(t, i, stride) >> shift, t->mask);
-		/* move i into the hole unless its home lies cyclically in (hole, i] */
-		if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
-			memcpy(lp_at(t, hole, stride), lp_at(t, i, stride), stride * sizeof(*t->w));
-			hole = i;
-		}
+		memcpy(lp_at(t, hole, stride), lp_at(t, i, stride), stride * sizeof(*t->w));
 	}
 	memset(lp_at(t, hole, stride), 0, stride * sizeof(*t->w));
 	t->used--;

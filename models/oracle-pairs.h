@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The oracle's (folio slot, mm) -> entries map: open addressing, linear
- * probing, backward-shift deletion, grown geometrically at half full, so
- * steady-state operations allocate nothing.
+ * probing in Robin Hood order (entries of a probe run sorted by home, so a
+ * lookup stops early), backward-shift deletion, doubled at 7/8 full, so
+ * steady-state operations allocate nothing. The high load keeps the table
+ * half the size of one grown at half full, for somewhat longer probe runs.
  *
  * A pair is one word: its key (slot below 2^27, mm below 2^31) above a 6-bit
  * entry count. A count too large for those bits (a PTE-mapped THP, say) is

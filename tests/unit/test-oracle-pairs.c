@@ -2,7 +2,8 @@
 /*
  * The oracle's pair map against a plain array: random adds and takes of small
  * and large deltas across the one-word/big-table boundary, through growth,
- * deletions and a slot's drop; keys out of range refused.
+ * deletions and a slot's drop; keys out of range refused. A map filled to
+ * its highest load, each pair found and deleted.
  */
 #include <stdlib.h>
 
@@ -42,6 +43,31 @@ static int check_all(const struct pairs *p)
 			used += present[s][m];
 		}
 	return used == pairs_used(p);
+}
+
+/* A fresh map of PAIRS_MIN places holds 7/8 of that many pairs without
+ * growing; at that load every pair is found, and found again after every
+ * other one's deletion. */
+static void test_full_map(void)
+{
+	const uint32_t n = 1024 * 7 / 8;
+	struct pairs p;
+	int bad = 0;
+
+	ok(!pairs_init(&p), "a second map set up");
+	for (uint32_t i = 0; i < n; i++)
+		bad += pairs_add(&p, key_of(i / NR_MMS, i % NR_MMS), 1 + i % 3) != PAIRS_NEW;
+	is_int(p.main.mask + 1, 1024, "filled to 7/8 without growing");
+	for (uint32_t i = 0; i < n; i++)
+		bad += pairs_get(&p, key_of(i / NR_MMS, i % NR_MMS)) != 1 + i % 3;
+	bad += pairs_get(&p, key_of(n / NR_MMS + 1, 0)) != 0;
+	for (uint32_t i = 0; i < n; i += 2)
+		bad += pairs_take(&p, key_of(i / NR_MMS, i % NR_MMS), 1 + i % 3) != PAIRS_GONE;
+	for (uint32_t i = 0; i < n; i++)
+		bad += pairs_get(&p, key_of(i / NR_MMS, i % NR_MMS)) != (i % 2 ? 1 + i % 3 : 0);
+	is_int(bad, 0, "every pair found at that load, and after half are deleted");
+	is_int(pairs_used(&p), n / 2, "half the pairs left");
+	pairs_fini(&p);
 }
 
 int main(void)
@@ -102,5 +128,6 @@ int main(void)
 	is_int(pairs_get(&p, PAIRS_NO_KEY), 0, "no key: no entries");
 	is_int(pairs_take(&p, PAIRS_NO_KEY, 1), PAIRS_SHORT, "no key: nothing to take");
 	pairs_fini(&p);
+	test_full_map();
 	return tap_done();
 }
