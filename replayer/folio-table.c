@@ -6,7 +6,8 @@
 
 #include "replayer/folio-table.h"
 
-#define FT_TOP_NR (1ull << (FT_PFN_BITS - FT_CHUNK_SHIFT))
+/* chunk pointers of the order-o radix */
+#define FT_TOP_NR(o) (1ull << (FT_PFN_BITS - (o) - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
 _Static_assert(sizeof(struct ft_slot) == 16, "four folio slots a cache line");
@@ -15,13 +16,6 @@ _Static_assert(FT_SLOT_BITS <= FT_PFN_BITS && MC_MAX_ORDER < FT_FREE_ORDER, "slo
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
 	memset(ft, 0, sizeof(*ft));
-	/* Reserved, not committed: only the pages covering used PFN ranges are touched. */
-	ft->top = mmap(NULL, FT_TOP_NR * sizeof(*ft->top), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ft->top == MAP_FAILED) {
-		ft->top = NULL;
-		return -1;
-	}
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++) {
 		/* blocks are linked through their first word when free */
 		size_t sz = (state_size[o] + 15) & ~(size_t)15;
@@ -35,8 +29,9 @@ int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 
 void ft_fini(struct folio_table *ft)
 {
-	if (ft->top)
-		munmap(ft->top, FT_TOP_NR * sizeof(*ft->top));
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
+		if (ft->top[o])
+			munmap(ft->top[o], FT_TOP_NR(o) * sizeof(*ft->top[o]));
 	if (ft->state0)
 		munmap(ft->state0, (size_t)ft->cap_slots * ft->pool[0].block);
 	carve_free_all(&ft->chunks);
@@ -52,17 +47,30 @@ static void *ft_block_alloc(struct folio_table *ft, unsigned int order)
 	return carve_alloc(&p->carve, &ft->chunks, p->block, chunk);
 }
 
-/* The radix cell of pfn (in range), in a new chunk: the rare case of ft_insert(). */
-static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn)
+/* The radix cell of a folio of order at pfn (in range), in a new chunk and, for
+ * the first folio of that order, a new top array: the rare case of ft_insert(). */
+static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn, unsigned int order)
 {
-	uint32_t *c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
+	uint64_t i = pfn >> order;
+	uint32_t *c;
 
+	if (!ft->top[order]) {
+		/* reserved, not committed: only pages covering used PFN ranges are touched */
+		void *top = mmap(NULL, FT_TOP_NR(order) * sizeof(*ft->top[order]),
+				 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+
+		if (top == MAP_FAILED)
+			return NULL;
+		ft->top[order] = top;
+	}
+	c = calloc(1u << FT_CHUNK_SHIFT, sizeof(uint32_t));
 	if (!c || carve_keep(&ft->chunks, c)) {
 		free(c);
 		return NULL;
 	}
-	ft->top[pfn >> FT_CHUNK_SHIFT] = c;
-	return &c[pfn & ((1u << FT_CHUNK_SHIFT) - 1)];
+	ft->top[order][i >> FT_CHUNK_SHIFT] = c;
+	return &c[i & ((1u << FT_CHUNK_SHIFT) - 1)];
 }
 
 /* Room for cap order-0 state blocks: mremap moves pages, it copies none and
@@ -123,8 +131,8 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 
 	if (pfn >> FT_PFN_BITS || order > MC_MAX_ORDER || kind > MC_KIND_SHMEM)
 		return NULL;
-	cell = ft_radix_cell(ft, pfn);
-	if (!cell && !(cell = ft_cell_new(ft, pfn)))
+	cell = ft_radix_cell(ft, pfn, order);
+	if (!cell && !(cell = ft_cell_new(ft, pfn, order)))
 		return NULL;
 	id = ft_slot_alloc(ft);
 	if (id == FT_NO_SLOT)
@@ -154,7 +162,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 void ft_remove(struct folio_table *ft, struct ft_slot *s)
 {
 	unsigned int order = ft_order(s);
-	uint32_t *cell = ft_radix_cell(ft, ft_pfn(s));
+	uint32_t *cell = ft_radix_cell(ft, ft_pfn(s), order);
 	struct ft_pool *p = &ft->pool[order];
 
 	if (cell)
@@ -179,43 +187,34 @@ struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos)
 {
-	uint64_t end = pfn + (1ull << order);
+	/* *pos: the order being walked << 32 | 1 + the next cell of the range in it */
+	for (unsigned int o = (unsigned int)(*pos >> 32); o <= MC_MAX_ORDER; o++) {
+		/* the range's cells in the order-o radix: one covering head if o >= order */
+		uint64_t first = (o >= order ? pfn & ~((1ull << o) - 1) : pfn) >> o;
+		uint64_t last = o >= order ? first : (pfn + (1ull << order) - 1) >> o;
+		uint64_t at = first + (*pos & 0xffffffffu ? (*pos & 0xffffffffu) - 1 : 0);
 
-	if (*pos == 0) {
-		/* a folio with a lower head covering pfn (folios never overlap, so one) */
-		*pos = 1;
-		/* only orders some live folio has can cover pfn; the radix cell
-		 * holds the order, so no slot is read unless one does */
-		for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
-			unsigned int o = (unsigned int)__builtin_ctz(m);
-			uint64_t head = pfn & ~((1ull << o) - 1);
-			const uint32_t *chunk;
-			uint32_t v;
-
-			if (head == pfn)
-				continue;
-			chunk = ft->top[head >> FT_CHUNK_SHIFT];
-			v = chunk ? chunk[head & ((1u << FT_CHUNK_SHIFT) - 1)] : 0;
-			if (v && v >> FT_SLOT_BITS == o)
-				return &ft->slots[ft_cell_slot(v)];
+		if (!(ft->live_orders & 1u << o) || pfn >> FT_PFN_BITS) {
+			*pos = (uint64_t)(o + 1) << 32;
+			continue;
 		}
-	}
-	for (uint64_t at = pfn + *pos - 1; at < end && !(at >> FT_PFN_BITS);) {
-		const uint32_t *chunk = ft->top[at >> FT_CHUNK_SHIFT];
-		uint64_t stop = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1; /* this chunk's end */
+		while (at <= last) {
+			const uint32_t *chunk = ft->top[o][at >> FT_CHUNK_SHIFT];
+			uint64_t stop = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1; /* the chunk's end */
 
-		if (stop > end)
-			stop = end;
-		for (; chunk && at < stop; at++) {
-			uint32_t v = chunk[at & ((1u << FT_CHUNK_SHIFT) - 1)];
+			if (stop > last + 1)
+				stop = last + 1;
+			for (; chunk && at < stop; at++) {
+				uint32_t v = chunk[at & ((1u << FT_CHUNK_SHIFT) - 1)];
 
-			if (v) {
-				*pos = at - pfn + 2;
-				return &ft->slots[ft_cell_slot(v)];
+				if (v) {
+					*pos = (uint64_t)o << 32 | (at - first + 2);
+					return &ft->slots[ft_cell_slot(v)];
+				}
 			}
+			at = stop;
 		}
-		at = stop;
+		*pos = (uint64_t)(o + 1) << 32;
 	}
-	*pos = end - pfn + 1;
 	return NULL;
 }

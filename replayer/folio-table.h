@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The folio table: one dense slot per live folio, found by head PFN through a
- * two-level radix (a reserved, lazily touched top array of lazily allocated
- * leaf chunks). Every slot has one block holding every model's per-folio state
+ * two-level radix per folio order, indexed by pfn >> order (a reserved, lazily
+ * touched top array of lazily allocated leaf chunks), so that a large folio
+ * costs one cell, not one per page. Every slot has one block holding every model's per-folio state
  * side by side. An order-0 folio's block sits at its slot's index in an array
  * parallel to the slots, so that knowing a slot id is enough to start loading
  * both (replay is bound by memory latency: see ft_prefetch()); larger blocks
@@ -96,7 +97,9 @@ struct ft_pool {
 };
 
 struct folio_table {
-	uint32_t **top;		/* 2^(FT_PFN_BITS - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved */
+	/* per order o: 2^(FT_PFN_BITS - o - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved
+	 * at the first folio of that order */
+	uint32_t **top[MC_MAX_ORDER + 1];
 	struct ft_slot *slots;
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
@@ -115,23 +118,34 @@ struct folio_table {
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1]);
 void ft_fini(struct folio_table *ft);
 
-/* The radix cell of pfn, or NULL where no chunk covers it. */
-static inline uint32_t *ft_radix_cell(const struct folio_table *ft, uint64_t pfn)
+/* The radix cell of a folio of this order at head pfn (aligned to it), or NULL
+ * where no chunk covers it. */
+static inline uint32_t *ft_radix_cell(const struct folio_table *ft, uint64_t pfn,
+				      unsigned int order)
 {
+	uint64_t i = pfn >> order;
 	uint32_t *chunk;
 
-	if (pfn >> FT_PFN_BITS)
+	if (pfn >> FT_PFN_BITS || !ft->top[order])
 		return NULL;
-	chunk = ft->top[pfn >> FT_CHUNK_SHIFT];
-	return chunk ? &chunk[pfn & ((1u << FT_CHUNK_SHIFT) - 1)] : NULL;
+	chunk = ft->top[order][i >> FT_CHUNK_SHIFT];
+	return chunk ? &chunk[i & ((1u << FT_CHUNK_SHIFT) - 1)] : NULL;
 }
 
-/* The live folio whose head PFN is pfn, or NULL. */
+/* The live folio whose head PFN is pfn, or NULL: order 0 first, the common case. */
 static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t pfn)
 {
-	uint32_t *cell = ft_radix_cell(ft, pfn);
+	uint32_t *cell = ft_radix_cell(ft, pfn, 0);
 
-	return cell && *cell ? &ft->slots[ft_cell_slot(*cell)] : NULL;
+	if (cell && *cell)
+		return &ft->slots[ft_cell_slot(*cell)];
+	for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
+		unsigned int o = (unsigned int)__builtin_ctz(m);
+
+		if (!(pfn & ((1ull << o) - 1)) && (cell = ft_radix_cell(ft, pfn, o)) && *cell)
+			return &ft->slots[ft_cell_slot(*cell)];
+	}
+	return NULL;
 }
 
 static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
@@ -197,28 +211,26 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s);
 
 /*
  * Live folios overlapping PFNs [pfn, pfn + 2^order), one per call: *pos starts
- * at 0 and carries the walk; NULL at the end. Work: one lookup per order some
- * live folio has, plus the range's radix cells (empty chunks skipped).
+ * at 0 and carries the walk; NULL at the end. Work: per order some live folio
+ * has, one cell if it is at least order, else the range's cells of that order
+ * (empty chunks skipped).
  */
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos);
 
 /*
  * Is PFN pfn free of live folios? What ft_overlap() answers for an order-0
- * range, without its walk state: the cell of pfn, and for each order some live
- * folio has, the cell where a folio of that order covering pfn has its head.
+ * range, without its walk state: for each order some live folio has, the cell
+ * where a folio of that order covering pfn has its head.
  */
 static inline bool ft_pfn_free(const struct folio_table *ft, uint64_t pfn)
 {
-	const uint32_t *cell = ft_radix_cell(ft, pfn);
+	const uint32_t *cell;
 
-	if (cell && *cell)
-		return false;
-	for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
+	for (uint32_t m = ft->live_orders; m; m &= m - 1) {
 		unsigned int o = (unsigned int)__builtin_ctz(m);
-		uint64_t head = pfn & ~((1ull << o) - 1);
 
-		if (head != pfn && (cell = ft_radix_cell(ft, head)) && *cell >> FT_SLOT_BITS == o)
+		if ((cell = ft_radix_cell(ft, pfn & ~((1ull << o) - 1), o)) && *cell)
 			return false;
 	}
 	return true;

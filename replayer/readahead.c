@@ -35,10 +35,10 @@ static void ra_cell(struct readahead *ra, unsigned int i)
 	ra->scell[i] = NULL;
 	switch (rec->type) {
 	case MC_REC_MAP:
-		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.map.pfn);
+		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.map.pfn, 0);
 		break;
 	case MC_REC_FREE:
-		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.free.pfn);
+		ra->fcell[i] = ft_radix_cell(&rp->ft, rec->u.free.pfn, 0);
 		break;
 	case MC_REC_UNMAP:
 		mm = rp_mm_of(rp, rec->u.unmap.mm);

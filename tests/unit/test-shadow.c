@@ -100,9 +100,49 @@ static void test_folio_table(void)
 	ft_fini(&ft);
 }
 
+/* One radix per order: heads found at their own order, overlaps across orders. */
+static void test_folio_orders(void)
+{
+	size_t sizes[MC_MAX_ORDER + 1];
+	struct folio_table ft;
+	struct ft_slot *a, *b, *c, *s;
+	uint64_t pos = 0;
+	unsigned int n = 0;
+
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
+		sizes[o] = 8;
+	ft_init(&ft, sizes);
+	a = ft_insert(&ft, 0x2005, 0, MC_KIND_ANON, false);
+	b = ft_insert(&ft, 0x2010, 4, MC_KIND_ANON, false);
+	c = ft_insert(&ft, 0x200000, 9, MC_KIND_FILE, false);
+	ok(ft_lookup(&ft, 0x2005) == a && ft_lookup(&ft, 0x2010) == b &&
+		   ft_lookup(&ft, 0x200000) == c,
+	   "each head found in its order's radix");
+	ok(!ft_lookup(&ft, 0x2011) && !ft_lookup(&ft, 0x2000) && !ft_lookup(&ft, 0x200200),
+	   "PFNs inside a folio or beside it are no heads");
+	ok(!ft_pfn_free(&ft, 0x201f) && !ft_pfn_free(&ft, 0x2001ff) && !ft_pfn_free(&ft, 0x2005) &&
+		   ft_pfn_free(&ft, 0x2020) && ft_pfn_free(&ft, 0x2000),
+	   "a PFN is free unless a folio of any order covers it");
+	ok(ft_overlap(&ft, 0x2015, 0, &pos) == b && !ft_overlap(&ft, 0x2015, 0, &pos),
+	   "an order-0 range inside an mTHP overlaps it");
+	pos = 0;
+	while ((s = ft_overlap(&ft, 0x2000, 9, &pos)))
+		n += s == a || s == b ? 1 : 100;
+	is_int(n, 2, "a PMD-sized range overlaps the small folio and the mTHP inside it, once each");
+	pos = 0;
+	ok(ft_overlap(&ft, 0x200000, 4, &pos) == c && !ft_overlap(&ft, 0x200000, 4, &pos),
+	   "an mTHP range inside a THP overlaps it");
+	ft_remove(&ft, b);
+	pos = 0;
+	ok(!ft_overlap(&ft, 0x2010, 4, &pos) && ft_pfn_free(&ft, 0x201f) && !ft_lookup(&ft, 0x2010),
+	   "a removed folio overlaps nothing");
+	ft_fini(&ft);
+}
+
 int main(void)
 {
 	test_shadow();
 	test_folio_table();
+	test_folio_orders();
 	return tap_done();
 }
