@@ -175,8 +175,7 @@ static int64_t small_mm_entries(const struct oracle_ctx *oc, const struct mc_fol
 
 /* Move both inline holders of s to the table; false (a violation counted,
  * nothing changed) if the table cannot take them. */
-static bool small_spill(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct oracle_small *s)
+static bool small_spill(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_small *s)
 {
 	struct oracle_ctx *oc = ctx->priv;
 	int64_t first = s->entries - s->entries2;
