@@ -6,12 +6,13 @@
  * PTE count of every page, the PMD count of every 512-page region, the PUD
  * count, and the distinct mapped pages, maintained per region so that a PMD
  * or PUD map is O(1) and never writes 512 page counters. Order-0 folios keep
- * 8 bytes: the entry count (their one page's mapcount) and the one mm holding
- * them all, or, once two mms map the page, the number of mms.
+ * 16 bytes: the entry count (their one page's mapcount) and up to two mms
+ * with their entries, or, once a third mm maps the page, the number of mms.
  *
  * Per (folio slot, mm) pair: that mm's entries, in a hash map of the context
  * (oracle-pairs.h) that steady-state operations never grow. An order-0 folio
- * uses the map only while two or more mms map it (after fork).
+ * uses the map only from the third mm mapping it on (a fork of a fork, a file
+ * page of many processes), until it is unmapped.
  *
  * Every count is an int64 but for a page's PTE count and an order-0 folio's
  * entry count, uint32s (2^32 PTEs would need 32 GiB of shadow page tables):
@@ -33,10 +34,23 @@ struct oracle_head {
 	uint32_t pad;
 };
 
-/* Order-0 folios. */
+/*
+ * Order-0 folios: up to two mms (holders) inline, the pair table from the
+ * third on. Inline (no SMALL_MANY in who):
+ *  - who is 0 exactly when entries is; then who2 and entries2 are 0 too (the
+ *    state of a fresh init());
+ *  - else who holds entries - entries2 >= 1 entries, and who2 (0 if none,
+ *    exactly when entries2 is 0) holds entries2 >= 1;
+ * so, for an mm that is not 0, who == mm says mm holds entries - entries2 >= 1
+ * entries, and who2 == mm says it holds entries2 >= 1. In the table (who is
+ * SMALL_MANY | mms): who2 and entries2 are 0, and the page stays there until
+ * its last entry goes (which mms are left is known only to the table).
+ */
 struct oracle_small {
 	uint32_t entries; /* PTE entries, all mms */
-	uint32_t who; /* 0 unmapped; the mm holding every entry; or SMALL_MANY | mms */
+	uint32_t who; /* 0 unmapped; the first holder; or SMALL_MANY | mms */
+	uint32_t who2; /* the second holder, 0 if none */
+	uint32_t entries2; /* who2's entries */
 };
 
 /* mm ids are below 2^31 (the replayer numbers them from 1) */
@@ -102,7 +116,7 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 
 struct oracle_ctx {
 	struct pairs pairs;
-	uint64_t small_pairs; /* order-0 folios mapped by one mm (their pair is inline) */
+	uint64_t small_pairs; /* (order-0 folio, mm) pairs kept inline */
 };
 
 static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
@@ -140,13 +154,13 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 	}
 }
 
-/* ---- order-0 folios: one mm inline, the pair table once a second mm maps ---- */
+/* ---- order-0 folios: two mms inline, the pair table once a third maps ---- */
 
 static uint32_t small_mm_count(const struct oracle_small *s)
 {
 	if (s->who & SMALL_MANY)
 		return s->who & ~SMALL_MANY;
-	return s->who != 0;
+	return (s->who != 0) + (s->who2 != 0);
 }
 
 static int64_t small_mm_entries(const struct oracle_ctx *oc, const struct mc_folio *f,
@@ -154,37 +168,32 @@ static int64_t small_mm_entries(const struct oracle_ctx *oc, const struct mc_fol
 {
 	if (s->who & SMALL_MANY)
 		return pair_entries(oc, pair_key(f, mm));
-	return s->who == mm ? s->entries : 0;
+	if (s->who == mm)
+		return s->entries - s->entries2; /* 0 for mm 0 of an unmapped page */
+	return s->who2 == mm ? s->entries2 : 0; /* 0 for mm 0 (no who2) */
 }
 
-/* Add delta entries of mm (a removal only of entries mm holds: callers check). */
-static void small_add(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_small *s,
-		      uint32_t mm, int32_t delta)
+/* Move both inline holders of s to the table; false (a violation counted,
+ * nothing changed) if the table cannot take them. */
+static bool small_spill(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_small *s)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint32_t nr_mms;
+	int64_t first = s->entries - s->entries2;
 
-	if (!(s->who & SMALL_MANY)) {
-		if (!s->who || s->who == mm) {
-			oc->small_pairs += !s->who;
-			s->entries += (uint32_t)delta;
-			s->who = s->entries ? mm : 0;
-			oc->small_pairs -= !s->who;
-			return;
-		}
-		/* a second mm: the holder's pair moves to the table */
-		if (pairs_add(&oc->pairs, pair_key(f, s->who), s->entries) == PAIRS_NOMEM) {
-			ctx->violations++; /* out of memory: mm sets no longer exact */
-			return;
-		}
-		oc->small_pairs--;
-		s->who = SMALL_MANY | 1;
+	if (pairs_add(&oc->pairs, pair_key(f, s->who), first) == PAIRS_NOMEM)
+		goto nomem;
+	if (pairs_add(&oc->pairs, pair_key(f, s->who2), s->entries2) == PAIRS_NOMEM) {
+		pairs_add(&oc->pairs, pair_key(f, s->who), -first);
+		goto nomem;
 	}
-	nr_mms = s->who & ~SMALL_MANY;
-	pair_add(ctx, f, &nr_mms, mm, delta);
-	s->entries += (uint32_t)delta;
-	/* stays in the table while mapped, even if one mm is left */
-	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
+	oc->small_pairs -= 2;
+	s->who = SMALL_MANY | 2;
+	s->who2 = 0;
+	s->entries2 = 0;
+	return true;
+nomem:
+	ctx->violations++; /* out of memory: mm sets no longer exact */
+	return false;
 }
 
 static int oracle_ctx_init(struct mc_model_ctx *ctx)
@@ -459,6 +468,11 @@ static bool range_exclusive(const struct mc_folio *f, const void *state, uint32_
 	return true;
 }
 
+static enum mc_vmstat_item mapped_item(const struct mc_folio *f)
+{
+	return f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED;
+}
+
 static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 {
 	if (f->kind == MC_KIND_ANON)
@@ -467,7 +481,7 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 }
 
 /* The shape of an operation on an order-0 folio: one PTE of page 0, by mms
- * with no SMALL_MANY bit (so that who == mm says mm holds every entry). */
+ * with no SMALL_MANY bit (so that who == mm says mm is the first holder). */
 static bool small_op_fits(const struct mc_op *op)
 {
 	return op->level == MC_LEVEL_PTE && !op->first && op->nr == 1 && op->mm &&
@@ -494,17 +508,20 @@ static void small_remove_shared(struct mc_model_ctx *ctx, const struct mc_folio 
 	}
 	s->entries--;
 	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
-	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->entries;
+	ctx->vm[mapped_item(f)] -= !s->entries;
 }
 
-/* oracle_apply for an order-0 folio and an operation of its shape
- * (small_op_fits): the same rules, on 8 bytes. */
+/*
+ * oracle_apply for an order-0 folio and an operation of its shape
+ * (small_op_fits) that apply_small_fast() declined: a refusal, a third mm
+ * mapping the page, or a page in the table. The same rules.
+ */
 static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 						   const struct mc_folio *f,
 						   struct oracle_small *s, const struct mc_op *op)
 {
-	bool was_mapped = s->entries > 0, ok;
-	int32_t delta = 1;
+	bool ok;
+	uint32_t nr_mms;
 
 	if (op->type == MC_OP_REMOVE && (s->who & SMALL_MANY)) {
 		small_remove_shared(ctx, f, s, op->mm);
@@ -523,7 +540,6 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 		break;
 	case MC_OP_REMOVE:
 		ok = small_mm_entries(ctx->priv, f, s, op->mm) >= 1;
-		delta = -1;
 		break;
 	default: /* MC_OP_REMAP (of a PMD) or not an operation */
 		ok = false;
@@ -533,19 +549,24 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 		ctx->violations++;
 		return;
 	}
-	small_add(ctx, f, s, op->mm, delta);
-	ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
-		(s->entries > 0) - was_mapped;
-	/* RMAP_EXCLUSIVE on a page someone else maps: see apply_large */
-	if ((op->flags & MC_OPF_EXCLUSIVE) && !(op->flags & MC_OPF_RESTORE) &&
-	    op->type != MC_OP_REMOVE && s->entries != 1)
+	/* apply_small_fast() took every other valid op: an ADD or a DUP of a
+	 * page already mapped, by a third mm (spilling the two holders) or by
+	 * any mm once the page is in the table */
+	if (!(s->who & SMALL_MANY) && !small_spill(ctx, f, s))
+		return;
+	nr_mms = s->who & ~SMALL_MANY;
+	pair_add(ctx, f, &nr_mms, op->mm, 1);
+	s->entries++;
+	s->who = SMALL_MANY | nr_mms;
+	/* RMAP_EXCLUSIVE on a page someone else maps (here always: see apply_large) */
+	if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE)
 		ctx->violations++;
 }
 
 /*
- * apply_small() for the common operations that leave the pair table alone
- * (op of the shape small_op_fits checks): the first mapping, an ADD by the
- * holder or of an unmapped page, a REMOVE by the holder. False, having
+ * apply_small() for the operations that keep the page inline (op of the
+ * shape small_op_fits checks): the first mapping, an ADD or DUP by a holder,
+ * by a second mm or of an unmapped page, a REMOVE by a holder. False, having
  * changed nothing, for any other.
  */
 static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -558,33 +579,60 @@ static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_fo
 	case MC_OP_NEW_ANON:
 		if (f->kind != MC_KIND_ANON || s->entries)
 			return false;
-		/* small_add() on an unmapped page (who is 0 when entries is): one
-		 * entry, so RMAP_EXCLUSIVE holds */
+		/* one entry of an unmapped page (all fields 0): RMAP_EXCLUSIVE holds */
 		s->entries = 1;
 		s->who = mm;
 		oc->small_pairs++;
 		ctx->vm[MC_NR_ANON_MAPPED]++;
 		return true;
-	case MC_OP_ADD:
-		if (who && who != mm)
+	case MC_OP_DUP:
+		/* fork copies an entry src holds (src not 0: who2 may be) */
+		if (!op->src_mm || op->src_mm == mm || (op->src_mm != who && op->src_mm != s->who2))
 			return false;
-		oc->small_pairs += !who;
-		s->entries++;
-		s->who = s->entries ? mm : 0;
-		oc->small_pairs -= !s->who;
-		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] +=
-			(s->entries > 0) - (who != 0);
+		/* then an ADD by the child */
+		/* fall through */
+	case MC_OP_ADD:
+		if (who == mm) {
+			s->entries++;
+		} else if (s->who2 == mm) {
+			s->entries++;
+			s->entries2++;
+		} else if (!who) {
+			s->entries = 1;
+			s->who = mm;
+			oc->small_pairs++;
+			ctx->vm[mapped_item(f)]++;
+		} else if (!s->who2 && !(who & SMALL_MANY)) {
+			s->entries++;
+			s->who2 = mm;
+			s->entries2 = 1;
+			oc->small_pairs++;
+		} else {
+			return false;
+		}
 		if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE &&
 		    s->entries != 1)
 			ctx->violations++;
 		return true;
 	case MC_OP_REMOVE:
-		if (who != mm)	/* else mm holds every entry, at least one */
+		if (who == mm) {
+			/* when who's last entry goes, who2 (if any) becomes who */
+			if (--s->entries == s->entries2) {
+				s->who = s->who2;
+				s->who2 = 0;
+				s->entries2 = 0;
+				oc->small_pairs--;
+				ctx->vm[mapped_item(f)] -= !s->entries;
+			}
+		} else if (s->who2 == mm) {
+			s->entries--;
+			if (!--s->entries2) {
+				s->who2 = 0;
+				oc->small_pairs--;
+			}
+		} else {
 			return false;
-		s->entries--;
-		s->who = s->entries ? mm : 0;
-		oc->small_pairs -= !s->who;
-		ctx->vm[f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED] -= !s->who;
+		}
 		return true;
 	default:
 		return false;
@@ -601,7 +649,6 @@ static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
 	int64_t e = op_entries(op), mm_now = 0, delta = e;
 	uint64_t mapped_before = mapped_pages(f, state);
 	bool huge_before = huge_entries(f, state) > 0, ok;
-	enum mc_vmstat_item mapped_item;
 
 	if (op->type >= MC_OP_NR_TYPES || op->level > MC_LEVEL_PUD || !op_fits(f, op)) {
 		ctx->violations++;
@@ -638,8 +685,7 @@ static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
 	h->entries += delta;
 	pair_add(ctx, f, &h->nr_mms, op->mm, delta);
 
-	mapped_item = f->kind == MC_KIND_ANON ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED;
-	ctx->vm[mapped_item] += (int64_t)mapped_pages(f, state) - (int64_t)mapped_before;
+	ctx->vm[mapped_item(f)] += (int64_t)mapped_pages(f, state) - (int64_t)mapped_before;
 	if (huge_before != (huge_entries(f, state) > 0))
 		ctx->vm[pmdmapped_item(f)] += huge_before ? -(int64_t)mc_folio_nr_pages(f)
 							  : (int64_t)mc_folio_nr_pages(f);

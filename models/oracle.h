@@ -10,8 +10,8 @@
  * Truth kept per folio: the PTE count of every page, the PMD count of every
  * 512-page region, the PUD count, the number of entries and of distinct
  * mapped pages; per (folio slot, mm) the number of that mm's entries, in a
- * hash table owned by the oracle's context (an order-0 folio keeps its one
- * mm inline until a second one maps it).
+ * hash table owned by the oracle's context (an order-0 folio keeps two mms
+ * inline, and goes to the table when a third one maps it).
  */
 #ifndef MAPCOUNT_ORACLE_H
 #define MAPCOUNT_ORACLE_H

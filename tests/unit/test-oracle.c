@@ -456,7 +456,7 @@ static void test_violations(void)
 	rig_ctx_fini(&ctx);
 }
 
-/* The same on an order-0 folio, by its one mapper (inline) and once shared (in the table). */
+/* The same on an order-0 folio, by its one mapper and once shared by two (inline). */
 static void test_violations_small(void)
 {
 	const struct mc_model *m = &mc_model_oracle;
@@ -518,6 +518,126 @@ static void test_violations_small(void)
 	rig_ctx_fini(&ctx);
 }
 
+#define D 4
+
+/* An order-0 step: refused (1: counted, state untouched) or flagged (2: counted,
+ * applied); the truth after it: mapcount, mms, entries of A..D. */
+struct small_step {
+	struct mc_op op;
+	int refused;
+	int64_t mapcount;
+	uint32_t mms;
+	int64_t entries[4];
+};
+
+/* Two holders inline, a third mm spills them to the pair table, which the
+ * page leaves only once unmapped; refusals on both sides. */
+static const struct small_step two_holders[] = {
+	{ PTE_X(NEW_ANON, 0, 1, A), 0, 1, 1, { 1, 0, 0, 0 } },
+	{ DUP_PTE(0, 1, B, A), 0, 2, 2, { 1, 1, 0, 0 } },	/* second holder, inline */
+	{ PTE(ADD, 0, 1, B), 0, 3, 2, { 1, 2, 0, 0 } },
+	{ PTE(ADD, 0, 1, A), 0, 4, 2, { 2, 2, 0, 0 } },
+	{ PTE(REMOVE, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* C maps nothing */
+	{ DUP_PTE(0, 1, D, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* nor does the parent */
+	{ DUP_PTE(0, 1, B, B), 1, 4, 2, { 2, 2, 0, 0 } },	/* the child is the parent */
+	{ DUP_PTE(0, 1, C, 0), 1, 4, 2, { 2, 2, 0, 0 } },	/* no parent */
+	{ PTE(NEW_ANON, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* a mapped page */
+	{ PTE_X(ADD, 0, 1, B), 2, 5, 2, { 2, 3, 0, 0 } },	/* EXCLUSIVE, shared */
+	{ PTE(REMOVE, 0, 1, B), 0, 4, 2, { 2, 2, 0, 0 } },
+	{ PTE(REMOVE, 0, 1, A), 0, 3, 2, { 1, 2, 0, 0 } },
+	{ PTE(REMOVE, 0, 1, A), 0, 2, 1, { 0, 2, 0, 0 } },	/* first holder gone: B first */
+	{ PTE(REMOVE, 0, 1, A), 1, 2, 1, { 0, 2, 0, 0 } },
+	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 } },
+	{ PTE(REMOVE, 0, 1, C), 0, 2, 1, { 0, 2, 0, 0 } },	/* second holder gone */
+	{ PTE(REMOVE, 0, 1, C), 1, 2, 1, { 0, 2, 0, 0 } },
+	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 } },
+	{ DUP_PTE(0, 1, D, C), 0, 4, 3, { 0, 2, 1, 1 } },	/* a third mm: the table */
+	{ PTE(ADD, 0, 1, A), 0, 5, 4, { 1, 2, 1, 1 } },
+	{ PTE(REMOVE, 0, 1, A), 0, 4, 3, { 0, 2, 1, 1 } },
+	{ PTE(REMOVE, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 } },	/* in the table: refused */
+	{ DUP_PTE(0, 1, B, A), 1, 4, 3, { 0, 2, 1, 1 } },
+	{ DUP_PTE(0, 1, D, D), 1, 4, 3, { 0, 2, 1, 1 } },
+	{ PTE(NEW_ANON, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 } },
+	{ PTE_X(ADD, 0, 1, D), 2, 5, 3, { 0, 2, 1, 2 } },
+	{ PTE(REMOVE, 0, 1, D), 0, 4, 3, { 0, 2, 1, 1 } },
+	{ PTE(REMOVE, 0, 1, D), 0, 3, 2, { 0, 2, 1, 0 } },	/* two left, still in the table */
+	{ PTE(REMOVE, 0, 1, B), 0, 2, 2, { 0, 1, 1, 0 } },
+	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 1, 0, 0 } },
+	{ PTE(REMOVE, 0, 1, B), 0, 0, 0, { 0, 0, 0, 0 } },	/* unmapped: inline again */
+	{ PTE(ADD, 0, 1, C), 0, 1, 1, { 0, 0, 1, 0 } },
+	{ PTE(ADD, 0, 1, D), 0, 2, 2, { 0, 0, 1, 1 } },
+	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 0, 0, 1 } },
+	{ PTE(REMOVE, 0, 1, D), 0, 0, 0, { 0, 0, 0, 0 } },
+};
+
+static void test_two_holders(void)
+{
+	const struct mc_model *m = &mc_model_oracle;
+	struct mc_model_ctx ctx;
+	struct mc_folio f = rig_folio(5, MC_KIND_ANON, 0);
+	size_t size = m->state_size(0);
+	uint64_t want_violations = 0;
+	unsigned char before[64];
+	int bad = 0;
+	void *st;
+
+	rig_ctx_init(&ctx, m);
+	st = rig_state(&ctx, &f);
+	for (unsigned int i = 0; i < sizeof(two_holders) / sizeof(two_holders[0]); i++) {
+		const struct small_step *s = &two_holders[i];
+		int step_bad = 0;
+
+		memcpy(before, st, size);
+		m->apply(&ctx, &f, st, &s->op);
+		want_violations += s->refused != 0;
+		step_bad += ctx.violations != want_violations;
+		step_bad += s->refused == 1 && memcmp(before, st, size);
+		step_bad += m->folio_mapcount(&ctx, &f, st) != s->mapcount;
+		step_bad += mc_oracle_mm_count(&f, st) != s->mms;
+		/* one folio: a pair per mm, inline or in the table */
+		step_bad += m->ctx_metadata_bytes(&ctx) != 8ull * s->mms;
+		step_bad += ctx.vm[MC_NR_ANON_MAPPED] != (s->mapcount > 0);
+		for (uint32_t mm = A; mm <= D; mm++)
+			step_bad += mc_oracle_mm_entries(&ctx, &f, st, mm) != s->entries[mm - 1];
+		step_bad += mc_oracle_mm_entries(&ctx, &f, st, 0) != 0;
+		if (step_bad)
+			tap_diag("two holders, step %u: %d checks wrong", i + 1, step_bad);
+		bad += step_bad;
+	}
+	ok(!bad, "order 0: two holders inline, a third spills, refusals change nothing");
+	ok(state_is_fresh(&ctx, &f, st), "order 0: unmapped after the table, state is fresh");
+	is_int(size, 16, "order 0: 16 bytes of state");
+	rig_state_free(&ctx, &f, st);
+	rig_ctx_fini(&ctx);
+}
+
+/* Freeing a mapped order-0 folio drops its pairs, inline or in the table. */
+static void test_small_freed_mapped(void)
+{
+	const struct mc_model *m = &mc_model_oracle;
+	struct mc_model_ctx ctx;
+	struct mc_folio f = rig_folio(1, MC_KIND_FILE, 0), g = rig_folio(2, MC_KIND_FILE, 0);
+	void *sf, *sg;
+
+	rig_ctx_init(&ctx, m);
+	sf = rig_state(&ctx, &f);
+	sg = rig_state(&ctx, &g);
+	for (uint32_t mm = A; mm <= C; mm++) {
+		struct mc_op op = rig_pte(MC_OP_ADD, 0, 1, mm);
+
+		m->apply(&ctx, &g, sg, &op);
+		if (mm != C)
+			m->apply(&ctx, &f, sf, &op);
+	}
+	is_int(m->ctx_metadata_bytes(&ctx), 8 * 5, "two inline pairs, three in the table");
+	rig_state_free(&ctx, &f, sf);
+	is_int(m->ctx_metadata_bytes(&ctx), 8 * 3, "freed mapped with two holders: pairs dropped");
+	rig_state_free(&ctx, &g, sg);
+	ok(!m->ctx_metadata_bytes(&ctx) && ctx.violations == 2,
+	   "freed mapped from the table: pairs dropped; two violations");
+	rig_ctx_fini(&ctx);
+}
+
 /* Many mms on many folios: the pair table grows and empties correctly. */
 static void test_pairs(void)
 {
@@ -571,6 +691,8 @@ int main(void)
 	test_restore_exclusive_read_late();
 	test_violations();
 	test_violations_small();
+	test_two_holders();
+	test_small_freed_mapped();
 	test_pairs();
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o += (o < 10 ? 1 : 8))
 		tap_diag("oracle state bytes, order %2u: %zu (exact-scheme metadata %zu)", o,
