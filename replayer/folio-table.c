@@ -56,9 +56,9 @@ static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn, unsigned int 
 
 	if (!ft->top[order]) {
 		/* reserved, not committed: only pages covering used PFN ranges are touched */
-		void *top = mmap(NULL, FT_TOP_NR(order) * sizeof(*ft->top[order]),
-				 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				 -1, 0);
+		size_t bytes = FT_TOP_NR(order) * sizeof(*ft->top[order]);
+		void *top = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		if (top == MAP_FAILED)
 			return NULL;
@@ -200,7 +200,8 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 		}
 		while (at <= last) {
 			const uint32_t *chunk = ft->top[o][at >> FT_CHUNK_SHIFT];
-			uint64_t stop = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1; /* the chunk's end */
+			/* the end of at's chunk, or of the range */
+			uint64_t stop = (at | ((1u << FT_CHUNK_SHIFT) - 1)) + 1;
 
 			if (stop > last + 1)
 				stop = last + 1;

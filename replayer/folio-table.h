@@ -3,13 +3,14 @@
  * The folio table: one dense slot per live folio, found by head PFN through a
  * two-level radix per folio order, indexed by pfn >> order (a reserved, lazily
  * touched top array of lazily allocated leaf chunks), so that a large folio
- * costs one cell, not one per page. Every slot has one block holding every model's per-folio state
- * side by side. An order-0 folio's block sits at its slot's index in an array
- * parallel to the slots, so that knowing a slot id is enough to start loading
- * both (replay is bound by memory latency: see ft_prefetch()); larger blocks
- * come from per-order pools and return to a free list, and the order-0 block
- * of their slot, unused otherwise, points to them (a slot keeps no pointer:
- * peak memory is bytes per live folio). Steady-state replay allocates nothing.
+ * costs one cell, not one per page. Every slot has one block holding every
+ * model's per-folio state side by side. An order-0 folio's block sits at its
+ * slot's index in an array parallel to the slots, so that knowing a slot id is
+ * enough to start loading both (replay is bound by memory latency: see
+ * ft_prefetch()); larger blocks come from per-order pools and return to a free
+ * list, and the order-0 block of their slot, unused otherwise, points to them
+ * (a slot keeps no pointer: peak memory is bytes per live folio). Steady-state
+ * replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H

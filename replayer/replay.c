@@ -546,10 +546,11 @@ static void rp_unmap_hole(struct replay *rp, const struct mc_rec_unmap *r, uint6
 			  uint64_t blocker)
 {
 	if (blocker)
-		rp_inconsistent(rp, "pte unmap of VPN %#llx, which a %s maps", (unsigned long long)at,
-				level_names[sh_leaf_level(blocker)]);
+		rp_inconsistent(rp, "pte unmap of VPN %#llx, which a %s maps",
+				(unsigned long long)at, level_names[sh_leaf_level(blocker)]);
 	else
-		rp_inconsistent(rp, "unmap of %llu pages at VPN %#llx in mm %u, VPN %#llx not mapped",
+		rp_inconsistent(rp,
+				"unmap of %llu pages at VPN %#llx in mm %u, VPN %#llx not mapped",
 				(unsigned long long)r->nr, (unsigned long long)r->vpn, r->mm,
 				(unsigned long long)at);
 }
@@ -633,7 +634,8 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 					return;
 				}
 			}
-			if (!done && !rp_unmap_pfn_ok(rp, r, ft_slot(&rp->ft, sh_leaf_slot(cell[0]))))
+			if (!done &&
+			    !rp_unmap_pfn_ok(rp, r, ft_slot(&rp->ft, sh_leaf_slot(cell[0]))))
 				return;
 			if (!done)
 				first_cell = cell;

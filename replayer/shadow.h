@@ -40,7 +40,8 @@ struct sh_pool {
 	struct carve_chunks chunks;
 	uint64_t tables;	/* tables (PTE tables and directories) in use */
 	uint64_t peak_tables;
-	uint64_t frees;		/* tables freed so far: a PTE table remembered before is stale */
+	uint64_t frees;		/* tables freed so far: a PTE table remembered at
+				 * another count may be gone */
 };
 
 struct shadow_mm {

@@ -499,7 +499,8 @@ static void test_violations_small(void)
 	m->apply(&ctx, &f, st, &op);
 	op = rig_pte(MC_OP_REMOVE, 0, 1, C);
 	m->apply(&ctx, &f, st, &op);
-	is_int(ctx.violations, i + 4, "order 0, shared: C removing what it does not map is refused");
+	is_int(ctx.violations, i + 4,
+	       "order 0, shared: C removing what it does not map is refused");
 	op = rig_pte(MC_OP_REMOVE, 0, 1, B);
 	m->apply(&ctx, &f, st, &op);
 	m->apply(&ctx, &f, st, &op);

@@ -287,7 +287,8 @@ static void test_one_pte(void)
 		   strstr(text, "record 7: pte unmap of VPN 0x2005, which a pmd maps;") &&
 		   strstr(text, "record 8: unmap of 1 pages at VPN 0x4002 in mm 1, VPN 0x4002 not "
 				"mapped;") &&
-		   strstr(text, "record 9: unmap of VPN 0x4001 names PFN 0x11, the shadow has 0x10;"),
+		   strstr(text,
+			  "record 9: unmap of VPN 0x4001 names PFN 0x11, the shadow has 0x10;"),
 	   "each refusal reported with its record number");
 	free(text);
 }

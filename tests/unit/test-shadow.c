@@ -128,7 +128,8 @@ static void test_folio_orders(void)
 	pos = 0;
 	while ((s = ft_overlap(&ft, 0x2000, 9, &pos)))
 		n += s == a || s == b ? 1 : 100;
-	is_int(n, 2, "a PMD-sized range overlaps the small folio and the mTHP inside it, once each");
+	is_int(n, 2,
+	       "a PMD-sized range overlaps the small folio and the mTHP inside it, once each");
 	pos = 0;
 	ok(ft_overlap(&ft, 0x200000, 4, &pos) == c && !ft_overlap(&ft, 0x200000, 4, &pos),
 	   "an mTHP range inside a THP overlaps it");
