@@ -150,7 +150,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 	memset(s, 0, sizeof(*s));
 	s->folio = pfn | (uint64_t)order << FT_ORDER_SHIFT | (uint64_t)kind << FT_KIND_SHIFT |
 		   (uint64_t)ksm << FT_KSM_SHIFT;
-	*cell = (uint32_t)order << FT_SLOT_BITS | (id + 1);
+	*cell = id + 1;
 	ft->live++;
 	ft->live_by_order[order]++;
 	ft->live_orders |= 1u << order;
@@ -167,9 +167,8 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 
 	if (cell)
 		*cell = 0;
-	if (order) {
+	if (order)
 		carve_put(&p->carve, ft_state(ft, s));
-	}
 	ft->live--;
 	if (!--ft->live_by_order[order])
 		ft->live_orders &= ~(1u << order);
@@ -187,6 +186,8 @@ struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned int order,
 			   uint64_t *pos)
 {
+	if (pfn >> FT_PFN_BITS)
+		return NULL;
 	/* *pos: the order being walked << 32 | 1 + the next cell of the range in it */
 	for (unsigned int o = (unsigned int)(*pos >> 32); o <= MC_MAX_ORDER; o++) {
 		/* the range's cells in the order-o radix: one covering head if o >= order */
@@ -194,7 +195,7 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 		uint64_t last = o >= order ? first : (pfn + (1ull << order) - 1) >> o;
 		uint64_t at = first + (*pos & 0xffffffffu ? (*pos & 0xffffffffu) - 1 : 0);
 
-		if (!(ft->live_orders & 1u << o) || pfn >> FT_PFN_BITS) {
+		if (!(ft->live_orders & 1u << o)) {
 			*pos = (uint64_t)(o + 1) << 32;
 			continue;
 		}

@@ -24,14 +24,14 @@
 
 #define FT_PFN_BITS 36	/* 256 TiB of 4 KiB pages */
 #define FT_NO_SLOT UINT32_MAX
-/* a radix cell: order << FT_SLOT_BITS | (slot + 1); 0 = no folio here */
-#define FT_SLOT_BITS 27
+/* a radix cell: slot + 1 (its order is the radix's); 0 = no folio here */
+#define FT_SLOT_BITS 27	/* slots stay below 2^27, as the oracle's pair keys need */
 #define FT_SLOT_MASK ((1u << FT_SLOT_BITS) - 1)
 
 /* The slot a non-empty radix cell names. */
 static inline uint32_t ft_cell_slot(uint32_t v)
 {
-	return (v & FT_SLOT_MASK) - 1;
+	return v - 1;
 }
 #define FT_CHUNK_SHIFT 12
 

@@ -48,9 +48,9 @@ struct shadow_mm {
 	struct sh_dir *pgd;	/* NULL until the first mapping */
 	uint64_t entries;	/* present leaves */
 	uint64_t pages;		/* pages mapped (RSS in pages) */
-	/* the PTE table sh_cell() found last, for PTEs base << 9 on, while no
-	 * table was freed since (pool->frees == at_frees): most records of an mm
-	 * fall in the table of the one before */
+	/* the PTE table sh_cell() found last, for PTEs last_pte_base << 9 on,
+	 * while no table was freed since (pool->frees == last_pte_frees): most
+	 * records of an mm fall in the table of the one before */
 	uint64_t *last_pte;
 	uint64_t last_pte_base, last_pte_frees;
 };
