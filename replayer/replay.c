@@ -119,7 +119,7 @@ void rp_fini(struct replay *rp)
 
 /* What the trace id of an mm that exited leads to: its struct is freed, so that a
  * trace of many short-lived processes keeps 8 bytes per process, not a struct. */
-struct rp_mm rp_mm_exited = { .live = false, .name = "exited" };
+struct rp_mm rp_mm_exited = { .live = false };
 
 static void rp_mm_link(struct replay *rp, struct rp_mm *mm)
 {
@@ -911,11 +911,13 @@ static int rp_kproc(struct replay *rp, const struct mc_rec_kproc *r)
 	}
 	k = &rp->kproc[rp->nr_kproc++];
 	k->k = *r;
-	k->pid = mm && mm->live ? mm->pid : 0;
-	if (mm && mm->live)
+	if (mm && mm->live) {
+		k->pid = mm->pid;
 		memcpy(k->name, mm->name, sizeof(k->name));
-	else
+	} else {
+		k->pid = 0;
 		snprintf(k->name, sizeof(k->name), "mm%u", r->mm);
+	}
 	return 0;
 }
 

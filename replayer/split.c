@@ -182,14 +182,11 @@ int rp_split(struct replay *rp, uint64_t pfn, unsigned int order)
 	for (uint32_t k = 0; k < nr_new; k++) {
 		struct ft_slot *ns = ft_insert(&rp->ft, old.pfn + ((uint64_t)k << order), order,
 					       old.kind, old.ksm);
-		struct mc_folio nf;
 
 		if (!ns)
 			goto out;
-		nf = ft_folio(&rp->ft, ns);
-		slots[k] = nf.slot;
-		for (unsigned int m = 0; m < rp->nr_models; m++)
-			rp->model[m]->init(&rp->ctx[m], &nf, rp_state(rp, ns, m));
+		slots[k] = ft_id(&rp->ft, ns);
+		rp_init_fini(rp, ns, false);
 	}
 
 	for (unsigned int m = 0; m < rp->nr_models; m++) {
