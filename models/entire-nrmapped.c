@@ -13,12 +13,13 @@
 /* Distinct struct pages: the contiguous range of per-page lines plus page[0..2]. */
 static uint64_t en_cost_lines(const struct en_cost *c)
 {
+	uint32_t lo = c->pages.lo, hi = c->pages.hi;
 	unsigned int inside = 0, outside; /* the page[0..2] bits within [lo, hi) */
 
-	if (c->lo < c->hi && c->lo < 3)
-		inside = ((1u << (c->hi < 3 ? c->hi : 3)) - 1) & ~((1u << c->lo) - 1);
+	if (lo < hi && lo < 3)
+		inside = ((1u << (hi < 3 ? hi : 3)) - 1) & ~((1u << lo) - 1);
 	outside = c->fixed & ~inside;
-	return c->hi - c->lo + (outside & 1) + (outside >> 1 & 1) + (outside >> 2 & 1);
+	return hi - lo + (outside & 1) + (outside >> 1 & 1) + (outside >> 2 & 1);
 }
 
 /* A PAE clear before a migration entry replaces the mapping (freeze), anon only. */

@@ -59,35 +59,20 @@ static inline bool en_pae(const struct en_state *s, unsigned int order, uint32_t
 /* Accounting work of one apply() call: atomics and the struct pages touched. */
 struct en_cost {
 	uint64_t atomics;
-	uint32_t lo, hi; /* pages whose own struct page was touched: [lo, hi) */
+	struct mc_page_hull pages; /* pages whose own struct page was touched */
 	uint8_t fixed; /* bit k: folio page k (0, 1 or 2) touched */
 };
 
 /* Common helpers used by both versions, per operation (inline: they are hot). */
 static inline void en_touch(struct en_cost *c, uint32_t page)
 {
-	if (c->lo == c->hi) {
-		c->lo = page;
-		c->hi = page + 1;
-	} else if (page < c->lo) {
-		c->lo = page;
-	} else if (page >= c->hi) {
-		c->hi = page + 1;
-	}
+	mc_hull_add(&c->pages, page, page + 1);
 }
 
-/* en_touch of every page in [first, end), end > first: the hull takes in the range. */
+/* en_touch of every page in [first, end), end > first. */
 static inline void en_touch_range(struct en_cost *c, uint32_t first, uint32_t end)
 {
-	if (c->lo == c->hi) {
-		c->lo = first;
-		c->hi = end;
-		return;
-	}
-	if (first < c->lo)
-		c->lo = first;
-	if (end > c->hi)
-		c->hi = end;
+	mc_hull_add(&c->pages, first, end);
 }
 
 static inline void en_touch_fixed(struct en_cost *c, unsigned int page)
@@ -95,19 +80,11 @@ static inline void en_touch_fixed(struct en_cost *c, unsigned int page)
 	c->fixed |= 1u << page;
 }
 
-/* mc_atomic_add32 with the compiler's overflow test: a wrap counted, two's complement. */
-static inline int32_t en_add32(struct mc_model_ctx *ctx, int32_t *v, int32_t delta)
-{
-	if (__builtin_add_overflow(*v, delta, v))
-		ctx->overflows++;
-	return *v;
-}
-
 /* An atomic RMW on an int32 accounting field: counted, wrapping like the kernel. */
 static inline int32_t en_rmw(struct mc_model_ctx *ctx, struct en_cost *c, int32_t *v, int32_t delta)
 {
 	c->atomics++;
-	return en_add32(ctx, v, delta);
+	return mc_atomic_add32(ctx, v, delta);
 }
 
 /* SetPageAnonExclusive / ClearPageAnonExclusive: atomic bit ops on page[i].flags */
@@ -175,7 +152,7 @@ static inline void en_small_remove(struct mc_model_ctx *ctx, const struct mc_fol
 		s->pae0 &= (uint8_t)~1u;
 	}
 	ctx->atomics++;
-	v = en_add32(ctx, &s->mapcount0, -1);
+	v = mc_atomic_add32(ctx, &s->mapcount0, -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
 	if (v < 0)
@@ -191,7 +168,7 @@ static inline void en_small_dup(struct mc_model_ctx *ctx, const struct mc_folio 
 		s->pae0 &= (uint8_t)~1u;
 	}
 	ctx->atomics++;
-	if (en_add32(ctx, &s->mapcount0, 1) <= 0)
+	if (mc_atomic_add32(ctx, &s->mapcount0, 1) <= 0)
 		ctx->violations++;
 }
 
@@ -238,7 +215,7 @@ static inline void en_apply_version(struct mc_model_ctx *ctx, const struct mc_fo
 		return;
 	case MC_OP_ADD:
 		ctx->atomics++;
-		pmc = en_add32(ctx, &s->mapcount0, 1);
+		pmc = mc_atomic_add32(ctx, &s->mapcount0, 1);
 		if (!pmc)
 			en_stat_mapped(ctx, f, 1);
 		if (en_anon(f))

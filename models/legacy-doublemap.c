@@ -122,27 +122,19 @@ static const char extension_rules[] =
 	"anon; pagemap and COW treat a PUD like a PMD on page 0.";
 
 struct mc_lines {
-	uint32_t lo, hi;	/* one range of pages [lo, hi) */
+	struct mc_page_hull range;	/* one range of pages */
 	uint32_t extra[8];	/* single pages */
 	unsigned int nr_extra;
 };
 
 static void lines_range(struct mc_lines *l, uint32_t lo, uint32_t hi)
 {
-	if (l->lo == l->hi) {
-		l->lo = lo;
-		l->hi = hi;
-		return;
-	}
-	if (lo < l->lo)
-		l->lo = lo;
-	if (hi > l->hi)
-		l->hi = hi;
+	mc_hull_add(&l->range, lo, hi);
 }
 
 static void lines_page(struct mc_lines *l, uint32_t page)
 {
-	if (page >= l->lo && page < l->hi)
+	if (mc_hull_has(&l->range, page))
 		return;
 	for (unsigned int i = 0; i < l->nr_extra; i++)
 		if (l->extra[i] == page)
@@ -153,10 +145,10 @@ static void lines_page(struct mc_lines *l, uint32_t page)
 
 static uint64_t lines_count(const struct mc_lines *l)
 {
-	uint64_t n = l->hi - l->lo;
+	uint64_t n = l->range.hi - l->range.lo;
 
 	for (unsigned int i = 0; i < l->nr_extra; i++)
-		if (l->extra[i] < l->lo || l->extra[i] >= l->hi)
+		if (!mc_hull_has(&l->range, l->extra[i]))
 			n++;
 	return n;
 }

@@ -23,31 +23,20 @@ static const bool config_page_mapcount = true;
  */
 struct touched {
 	bool page2;
-	uint32_t first, end; /* end == first: no range yet */
+	struct mc_page_hull pages;
 };
 
 static void touch(struct touched *t, uint32_t first, uint32_t nr)
 {
-	if (t->end == t->first) {
-		t->first = first;
-		t->end = first + nr;
-		return;
-	}
-	if (first < t->first)
-		t->first = first;
-	if (first + nr > t->end)
-		t->end = first + nr;
-}
-
-static bool touched_page(const struct touched *t, uint32_t page)
-{
-	return page >= t->first && page < t->end;
+	mc_hull_add(&t->pages, first, first + nr);
 }
 
 static uint64_t touched_lines(const struct touched *t)
 {
-	return t->end - t->first + !touched_page(t, 0) + !touched_page(t, 1) +
-	       (t->page2 && !touched_page(t, 2));
+	const struct mc_page_hull *h = &t->pages;
+
+	return h->hi - h->lo + !mc_hull_has(h, 0) + !mc_hull_has(h, 1) +
+	       (t->page2 && !mc_hull_has(h, 2));
 }
 
 /* One apply() call: the folio, its state, and what the call costs. */
@@ -101,12 +90,6 @@ static uint64_t *pae_word(struct call *c, uint32_t page)
 	return page < 64 ? &c->st->pae1 : &c->st->words[page / 64 - 1];
 }
 
-/* Bits lo..lo+len-1 of a word; 1 <= len <= 64 - lo. */
-static uint64_t bit_range(uint32_t lo, uint32_t len)
-{
-	return (len == 64 ? ~0ull : (1ull << len) - 1) << lo;
-}
-
 /*
  * SetPageAnonExclusive of pages first..first+n-1: an atomic set_bit in each
  * page's own flags; callers account the pages' lines.
@@ -121,7 +104,7 @@ static void set_pae(struct call *c, uint32_t first, uint32_t n)
 	}
 	for (; p < end; p = stop) {
 		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
-		*pae_word(c, p) |= bit_range(p % 64, stop - p);
+		*pae_word(c, p) |= mc_bit_range(p % 64, stop - p);
 	}
 	atomics(c, n);
 }
@@ -141,7 +124,7 @@ static void clear_pae(struct call *c, uint32_t first, uint32_t n)
 	for (; p < end; p = stop) {
 		stop = end < (p | 63) + 1 ? end : (p | 63) + 1;
 		w = pae_word(c, p);
-		bits = *w & bit_range(p % 64, stop - p);
+		bits = *w & mc_bit_range(p % 64, stop - p);
 		atomics(c, (uint64_t)__builtin_popcountll(bits));
 		*w &= ~bits;
 	}
@@ -669,7 +652,7 @@ static __attribute__((noinline)) void apply_large(struct mc_model_ctx *ctx,
 	c.pmc = mmid_has_page_mapcount(ctx);
 	c.nr_pages = mc_folio_nr_pages(f);
 	c.lines.page2 = false;
-	c.lines.first = c.lines.end = 0;
+	c.lines.pages.lo = c.lines.pages.hi = 0;
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
 		if (new_anon_fits(f, op))

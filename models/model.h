@@ -258,25 +258,53 @@ static inline bool mc_all_minus_one(const int32_t *v, size_t n)
 	return all == ~0u;
 }
 
-/* Two's-complement add on an int32 counter, counting a wrap as an overflow. */
+/* Two's-complement add on an int32 counter, counting a wrap as an overflow
+ * (the builtin stores the wrapped sum and reports the wrap in one step). */
 static inline int32_t mc_atomic_add32(struct mc_model_ctx *ctx, int32_t *v, int32_t delta)
 {
-	int64_t r = (int64_t)*v + delta;
-
-	if (r > INT32_MAX || r < INT32_MIN)
+	if (__builtin_add_overflow(*v, delta, v))
 		ctx->overflows++;
-	*v = (int32_t)(uint32_t)((uint32_t)*v + (uint32_t)delta);
 	return *v;
 }
 
 static inline int16_t mc_atomic_add16(struct mc_model_ctx *ctx, int16_t *v, int16_t delta)
 {
-	int32_t r = (int32_t)*v + delta;
-
-	if (r > INT16_MAX || r < INT16_MIN)
+	if (__builtin_add_overflow(*v, delta, v))
 		ctx->overflows++;
-	*v = (int16_t)(uint16_t)((uint16_t)*v + (uint16_t)delta);
 	return *v;
+}
+
+/*
+ * Pages whose own struct page one call touched, kept as one range [lo, hi)
+ * that takes in every range added (empty while lo == hi); the models count
+ * its length as lines, with the head pages they track apart.
+ */
+struct mc_page_hull {
+	uint32_t lo, hi;
+};
+
+static inline void mc_hull_add(struct mc_page_hull *h, uint32_t lo, uint32_t hi)
+{
+	if (h->lo == h->hi) {
+		h->lo = lo;
+		h->hi = hi;
+		return;
+	}
+	if (lo < h->lo)
+		h->lo = lo;
+	if (hi > h->hi)
+		h->hi = hi;
+}
+
+static inline bool mc_hull_has(const struct mc_page_hull *h, uint32_t page)
+{
+	return page >= h->lo && page < h->hi;
+}
+
+/* Bits lo..lo+len-1 of a 64-bit word; 1 <= len <= 64 - lo. */
+static inline uint64_t mc_bit_range(uint32_t lo, uint32_t len)
+{
+	return (len == 64 ? ~0ull : (1ull << len) - 1) << lo;
 }
 
 /* PSS contribution of one page mapped mapcount times, fs/proc/task_mmu.c style. */

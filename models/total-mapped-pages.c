@@ -81,9 +81,8 @@ static void set_pae_entries(struct tmpages_large *s, uint32_t first, uint32_t n,
 	/* PTEs: every page, a word at a time */
 	while (n) {
 		uint32_t bit = first % 64, k = n < 64 - bit ? n : 64 - bit;
-		uint64_t mask = k == 64 ? ~UINT64_C(0) : (UINT64_C(1) << k) - 1;
 
-		s->anon_exclusive[first / 64] |= mask << bit;
+		s->anon_exclusive[first / 64] |= mc_bit_range(bit, k);
 		first += k;
 		n -= k;
 	}
