@@ -212,7 +212,7 @@ int mc_trace_bench(unsigned long long n, const char *path)
 	struct mc_writer *w;
 	struct mc_reader *r;
 	struct mc_record rec;
-	static struct mc_record batch[64];
+	static struct mc_record batch[MC_COLS_BATCH];
 	unsigned long long got = 0;
 	double t0, t_gen, t_enc, t_dec;
 	uint64_t bytes;
@@ -259,7 +259,7 @@ int mc_trace_bench(unsigned long long n, const char *path)
 		return 1;
 	}
 	t0 = now_cpu();
-	while ((ret = mc_reader_read(r, batch, 64)) > 0)
+	while ((ret = mc_reader_read(r, batch, MC_COLS_BATCH)) > 0)
 		got += (unsigned long long)ret;
 	t_dec = now_cpu() - t0;
 	if (ret < 0)

@@ -181,6 +181,8 @@ out:
 }
 
 /* Read every record and do nothing with it: the decode speed the replay is held to. */
+#define RP_DECODE_BATCH 64	/* records a read: the reader's fast batch */
+
 static int decode_only(int n, char **paths)
 {
 	int status = 0;
@@ -188,7 +190,7 @@ static int decode_only(int n, char **paths)
 	for (int i = 0; i < n; i++) {
 		char err[1024];
 		struct mc_reader *r = mc_reader_open(paths[i], err, sizeof(err));
-		static struct mc_record recs_buf[64];
+		static struct mc_record recs_buf[RP_DECODE_BATCH];
 		double t0 = progress_now(), dt;
 		uint64_t recs = 0;
 		int rc;
@@ -198,7 +200,7 @@ static int decode_only(int n, char **paths)
 			status = 1;
 			continue;
 		}
-		while ((rc = mc_reader_read(r, recs_buf, 64)) > 0)
+		while ((rc = mc_reader_read(r, recs_buf, RP_DECODE_BATCH)) > 0)
 			recs += (uint64_t)rc;
 		dt = progress_now() - t0;
 		if (rc < 0) {
