@@ -236,6 +236,12 @@ struct mc_model {
 	 * right now (per-mm records, per-(folio, mm) pairs); metadata_bytes
 	 * adds this to the sum of metadata_bytes(order) over live folios */
 	uint64_t (*ctx_metadata_bytes)(const struct mc_model_ctx *ctx);
+
+	/* the alignment (1, 2, 4 or 8) the per-folio state of this order needs;
+	 * NULL: 8. A model whose order-0 state is a packed struct answers 1 for
+	 * order 0, so the replayer packs the order-0 states of many models into
+	 * fewer bytes a folio (most folios are order 0) */
+	size_t (*state_align)(unsigned int order);
 };
 
 /* Plugin entry point (see the top of this file). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The folio table (folio-table.h): PFN radix, dense slots, per-order state pools. */
+/* The folio table (folio-table.h): PFN radix, dense slot blocks, per-order state pools. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,19 +10,44 @@
 #define FT_TOP_NR(o) (1ull << (FT_PFN_BITS - (o) - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
-_Static_assert(sizeof(struct ft_slot) == 16, "four folio slots a cache line");
+_Static_assert(sizeof(struct ft_slot) == 16, "a slot is 16 bytes");
 _Static_assert(FT_SLOT_BITS <= FT_PFN_BITS && MC_MAX_ORDER < FT_FREE_ORDER, "slot packing");
+
+/*
+ * A slot block holds the slot and the order-0 states, at least a pointer's
+ * room (a large folio's state address). Its stride is a multiple of 16; up to
+ * 64 bytes, a power of two, so that no block straddles two cache lines.
+ */
+static size_t ft_stride(size_t state0)
+{
+	size_t stride = (FT_STATE0_OFFSET + (state0 < 8 ? 8 : state0) + 15) & ~(size_t)15;
+
+	if (stride <= 64)
+		while (stride & (stride - 1))
+			stride += 16;
+	return stride;
+}
 
 int ft_init(struct folio_table *ft, const size_t state_size[MC_MAX_ORDER + 1])
 {
+	uint64_t odd, inv;
+
 	memset(ft, 0, sizeof(*ft));
-	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++) {
+	for (unsigned int o = 1; o <= MC_MAX_ORDER; o++) {
 		/* blocks are linked through their first word when free */
 		size_t sz = (state_size[o] + 15) & ~(size_t)15;
 
-		ft->state_size[o] = state_size[o];
 		ft->pool[o].block = sz < 16 ? 16 : sz;
 	}
+	memcpy(ft->state_size, state_size, sizeof(ft->state_size));
+	ft->stride = ft_stride(state_size[0]);
+	ft->stride_shift = (unsigned int)__builtin_ctzll(ft->stride);
+	odd = ft->stride >> ft->stride_shift;
+	/* Newton's iteration: each step doubles the low bits where odd * inv is 1 */
+	inv = odd;
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - odd * inv;
+	ft->stride_inv = inv;
 	ft->free_slot = FT_NO_SLOT;
 	return 0;
 }
@@ -32,10 +57,9 @@ void ft_fini(struct folio_table *ft)
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
 		if (ft->top[o])
 			munmap(ft->top[o], FT_TOP_NR(o) * sizeof(*ft->top[o]));
-	if (ft->state0)
-		munmap(ft->state0, (size_t)ft->cap_slots * ft->pool[0].block);
+	if (ft->blocks)
+		munmap(ft->blocks, (size_t)ft->cap_slots * ft->stride);
 	carve_free_all(&ft->chunks);
-	free(ft->slots);
 	memset(ft, 0, sizeof(*ft));
 }
 
@@ -73,28 +97,28 @@ static uint32_t *ft_cell_new(struct folio_table *ft, uint64_t pfn, unsigned int 
 	return &c[i & ((1u << FT_CHUNK_SHIFT) - 1)];
 }
 
-/* Room for cap order-0 state blocks: mremap moves pages, it copies none and
- * touches none of the new part, so growing adds nothing to the peak RSS. */
-static int ft_state0_grow(struct folio_table *ft, uint32_t cap)
+/* Room for cap slot blocks: mremap moves pages, it copies none and touches
+ * none of the new part, so growing adds nothing to the peak RSS. */
+static int ft_blocks_grow(struct folio_table *ft, uint32_t cap)
 {
-	size_t block = ft->pool[0].block, old = (size_t)ft->cap_slots * block;
+	size_t old = (size_t)ft->cap_slots * ft->stride;
 	char *n;
 
-	if (ft->state0)
-		n = mremap(ft->state0, old, (size_t)cap * block, MREMAP_MAYMOVE);
+	if (ft->blocks)
+		n = mremap(ft->blocks, old, (size_t)cap * ft->stride, MREMAP_MAYMOVE);
 	else
-		n = mmap(NULL, (size_t)cap * block, PROT_READ | PROT_WRITE,
+		n = mmap(NULL, (size_t)cap * ft->stride, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED)
 		return -1;
-	ft->state0 = n;
+	ft->blocks = n;
 	return 0;
 }
 
 static void ft_slot_free(struct folio_table *ft, uint32_t id)
 {
 	/* the free list's link in the PFN bits */
-	ft->slots[id].folio = (uint64_t)FT_FREE_ORDER << FT_ORDER_SHIFT | ft->free_slot;
+	ft_slot(ft, id)->folio = (uint64_t)FT_FREE_ORDER << FT_ORDER_SHIFT | ft->free_slot;
 	ft->free_slot = id;
 }
 
@@ -103,20 +127,15 @@ static uint32_t ft_slot_alloc(struct folio_table *ft)
 	uint32_t id = ft->free_slot;
 
 	if (id != FT_NO_SLOT) {
-		ft->free_slot = (uint32_t)ft_pfn(&ft->slots[id]);
+		ft->free_slot = (uint32_t)ft_pfn(ft_slot(ft, id));
 		return id;
 	}
 	if (ft->nr_slots == ft->cap_slots) {
 		uint32_t cap = ft->cap_slots ? ft->cap_slots * 2 : 1024;
-		struct ft_slot *n;
 
 		if (cap > FT_SLOT_MASK)
 			return FT_NO_SLOT;	/* 2^27 - 1 live folios at most */
-		n = realloc(ft->slots, (size_t)cap * sizeof(*n));
-		if (!n)
-			return FT_NO_SLOT;
-		ft->slots = n;
-		if (ft_state0_grow(ft, cap))
+		if (ft_blocks_grow(ft, cap))
 			return FT_NO_SLOT;
 		ft->cap_slots = cap;
 	}
@@ -146,7 +165,7 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 		}
 		*(void **)ft_state0(ft, id) = state;
 	}
-	s = &ft->slots[id];
+	s = ft_slot(ft, id);
 	memset(s, 0, sizeof(*s));
 	s->folio = pfn | (uint64_t)order << FT_ORDER_SHIFT | (uint64_t)kind << FT_KIND_SHIFT |
 		   (uint64_t)ksm << FT_KSM_SHIFT;
@@ -178,8 +197,8 @@ void ft_remove(struct folio_table *ft, struct ft_slot *s)
 struct ft_slot *ft_next_live(const struct folio_table *ft, uint32_t from)
 {
 	for (uint32_t i = from; i < ft->nr_slots; i++)
-		if (ft_slot_live(&ft->slots[i]))
-			return &ft->slots[i];
+		if (ft_slot_live(ft_slot(ft, i)))
+			return ft_slot(ft, i);
 	return NULL;
 }
 
@@ -211,7 +230,7 @@ struct ft_slot *ft_overlap(const struct folio_table *ft, uint64_t pfn, unsigned 
 
 				if (v) {
 					*pos = (uint64_t)o << 32 | (at - first + 2);
-					return &ft->slots[ft_cell_slot(v)];
+					return ft_slot(ft, ft_cell_slot(v));
 				}
 			}
 			at = stop;

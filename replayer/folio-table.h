@@ -3,14 +3,13 @@
  * The folio table: one dense slot per live folio, found by head PFN through a
  * two-level radix per folio order, indexed by pfn >> order (a reserved, lazily
  * touched top array of lazily allocated leaf chunks), so that a large folio
- * costs one cell, not one per page. Every slot has one block holding every
- * model's per-folio state side by side. An order-0 folio's block sits at its
- * slot's index in an array parallel to the slots, so that knowing a slot id is
- * enough to start loading both (replay is bound by memory latency: see
- * ft_prefetch()); larger blocks come from per-order pools and return to a free
- * list, and the order-0 block of their slot, unused otherwise, points to them
- * (a slot keeps no pointer: peak memory is bytes per live folio). Steady-state
- * replay allocates nothing.
+ * costs one cell, not one per page. Each slot id has one block: the slot's
+ * folio facts, then every model's order-0 state side by side. Replay is bound
+ * by memory latency, and an operation on an order-0 folio (most of them) then
+ * touches one block: with the built-in models' packed order-0 states it is one
+ * cache line (see ft_prefetch()). A large folio's state comes from a per-order
+ * pool and returns to a free list; the order-0 state space of its block, unused
+ * otherwise, points to it. Steady-state replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H
@@ -49,7 +48,9 @@ struct ft_slot {
 	uint64_t folio;		/* pfn | order << FT_ORDER_SHIFT | kind << ... | ksm << ... */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
 	uint32_t hint;		/* where rmap walks look first: ft_hint() */
-};	/* 16 bytes: four slots a cache line */
+};	/* 16 bytes, at the head of the slot's block; the order-0 states follow */
+
+#define FT_STATE0_OFFSET sizeof(struct ft_slot)
 
 static inline uint64_t ft_pfn(const struct ft_slot *s)
 {
@@ -101,17 +102,19 @@ struct folio_table {
 	/* per order o: 2^(FT_PFN_BITS - o - FT_CHUNK_SHIFT) chunk pointers, mmap-reserved
 	 * at the first folio of that order */
 	uint32_t **top[MC_MAX_ORDER + 1];
-	struct ft_slot *slots;
+	char *blocks;		/* slot blocks by slot id, mmap'd for cap_slots */
+	size_t stride;		/* bytes per slot block: see ft_init() */
+	unsigned int stride_shift;	/* stride = odd << stride_shift */
+	uint64_t stride_inv;	/* odd * stride_inv = 1 mod 2^64: ft_id() divides exactly */
 	uint32_t nr_slots;	/* slots handed out so far (live + free) */
 	uint32_t cap_slots;
-	char *state0;		/* order-0 state blocks by slot index, mmap'd for cap_slots */
 	uint32_t free_slot;	/* head of the free slot list, FT_NO_SLOT if empty */
 	uint64_t live;		/* live folios */
 	uint64_t peak_live;
 	uint64_t live_by_order[MC_MAX_ORDER + 1];
 	uint32_t live_orders;	/* bit o set while live_by_order[o] */
 	size_t state_size[MC_MAX_ORDER + 1];	/* bytes per state block by order */
-	struct ft_pool pool[MC_MAX_ORDER + 1];	/* pool[0]: only its block size (state0) */
+	struct ft_pool pool[MC_MAX_ORDER + 1];	/* pool[0] unused: order 0 lives in the blocks */
 	struct carve_chunks chunks;	/* radix chunks and state pool chunks */
 };
 
@@ -133,31 +136,34 @@ static inline uint32_t *ft_radix_cell(const struct folio_table *ft, uint64_t pfn
 	return chunk ? &chunk[i & ((1u << FT_CHUNK_SHIFT) - 1)] : NULL;
 }
 
+static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
+{
+	return (struct ft_slot *)(ft->blocks + (size_t)slot * ft->stride);
+}
+
+/* The dense id of slot s (mc_folio.slot): an exact division, so a shift and a
+ * multiply by the inverse of the stride's odd part. */
+static inline uint32_t ft_id(const struct folio_table *ft, const struct ft_slot *s)
+{
+	uint64_t off = (uint64_t)((const char *)s - ft->blocks);
+
+	return (uint32_t)((off >> ft->stride_shift) * ft->stride_inv);
+}
+
 /* The live folio whose head PFN is pfn, or NULL: order 0 first, the common case. */
 static inline struct ft_slot *ft_lookup(const struct folio_table *ft, uint64_t pfn)
 {
 	uint32_t *cell = ft_radix_cell(ft, pfn, 0);
 
 	if (cell && *cell)
-		return &ft->slots[ft_cell_slot(*cell)];
+		return ft_slot(ft, ft_cell_slot(*cell));
 	for (uint32_t m = ft->live_orders & ~1u; m; m &= m - 1) {
 		unsigned int o = (unsigned int)__builtin_ctz(m);
 
 		if (!(pfn & ((1ull << o) - 1)) && (cell = ft_radix_cell(ft, pfn, o)) && *cell)
-			return &ft->slots[ft_cell_slot(*cell)];
+			return ft_slot(ft, ft_cell_slot(*cell));
 	}
 	return NULL;
-}
-
-static inline struct ft_slot *ft_slot(const struct folio_table *ft, uint32_t slot)
-{
-	return &ft->slots[slot];
-}
-
-/* The dense id of slot s (mc_folio.slot). */
-static inline uint32_t ft_id(const struct folio_table *ft, const struct ft_slot *s)
-{
-	return (uint32_t)(s - ft->slots);
 }
 
 /* The facts of the live folio in s, as the models take them. */
@@ -172,32 +178,34 @@ static inline struct mc_folio ft_folio(const struct folio_table *ft, const struc
 	};
 }
 
-/* Where the state block of slot sits if its folio is order 0. */
+/* Where the order-0 states of slot sit (for a large folio: its state's address). */
 static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 {
-	return ft->state0 + (size_t)slot * ft->pool[0].block;
+	return (char *)ft_slot(ft, slot) + FT_STATE0_OFFSET;
 }
 
 /* Every model's state of the live folio in s. */
 static inline char *ft_state(const struct folio_table *ft, const struct ft_slot *s)
 {
-	char *b = ft_state0(ft, ft_id(ft, s));
+	char *b = (char *)s + FT_STATE0_OFFSET;
 
 	return ft_order(s) ? *(char **)b : b;
 }
 
 /*
- * Start loading slot and, for an order-0 folio, its state; an id out of range
- * (a stale guess) is clamped. Always inlined, as must be every helper that
- * only prefetches: GCC takes a prefetch for no side effect, so it deems a
- * function made of prefetches pure and drops the calls to it.
+ * Start loading the block of slot: its first and last byte, one cache line
+ * when the stride is a power of two up to 64; an id out of range (a stale
+ * guess) is clamped. Always inlined, as must be every helper that only
+ * prefetches: GCC takes a prefetch for no side effect, so it deems a function
+ * made of prefetches pure and drops the calls to it.
  */
 static inline __attribute__((always_inline)) void ft_prefetch(const struct folio_table *ft,
 							      uint32_t slot)
 {
-	slot = slot < ft->nr_slots ? slot : 0;
-	__builtin_prefetch(&ft->slots[slot]);
-	__builtin_prefetch(ft_state0(ft, slot));
+	const char *b = (const char *)ft_slot(ft, slot < ft->nr_slots ? slot : 0);
+
+	__builtin_prefetch(b);
+	__builtin_prefetch(b + ft->stride - 1);
 }
 
 /*

@@ -62,10 +62,18 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 		size_t at = 0;
 
 		for (unsigned int i = 0; i < nr; i++) {
+			size_t align = models[i]->state_align ? models[i]->state_align(o) : 8;
+
+			if (align != 1 && align != 2 && align != 4 && align != 8) {
+				snprintf(err, errlen, "model %s: state alignment %zu for order %u "
+					 "is not 1, 2, 4 or 8", models[i]->name, align, o);
+				return -1;
+			}
+			at = (at + align - 1) & ~(align - 1);
 			rp->off[o][i] = at;
-			at += (models[i]->state_size(o) + 7) & ~(size_t)7;
+			at += models[i]->state_size(o);
 		}
-		sizes[o] = at;
+		sizes[o] = (at + 7) & ~(size_t)7;
 	}
 	if (ft_init(&rp->ft, sizes)) {
 		snprintf(err, errlen, "out of memory");
@@ -97,7 +105,7 @@ void rp_fini(struct replay *rp)
 	 * so that each model sees a consistent end (fini() on unmapped state) */
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
 		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
-	if (rp->ft.slots)
+	if (rp->ft.blocks)
 		ft_for_each_live(&rp->ft, s)
 			rp_init_fini(rp, s, true);
 	for (unsigned int i = 0; i < rp->nr_models; i++)
