@@ -646,11 +646,9 @@ static bool op_valid(const struct mc_folio *f, const struct mc_op *op)
  * results. The only struct page is page 0: one line per call; no compound
  * fields, no deferred split.
  */
-static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct mc_legacy_small *s, const struct mc_op *op)
+static inline void apply_small_fields(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				      int32_t *mapcount, uint8_t *pae, const struct mc_op *op)
 {
-	int32_t *mapcount = &s->mapcount;
-	uint8_t *pae = &s->pae;
 	const bool anon = f->kind == MC_KIND_ANON;
 	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
@@ -712,6 +710,18 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	}
 }
 
+/* The packed state (maybe misaligned) through aligned copies of its fields. */
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mc_legacy_small *s, const struct mc_op *op)
+{
+	int32_t mapcount = s->mapcount;
+	uint8_t pae = s->pae;
+
+	apply_small_fields(ctx, f, &mapcount, &pae, op);
+	s->mapcount = mapcount;
+	s->pae = pae;
+}
+
 /* Out of line so that the order-0 path of legacy_apply needs no stack frame. */
 static __attribute__((noinline)) void apply_any(struct mc_model_ctx *ctx,
 						const struct mc_folio *f, void *state,
@@ -759,6 +769,12 @@ static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 }
 
 /* Per-folio state */
+
+/* order 0: packed (struct mc_legacy_small) */
+static size_t legacy_state_align(unsigned int order)
+{
+	return order ? 8 : 1;
+}
 
 static size_t legacy_state_size(unsigned int order)
 {
@@ -999,6 +1015,7 @@ const struct mc_model mc_model_legacy_doublemap = {
 	.description = "v4.5-v6.1: per-page _mapcount, compound_mapcount, PG_double_map (6.1.192)",
 	.extension_rules = extension_rules,
 	.state_size = legacy_state_size,
+	.state_align = legacy_state_align,
 	.init = legacy_init,
 	.fini = legacy_fini,
 	.metadata_bytes = legacy_metadata_bytes,

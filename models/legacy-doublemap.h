@@ -35,11 +35,11 @@
 
 #define MC_LEGACY_DOUBLE_MAP 0x01u	/* region_flags: PG_double_map */
 
-/* Order 0: page._mapcount (-1 biased) and PG_anon_exclusive. */
-struct mc_legacy_small {
+/* Order 0: page._mapcount (-1 biased) and PG_anon_exclusive, packed: the
+ * replayer keeps it at any byte address (state_align) */
+struct __attribute__((packed)) mc_legacy_small {
 	int32_t mapcount;
 	uint8_t pae;		/* PG_anon_exclusive in bit 0 */
-	uint8_t pad[3];
 };
 
 static inline struct mc_legacy_small *mc_legacy_small_of(void *state)

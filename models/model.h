@@ -273,6 +273,18 @@ static inline int32_t mc_atomic_add32(struct mc_model_ctx *ctx, int32_t *v, int3
 	return *v;
 }
 
+/* mc_atomic_add32 on a counter at any byte address: a field of a packed state
+ * (state_align 1), which no int32_t pointer may point at. */
+static inline int32_t mc_atomic_add32_at(struct mc_model_ctx *ctx, void *p, int32_t delta)
+{
+	int32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	mc_atomic_add32(ctx, &v, delta);
+	__builtin_memcpy(p, &v, sizeof(v));
+	return v;
+}
+
 static inline int16_t mc_atomic_add16(struct mc_model_ctx *ctx, int16_t *v, int16_t delta)
 {
 	if (__builtin_add_overflow(*v, delta, v))

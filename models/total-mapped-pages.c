@@ -242,7 +242,7 @@ static void add_small(struct mc_model_ctx *ctx, const struct mc_folio *f, struct
 		      bool excl)
 {
 	/* atomic_inc_and_test on _mapcount; PAE by set_bit */
-	if (mc_atomic_add32(ctx, &sm->mapcount, 1) == 0)
+	if (mc_atomic_add32_at(ctx, &sm->mapcount, 1) == 0)
 		mod_stat(ctx, f, 1, 0);
 	if (excl)
 		sm->anon_exclusive = 1;
@@ -254,7 +254,7 @@ static void remove_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 			 struct tmpages_small *sm)
 {
 	/* atomic_add_negative(-1) on _mapcount */
-	if (mc_atomic_add32(ctx, &sm->mapcount, -1) < 0)
+	if (mc_atomic_add32_at(ctx, &sm->mapcount, -1) < 0)
 		mod_stat(ctx, f, -1, 0);
 	ctx->atomics++;
 	ctx->cachelines++;
@@ -393,7 +393,7 @@ static void dup_small(struct mc_model_ctx *ctx, struct tmpages_small *sm)
 	uint32_t cleared = sm->anon_exclusive;
 
 	sm->anon_exclusive = 0;
-	mc_atomic_add32(ctx, &sm->mapcount, 1);
+	mc_atomic_add32_at(ctx, &sm->mapcount, 1);
 	ctx->atomics += 1 + cleared;
 	ctx->cachelines++;
 }
@@ -613,6 +613,12 @@ static size_t pae_words(unsigned int order)
 	return ((size_t)1 << order) / 64 ? ((size_t)1 << order) / 64 : 1;
 }
 
+/* order 0: packed (struct tmpages_small) */
+static size_t tmpages_state_align(unsigned int order)
+{
+	return order ? 8 : 1;
+}
+
 static size_t tmpages_state_size(unsigned int order)
 {
 	if (!order)
@@ -683,6 +689,7 @@ const struct mc_model mc_model_total_mapped_pages = {
 		"and RESTORE adds are ordinary removes and adds. smaps charges 512 pages per PMD "
 		"entry (the RFC would charge the folio size).",
 	.state_size = tmpages_state_size,
+	.state_align = tmpages_state_align,
 	.init = tmpages_init,
 	.fini = tmpages_fini,
 	.metadata_bytes = tmpages_metadata_bytes,

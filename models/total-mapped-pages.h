@@ -19,8 +19,9 @@
 #define TMPAGES_LOCK_BIT (UINT64_C(1) << 31) /* FOLIO_MM_IDS_LOCK_BITNUM */
 #define TMPAGES_SHARED_BIT (UINT64_C(1) << 63) /* FOLIO_MM_IDS_SHARED_BITNUM */
 
-/* Small (order-0) folio: page[0]'s _mapcount and its PG_anon_exclusive. */
-struct tmpages_small {
+/* Small (order-0) folio: page[0]'s _mapcount and its PG_anon_exclusive,
+ * packed: the replayer keeps it at any byte address (state_align). */
+struct __attribute__((packed)) tmpages_small {
 	int32_t mapcount; /* -1 based */
 	uint8_t anon_exclusive;
 };

@@ -50,10 +50,21 @@ static inline struct mc_folio rig_folio(uint32_t slot, unsigned int kind, unsign
 	return f;
 }
 
+/* Where rig_state() puts a state past its allocation: at the weakest alignment
+ * the model allows (state_align), as the replayer may, so that a model reading
+ * a packed state through a wider type fails under UBSan. */
+static inline size_t rig_state_offset(const struct mc_model *m, unsigned int order)
+{
+	size_t align = m->state_align ? m->state_align(order) : 8;
+
+	return align < 8 ? align : 0;
+}
+
 /* A fresh state block for f, init()ed by the model. */
 static inline void *rig_state(struct mc_model_ctx *ctx, const struct mc_folio *f)
 {
-	void *st = rig_xmalloc(ctx->model->state_size(f->order));
+	size_t off = rig_state_offset(ctx->model, f->order);
+	void *st = (char *)rig_xmalloc(ctx->model->state_size(f->order) + off) + off;
 
 	ctx->model->init(ctx, f, st);
 	return st;
@@ -63,7 +74,7 @@ static inline void rig_state_free(struct mc_model_ctx *ctx, const struct mc_foli
 {
 	if (ctx->model->fini)
 		ctx->model->fini(ctx, f, st);
-	free(st);
+	free((char *)st - rig_state_offset(ctx->model, f->order));
 }
 
 static inline struct mc_op rig_op(unsigned int type, unsigned int level, uint32_t first,

@@ -522,7 +522,8 @@ static void test_sizes(void)
 			 M->metadata_bytes(orders[i]));
 	is_int(M->metadata_bytes(0), 4, "order 0: one _mapcount");
 	is_int(M->state_size(0), sizeof(struct mc_legacy_small), "order 0: _mapcount and PAE only");
-	is_int(M->state_size(0), 8, "order 0: 8 bytes");
+	is_int(M->state_size(0), 5, "order 0: 5 bytes, packed");
+	is_int(M->state_align(0), 1, "order 0: any address");
 	is_int(M->metadata_bytes(9), 2052, "THP: 512 _mapcount + compound_mapcount");
 	is_int(M->metadata_bytes(4), 68, "order 4: 16 _mapcount + compound_mapcount");
 	ok(M->state_size(9) >= sizeof(struct mc_legacy_state) + 2048 + 4 + 1 + 64,

@@ -824,6 +824,9 @@ static void test_sizes(void)
 	is_int(M->metadata_bytes(9), 28,
 	       "metadata: 28 B per large folio (LM 4 + T 8 + SMC 8 + ids 8)");
 	is_int(M->metadata_bytes(0), 0, "metadata: small folios count 0 (spec 4)");
+	is_int(M->state_size(0), 5, "state: a small folio's is 5 bytes, packed");
+	is_int(M->state_align(0), 1, "state: a small folio's sits at any address");
+	is_int(M->state_align(4), 8, "state: a large folio's is 8-aligned");
 	tap_diag("%-6s %12s %15s", "order", "state_size", "metadata_bytes");
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
 		tap_diag("%-6u %12zu %15zu", orders[i], M->state_size(orders[i]),
