@@ -140,10 +140,48 @@ static void test_folio_orders(void)
 	ft_fini(&ft);
 }
 
+/*
+ * Slot blocks: the stride for each order-0 state size (a power of two up to 64
+ * bytes, so no block straddles a cache line; else a multiple of 16), and ids
+ * back from block addresses by exact division, across growth.
+ */
+static void test_slot_blocks(void)
+{
+	static const struct {
+		size_t state0, stride;
+	} cases[] = { { 0, 32 }, { 8, 32 }, { 16, 32 }, { 24, 64 }, { 48, 64 }, { 49, 80 },
+		      { 64, 80 }, { 80, 96 }, { 96, 112 }, { 200, 224 } };
+	size_t sizes[MC_MAX_ORDER + 1];
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct folio_table ft;
+		bool ids = true, apart = true;
+
+		for (unsigned int o = 0; o <= MC_MAX_ORDER; o++)
+			sizes[o] = cases[c].state0;
+		ft_init(&ft, sizes);
+		is_int(ft.stride, cases[c].stride, "order-0 states of %zu bytes: blocks of %zu",
+		       cases[c].state0, cases[c].stride);
+		for (uint32_t i = 0; i < 5000; i++) {
+			struct ft_slot *s = ft_insert(&ft, 0x10000 + i, 0, MC_KIND_ANON, false);
+
+			ids &= s && ft_id(&ft, s) == i && ft_slot(&ft, i) == s;
+			apart &= s && (char *)ft_state0(&ft, i) - (char *)s == FT_STATE0_OFFSET;
+		}
+		for (uint32_t i = 0; i < 5000; i++)
+			ids &= ft_id(&ft, ft_lookup(&ft, 0x10000 + i)) == i;
+		ok(ids, "stride %zu: ids from block addresses, 5000 slots through growth",
+		   ft.stride);
+		ok(apart, "stride %zu: the order-0 states follow the slot", ft.stride);
+		ft_fini(&ft);
+	}
+}
+
 int main(void)
 {
 	test_shadow();
 	test_folio_table();
 	test_folio_orders();
+	test_slot_blocks();
 	return tap_done();
 }
