@@ -393,8 +393,49 @@ static void test_split(void)
 	is_int(rp.inconsistencies, 0 + 1, "split to the same order: an inconsistency");
 }
 
+static size_t align_three(unsigned int order)
+{
+	return 3;
+}
+
+/* Where each model's state sits in a folio's block, and what a bad alignment gets. */
+static void test_state_layout(void)
+{
+	unsigned int n;
+	const struct mc_model *const *all = mc_builtin_models(&n);
+	struct mc_model odd = probe_model;
+	const struct mc_model *m[] = { &odd };
+	struct replay r;
+	char err[256] = "";
+	bool fits = true;
+
+	if (rp_init(&r, all, n, "test", err, sizeof(err))) {
+		ok(0, "rp_init of the built-in models: %s", err);
+		return;
+	}
+	for (unsigned int o = 0; o <= MC_MAX_ORDER; o += 4) {
+		size_t end = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			size_t align = all[i]->state_align ? all[i]->state_align(o) : 8;
+
+			fits &= r.off[o][i] % align == 0 && r.off[o][i] >= end;
+			end = r.off[o][i] + all[i]->state_size(o);
+		}
+		fits &= end <= r.ft.state_size[o];
+	}
+	ok(fits, "each model's state at its alignment, none overlapping, inside the block");
+	is_int(r.ft.stride, 64, "an order-0 folio of all %u built-in models: one 64-byte line", n);
+	rp_fini(&r);
+
+	odd.state_align = align_three;
+	ok(rp_init(&r, m, 1, "test", err, sizeof(err)) && strstr(err, "alignment 3"),
+	   "a state alignment that is not 1, 2, 4 or 8 is refused: %s", err);
+}
+
 int main(void)
 {
+	test_state_layout();
 	test_map_batches();
 	test_one_pte();
 	test_fork_exec();
