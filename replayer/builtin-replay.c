@@ -77,7 +77,7 @@ static int replay_trace(struct replay_job *j, const char *path)
 	struct mc_reader *r = mc_reader_open(path, err, sizeof(err));
 	struct db_run run = { .trace = path, .label = j->o->label, .models = j->ms->names };
 	struct db_run_end end = { 0 };
-	const struct mc_record *rec;
+	const struct mc_record *rec = NULL;
 	struct readahead ra;
 	struct progress pr;
 	const char *fail = NULL;

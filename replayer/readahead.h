@@ -35,11 +35,58 @@ struct readahead {
 
 void ra_start(struct readahead *ra, struct mc_reader *r, const struct replay *rp);
 
+/* Decode records until the ring is full, in batches (mc_reader_read()). */
+void ra_fill(struct readahead *ra);
+
+#define RA_SLOT_AHEAD 4
+
+_Static_assert(RA_SLOT_AHEAD < RA_RING / 2, "the slot stage follows the cell stage");
+
+/* RA_SLOT_AHEAD records before its turn: the slot the cell names now, and the
+ * oracle's pair of it and the record's mm (always inlined: see ft_prefetch()). */
+static inline __attribute__((always_inline)) void ra_slot(const struct readahead *ra,
+							  unsigned int i)
+{
+	const struct mc_record *rec = &ra->rec[i];
+	const struct replay *rp = ra->rp;
+	const struct rp_mm *mm;
+	uint32_t slot;
+
+	if (ra->fcell[i])
+		slot = ft_cell_slot(*ra->fcell[i]);
+	else if (ra->scell[i] && sh_is_leaf(*ra->scell[i]))
+		slot = sh_leaf_slot(*ra->scell[i]);
+	else
+		return;
+	ft_prefetch(&rp->ft, slot);
+	if (rec->type == MC_REC_UNMAP)
+		mm = rp_mm_of(rp, rec->u.unmap.mm);
+	else if (rec->type == MC_REC_MAP && !(rec->u.map.lf & MC_LF_NEW_ANON))
+		mm = rp_mm_of(rp, rec->u.map.mm);
+	else
+		return;	/* a FREE, or a new anon folio: no pair to look up */
+	if (mm)
+		rp_prefetch_pair(rp, slot, mm->id);
+}
+
 /*
  * The next record, in trace order; valid (strings included) until the next
  * call. Returns as mc_reader_next(): 1, 0 at the end, -1 on a reader error
- * once every record before it was handed out.
+ * once every record before it was handed out. Inline: it runs per record.
  */
-int ra_next(struct readahead *ra, const struct mc_record **rec);
+static inline int ra_next(struct readahead *ra, const struct mc_record **rec)
+{
+	/* refill once half the ring is out: batches decode faster than records */
+	if (ra->head - ra->tail <= RA_RING / 2)
+		ra_fill(ra);
+	if (ra->tail == ra->head)
+		return ra->rc;
+	if (ra->head - ra->tail > RA_SLOT_AHEAD)
+		ra_slot(ra, (ra->tail + RA_SLOT_AHEAD) % RA_RING);
+	*rec = &ra->rec[ra->tail++ % RA_RING];
+	if (ra->tail == ra->head)
+		ra->wait = false;
+	return 1;
+}
 
 #endif /* MAPCOUNT_READAHEAD_H */
