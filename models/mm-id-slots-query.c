@@ -11,13 +11,22 @@ static bool is_small(const struct mc_folio *f)
 	return !mc_folio_large(f);
 }
 
+/* A small folio's state may sit at any byte: read it through the packed type only. */
+static const struct mmid_small *small_state(const void *state)
+{
+	return state;
+}
+
 /* include/linux/mm.h:folio_mapcount@v6.18 */
 int64_t mmid_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			    const void *state)
 {
-	const struct mmid_state *st = state;
+	const struct mmid_state *st;
 
-	return is_small(f) ? (int64_t)st->mapcount + 1 : (int64_t)st->large_mapcount + 1;
+	if (is_small(f))
+		return (int64_t)small_state(state)->mapcount + 1;
+	st = state;
+	return (int64_t)st->large_mapcount + 1;
 }
 
 /* include/linux/mm.h:folio_mapped@v6.18 */
@@ -26,12 +35,14 @@ bool mmid_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 	return mmid_folio_mapcount(ctx, f, state) >= 1;
 }
 
-int mmid_average_page_mapcount(const struct mc_folio *f, const struct mmid_state *st)
+int mmid_average_page_mapcount(const struct mc_folio *f, const void *state)
 {
+	const struct mmid_state *st;
 	int mapcount, entire, avg;
 
 	if (is_small(f))
-		return st->mapcount + 1;
+		return small_state(state)->mapcount + 1;
+	st = state;
 	mapcount = st->large_mapcount + 1;
 	if (mapcount <= 0)
 		return 0;
@@ -44,10 +55,13 @@ int mmid_average_page_mapcount(const struct mc_folio *f, const struct mmid_state
 	return avg + entire > 1 ? avg + entire : 1;
 }
 
-int mmid_precise_page_mapcount(const struct mc_folio *f, const struct mmid_state *st, uint32_t page)
+int mmid_precise_page_mapcount(const struct mc_folio *f, const void *state, uint32_t page)
 {
+	const struct mmid_state *st;
+
 	if (is_small(f))
-		return st->mapcount + 1;
+		return small_state(state)->mapcount + 1;
+	st = state;
 	return mmid_page_mapcounts_const(st, f->order)[page] + 1 + st->entire_mapcount + 1;
 }
 
@@ -95,25 +109,26 @@ static bool can_reuse_large(const struct mmid_state *st, const struct mc_query_c
 bool mmid_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_folio *f, const void *state,
 		    uint32_t page, enum mc_level level, const struct mc_query_ctx *q)
 {
-	const struct mmid_state *st = state;
+	const struct mmid_state *st;
 
 	if (f->kind != MC_KIND_ANON)
 		return false;
+	/* a small folio is PTE-mapped: its page's bit, or REF 1 outside KSM */
+	if (is_small(f))
+		return small_state(state)->pae || (!f->ksm && q->refcount == 1);
+	st = state;
 	/* PMD (and, by extension, PUD): the entry's first page's bit, or REF 1 */
 	if (level != MC_LEVEL_PTE)
 		return mmid_pae(st, level == MC_LEVEL_PMD ? page & ~(MC_PMD_NR - 1) : 0) ||
 		       q->refcount == 1;
-	if (mmid_pae(st, page))
-		return true;
-	if (mc_folio_large(f))
-		return can_reuse_large(st, q);
-	return !f->ksm && q->refcount == 1;
+	return mmid_pae(st, page) || can_reuse_large(st, q);
 }
 
+/* mm/huge_memory.c:deferred_split_folio@v6.18 never queues a folio below order 2 */
 bool mmid_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const void *state)
 {
-	return ((const struct mmid_state *)state)->partially_mapped;
+	return !is_small(f) && ((const struct mmid_state *)state)->partially_mapped;
 }
 
 /*
@@ -124,8 +139,11 @@ bool mmid_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio
 bool mmid_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			 const void *state, uint32_t page)
 {
-	const struct mmid_state *st = state;
+	const struct mmid_state *st;
 
+	if (is_small(f))
+		return small_state(state)->pae;
+	st = state;
 	if (mmid_pae(st, page))
 		return true;
 	return f->order >= MC_PMD_ORDER && st->entire_mapcount >= 0 &&
@@ -159,7 +177,6 @@ void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f
 			uint32_t first, uint32_t nr, enum mc_level level,
 			const struct mc_query_ctx *q, struct mc_smaps *acc)
 {
-	const struct mmid_state *st = state;
 	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
 	bool exclusive;
 	int mapcount;
@@ -172,14 +189,14 @@ void mmid_smaps_account(const struct mc_model_ctx *ctx, const struct mc_folio *f
 		return;
 	}
 	if (!mmid_has_page_mapcount(ctx)) {
-		mapcount = mmid_average_page_mapcount(f, st);
+		mapcount = mmid_average_page_mapcount(f, state);
 		exclusive = !mmid_maybe_shared(ctx, f, state);
 		mc_smaps_add_pss(acc, f->kind, nr * mc_pss_share(MC_PAGE_SIZE, mapcount));
 		add_private_or_shared(acc, exclusive, size);
 		return;
 	}
 	for (uint32_t p = first; p < first + nr; p++) {
-		mapcount = mmid_precise_page_mapcount(f, st, p);
+		mapcount = mmid_precise_page_mapcount(f, state, p);
 		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mapcount));
 		add_private_or_shared(acc, mapcount < 2, MC_PAGE_SIZE);
 	}

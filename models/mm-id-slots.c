@@ -566,14 +566,24 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE && op->nr && op->first < n && op->nr <= n - op->first;
 }
 
+/* mc_atomic_add32 on a small folio's packed _mapcount, through a local copy */
+static int32_t small_add(struct mc_model_ctx *ctx, struct mmid_small *st, int32_t delta)
+{
+	int32_t v = st->mapcount;
+
+	mc_atomic_add32(ctx, &v, delta);
+	st->mapcount = v;
+	return v;
+}
+
 /*
  * A small folio (spec 1.3): page[0]._mapcount, its PG_anon_exclusive and the
  * one struct page every call touches; both configurations alike. The same
  * rules as apply_large's ops (op_fits for order 0: one PTE at page 0), with
  * the small-folio branches of the kernel functions it names.
  */
-static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct mmid_state *st, const struct mc_op *op)
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f, struct mmid_small *st,
+			const struct mc_op *op)
 {
 	bool anon = f->kind == MC_KIND_ANON, exclusive = op->flags & MC_OPF_EXCLUSIVE;
 	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
@@ -597,32 +607,32 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
 	case MC_OP_ADD:
 		/* mm/rmap.c:__folio_add_rmap@v6.18: atomic_inc_and_test */
 		ctx->atomics++;
-		*mapped += mc_atomic_add32(ctx, &st->mapcount, 1) == 0;
+		*mapped += small_add(ctx, st, 1) == 0;
 set_exclusive:
 		/* mm/rmap.c:__folio_add_anon_rmap@v6.18: RMAP_EXCLUSIVE sets the bit */
 		if (anon && exclusive) {
-			st->pae_page0 = 1;
+			st->pae = 1;
 			ctx->atomics++;
 		}
 		break;
 	case MC_OP_REMOVE:
 		/* FREEZE: folio_try_share_anon_rmap_pte clears the bit first */
-		if ((op->flags & MC_OPF_FREEZE) && anon && st->pae_page0) {
-			st->pae_page0 = 0;
+		if ((op->flags & MC_OPF_FREEZE) && anon && st->pae) {
+			st->pae = 0;
 			ctx->atomics++;
 		}
 		/* mm/rmap.c:__folio_remove_rmap@v6.18: atomic_add_negative(-1) */
 		ctx->atomics++;
-		*mapped -= mc_atomic_add32(ctx, &st->mapcount, -1) < 0;
+		*mapped -= small_add(ctx, st, -1) < 0;
 		break;
 	case MC_OP_DUP:
 		/* include/linux/rmap.h:__folio_try_dup_anon_rmap@v6.18 */
-		if (anon && st->pae_page0) {
-			st->pae_page0 = 0;
+		if (anon && st->pae) {
+			st->pae = 0;
 			ctx->atomics++;
 		}
 		ctx->atomics++;
-		if (mc_atomic_add32(ctx, &st->mapcount, 1) == 0)
+		if (small_add(ctx, st, 1) == 0)
 			ctx->violations++;
 		break;
 	default: /* REMAP needs a PMD-sized folio */
@@ -695,14 +705,20 @@ static void mmid_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void 
 static size_t mmid_state_size(unsigned int order)
 {
 	if (!order)
-		return MMID_SMALL_STATE;
+		return sizeof(struct mmid_small);
 	return sizeof(struct mmid_state) + (mmid_pae_words(order) - 1) * sizeof(uint64_t);
 }
 
 /* a small folio's _mapcount is its page's: no per-page array */
 static size_t mmid_pmc_state_size(unsigned int order)
 {
-	return order ? mmid_state_size(order) + ((size_t)4 << order) : MMID_SMALL_STATE;
+	return order ? mmid_state_size(order) + ((size_t)4 << order) : sizeof(struct mmid_small);
+}
+
+/* a small folio's state is packed (any byte will do); a large one's has 64-bit words */
+static size_t mmid_state_align(unsigned int order)
+{
+	return order ? 8 : 1;
 }
 
 /* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
@@ -719,17 +735,17 @@ static __attribute__((noinline)) void init_large(struct mc_model_ctx *ctx,
 		memset(mmid_page_mapcounts(st, f->order), 0xff, (size_t)4 << f->order);
 }
 
-/* a small folio: _mapcount -1, flags clear (init_large's head part, no frame) */
+/* a small folio: _mapcount -1, flag clear (init_large's head part, no frame) */
 static void mmid_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	struct mmid_state *st = state;
+	struct mmid_small *small = state;
 
 	if (f->order) {
-		init_large(ctx, f, st);
+		init_large(ctx, f, state);
 		return;
 	}
-	memset(st, 0, MMID_SMALL_STATE);
-	st->mapcount = -1;
+	small->mapcount = -1;
+	small->pae = 0;
 }
 
 /* mm/page_alloc.c:free_tail_page_prepare@v6.18 checks, plus our own fields */
@@ -751,11 +767,11 @@ static __attribute__((noinline)) void fini_large(struct mc_model_ctx *ctx,
 /* a small folio: only _mapcount to check */
 static void mmid_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	const struct mmid_state *st = state;
+	const struct mmid_small *small = state;
 
 	if (f->order)
-		fini_large(ctx, f, st);
-	else if (st->mapcount != -1)
+		fini_large(ctx, f, state);
+	else if (small->mapcount != -1)
 		ctx->violations++;
 }
 
@@ -809,7 +825,7 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
 	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
 	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
-	.smaps_account = mmid_smaps_account
+	.smaps_account = mmid_smaps_account, .state_align = mmid_state_align
 
 const struct mc_model mc_model_mm_id_slots = {
 	MMID_COMMON_OPS,

@@ -20,14 +20,25 @@
 #define MMID_PAGES_MAPPED (MMID_ENTIRELY_MAPPED - 1)
 
 /*
- * One folio. @mapcount is page[0]._mapcount, used by small folios only; a
- * small folio's state ends before @pae1 (MMID_SMALL_STATE bytes). The scalar
- * fields after it mirror page[1] of a large folio (offsets 16..47 in struct
- * folio). @pae_page0, @pae1 and @words hold the PG_anon_exclusive bit of every
- * page, then (variant only) @words the raw per-page _mapcount of every page.
+ * A small folio: page[0]._mapcount and its PG_anon_exclusive, nothing else
+ * (spec 1.3). Packed, so that the replayer may place it at any byte
+ * (state_align 1): only this type, never an int32_t * or struct mmid_state *,
+ * may reach a small folio's state.
+ */
+struct mmid_small {
+	int32_t mapcount; /* _mapcount, -1 based */
+	uint8_t pae; /* PG_anon_exclusive */
+} __attribute__((packed));
+
+/*
+ * A large folio. @mapcount is page[0]._mapcount, which stays -1 (the variant
+ * counts page 0 in its per-page array). The scalar fields after @pae_page0
+ * mirror page[1] (offsets 16..47 in struct folio). @pae_page0, @pae1 and @words
+ * hold the PG_anon_exclusive bit of every page, then (variant only) @words the
+ * raw per-page _mapcount of every page.
  */
 struct mmid_state {
-	int32_t mapcount; /* small folio: _mapcount, -1 based */
+	int32_t mapcount; /* page[0]._mapcount, -1 based */
 	uint8_t partially_mapped; /* PG_partially_mapped (and on the split queue) */
 	uint8_t pae_page0; /* PG_anon_exclusive of page 0 */
 	uint16_t pad;
@@ -41,8 +52,6 @@ struct mmid_state {
 	uint64_t words[]; /* PG_anon_exclusive of pages 64 and up, then the variant's */
 };
 
-#define MMID_SMALL_STATE offsetof(struct mmid_state, pae1)
-
 static inline uint32_t mmid_slot_id(const struct mmid_state *st, unsigned int i)
 {
 	return (uint32_t)(st->mm_ids >> (32 * i)) & MMID_MASK;
@@ -53,6 +62,7 @@ static inline bool mmid_shared_bit(const struct mmid_state *st)
 	return st->mm_ids & MMID_SHARED_BIT;
 }
 
+/* PG_anon_exclusive of a large folio's page */
 static inline bool mmid_pae(const struct mmid_state *st, uint32_t page)
 {
 	if (!page)
@@ -83,11 +93,13 @@ static inline bool mmid_has_page_mapcount(const struct mc_model_ctx *ctx)
 	return ctx->priv != NULL && *(const bool *)ctx->priv;
 }
 
-/* fs/proc/internal.h:folio_average_page_mapcount@v6.18 */
-int mmid_average_page_mapcount(const struct mc_folio *f, const struct mmid_state *st);
+/*
+ * fs/proc/internal.h:folio_average_page_mapcount@v6.18; @state is either
+ * struct (the folio's order says which)
+ */
+int mmid_average_page_mapcount(const struct mc_folio *f, const void *state);
 /* fs/proc/internal.h:folio_precise_page_mapcount@v6.18 (variant) */
-int mmid_precise_page_mapcount(const struct mc_folio *f, const struct mmid_state *st,
-			       uint32_t page);
+int mmid_precise_page_mapcount(const struct mc_folio *f, const void *state, uint32_t page);
 
 /* Queries shared by both models (models/mm-id-slots-query.c). */
 int64_t mmid_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,

@@ -808,8 +808,116 @@ static void test_extensions(void)
 	}
 }
 
+/* Every answer a small folio gives, for comparing two placements of its state. */
+struct small_answers {
+	int64_t mapcount, kpagecount;
+	bool mapped, shared, reuse, reuse_ref1, partial, pae, pagemap_excl;
+	struct mc_smaps smaps;
+};
+
+static void small_answers(const struct mc_model *m, const struct mc_model_ctx *ctx,
+			  const struct mc_folio *f, const void *st, struct small_answers *a)
+{
+	struct mc_query_ctx q = {.mm = A};
+
+	memset(a, 0, sizeof(*a));
+	a->mapcount = m->folio_mapcount(ctx, f, st);
+	a->kpagecount = m->page_mapcount(ctx, f, st, 0);
+	a->mapped = m->folio_mapped(ctx, f, st);
+	a->shared = m->maybe_shared(ctx, f, st);
+	q.refcount = (uint32_t)a->mapcount + 1;
+	a->reuse = m->cow_reuse(ctx, f, st, 0, MC_LEVEL_PTE, &q);
+	q.refcount = 1;
+	a->reuse_ref1 = m->cow_reuse(ctx, f, st, 0, MC_LEVEL_PTE, &q);
+	a->partial = m->partially_mapped(ctx, f, st);
+	a->pae = m->anon_exclusive(ctx, f, st, 0);
+	a->pagemap_excl = m->pagemap_exclusive(ctx, f, st, 0, MC_LEVEL_PTE);
+	q.refcount = (uint32_t)a->mapcount + 1;
+	m->smaps_account(ctx, f, st, 0, 1, MC_LEVEL_PTE, &q, &a->smaps);
+}
+
+/*
+ * A small folio's state is packed (state_align 1): the replayer may put it at
+ * any byte. The same ops on a state at an odd address and on an aligned one
+ * give the same answers, costs and bytes, and touch nothing around the state.
+ */
+static void test_small_unaligned(void)
+{
+	const struct mc_model *models[2] = {&mc_model_mm_id_slots,
+					    &mc_model_mm_id_slots_pagemapcount};
+	static const struct mc_op ops[] = {
+		NEW_PTES(A, 0, 1),
+		DUP_PTES(B, A, 0, 1),
+		ADD_PTES(C, 0, 1),
+		RM_PTES(B, 0, 1),
+		OP(MC_OP_REMOVE, MC_LEVEL_PTE, MC_OPF_FREEZE, 0, 1, C, 0),
+		OP(MC_OP_ADD, MC_LEVEL_PTE, MC_OPF_RESTORE | MC_OPF_EXCLUSIVE, 0, 1, C, 0),
+		RM_PTES(A, 0, 1),
+		RM_PTES(C, 0, 1),
+	};
+	/* folio mapcount and PageAnonExclusive after each op */
+	static const int64_t mapcount[] = {1, 2, 3, 2, 1, 2, 1, 0};
+	static const bool pae[] = {1, 0, 0, 0, 0, 1, 1, 1};
+	static const size_t offsets[] = {1, 37};
+	struct mc_folio f = {.order = 0, .kind = MC_KIND_ANON};
+
+	for (int cfg = 0; cfg < 2; cfg++) {
+		const struct mc_model *m = models[cfg];
+		size_t size = m->state_size(0);
+
+		for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
+			uint64_t buf[8], *aligned = calloc(1, size);
+			uint8_t *bytes = (uint8_t *)buf, *odd = bytes + offsets[o];
+			struct mc_model_ctx ca = {.model = m}, cu = {.model = m};
+			struct small_answers want, got;
+			bool same = true, untouched = true;
+
+			memset(buf, 0xa5, sizeof(buf));
+			m->ctx_init(&ca);
+			m->ctx_init(&cu);
+			m->init(&ca, &f, aligned);
+			m->init(&cu, &f, odd);
+			for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+				m->apply(&ca, &f, aligned, &ops[i]);
+				m->apply(&cu, &f, odd, &ops[i]);
+				small_answers(m, &ca, &f, aligned, &want);
+				small_answers(m, &cu, &f, odd, &got);
+				same &= !memcmp(&want, &got, sizeof(want));
+				same &= got.mapcount == mapcount[i] && got.pae == pae[i];
+				same &= !memcmp(aligned, odd, size);
+			}
+			m->fini(&ca, &f, aligned);
+			m->fini(&cu, &f, odd);
+			for (size_t b = 0; b < sizeof(buf); b++)
+				if (b < offsets[o] || b >= offsets[o] + size)
+					untouched &= bytes[b] == 0xa5;
+			ok(same, "%s small at +%zu: same answers and bytes as aligned, op by op",
+			   m->name, offsets[o]);
+			ok(!memcmp(ca.vm, cu.vm, sizeof(ca.vm)) && ca.atomics == cu.atomics &&
+				   ca.cachelines == cu.cachelines && ca.atomics == 10,
+			   "%s small at +%zu: same stats and costs", m->name, offsets[o]);
+			is_int(cu.violations + cu.overflows, 0, "%s small at +%zu: no violation",
+			       m->name, offsets[o]);
+			ok(untouched, "%s small at +%zu: the %zu bytes around the state untouched",
+			   m->name, offsets[o], sizeof(buf) - size);
+			m->ctx_fini(&ca);
+			m->ctx_fini(&cu);
+			free(aligned);
+		}
+	}
+}
+
 static void test_sizes(void)
 {
+	for (int cfg = 0; cfg < 2; cfg++) {
+		const struct mc_model *m =
+			cfg ? &mc_model_mm_id_slots_pagemapcount : &mc_model_mm_id_slots;
+
+		is_int(m->state_size(0), 5, "%s: small state is _mapcount + PAE, packed", m->name);
+		ok(m->state_align(0) == 1 && m->state_align(1) == 8 && m->state_align(9) == 8,
+		   "%s: small state at any byte, large ones 8-aligned", m->name);
+	}
+
 	tap_diag("bytes per folio: state_size (simulator) / metadata_bytes (kernel)");
 	for (unsigned int order = 0; order <= MC_MAX_ORDER;
 	     order += order < 4 ? 1 : (order < 9 ? 5 : 9)) {
@@ -1020,6 +1128,7 @@ int main(void)
 	test_violations();
 	test_split();
 	test_extensions();
+	test_small_unaligned();
 	test_sizes();
 	test_live_kernel();
 	return tap_done();
