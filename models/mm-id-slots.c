@@ -566,16 +566,6 @@ static bool op_fits(const struct mc_folio *f, const struct mc_op *op)
 	return op->level == MC_LEVEL_PTE && op->nr && op->first < n && op->nr <= n - op->first;
 }
 
-/* mc_atomic_add32 on a small folio's packed _mapcount, through a local copy */
-static int32_t small_add(struct mc_model_ctx *ctx, struct mmid_small *st, int32_t delta)
-{
-	int32_t v = st->mapcount;
-
-	mc_atomic_add32(ctx, &v, delta);
-	st->mapcount = v;
-	return v;
-}
-
 /*
  * A small folio (spec 1.3): page[0]._mapcount, its PG_anon_exclusive and the
  * one struct page every call touches; both configurations alike. The same
@@ -607,7 +597,7 @@ static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f, stru
 	case MC_OP_ADD:
 		/* mm/rmap.c:__folio_add_rmap@v6.18: atomic_inc_and_test */
 		ctx->atomics++;
-		*mapped += small_add(ctx, st, 1) == 0;
+		*mapped += mc_atomic_add32_at(ctx, &st->mapcount, 1) == 0;
 set_exclusive:
 		/* mm/rmap.c:__folio_add_anon_rmap@v6.18: RMAP_EXCLUSIVE sets the bit */
 		if (anon && exclusive) {
@@ -623,7 +613,7 @@ set_exclusive:
 		}
 		/* mm/rmap.c:__folio_remove_rmap@v6.18: atomic_add_negative(-1) */
 		ctx->atomics++;
-		*mapped -= small_add(ctx, st, -1) < 0;
+		*mapped -= mc_atomic_add32_at(ctx, &st->mapcount, -1) < 0;
 		break;
 	case MC_OP_DUP:
 		/* include/linux/rmap.h:__folio_try_dup_anon_rmap@v6.18 */
@@ -632,7 +622,7 @@ set_exclusive:
 			ctx->atomics++;
 		}
 		ctx->atomics++;
-		if (small_add(ctx, st, 1) == 0)
+		if (mc_atomic_add32_at(ctx, &st->mapcount, 1) == 0)
 			ctx->violations++;
 		break;
 	default: /* REMAP needs a PMD-sized folio */
