@@ -32,7 +32,7 @@ static const char *const vname[2] = {"6.6", "6.12"};
 
 struct tfolio {
 	struct mc_folio f;
-	struct en_state *s;
+	void *s; /* struct en_small (order 0) or struct en_state */
 	uint8_t pte[NMM][MC_PMD_NR]; /* PTE entries per mm and page */
 	uint8_t pmd[NMM]; /* PMD entries per mm */
 };
@@ -43,6 +43,12 @@ struct world {
 	struct mc_model_ctx ctx;
 	struct tfolio fo[NFOLIO];
 };
+
+/* The state of a large test folio */
+static struct en_state *big(const struct tfolio *t)
+{
+	return t->s;
+}
 
 static void world_init(struct world *w, enum en_version v, unsigned int kind, unsigned int order)
 {
@@ -427,13 +433,13 @@ static void check_pages(const struct world *w, const struct row *r, const char *
 	uint32_t n = mc_folio_nr_pages(&t->f), bad_pmc = n, bad_pae = n;
 
 	for (uint32_t p = n; p-- > 0;) {
-		if (*en_pmc(t->s, p) != range_value(r->pmc, 4, p, -1))
+		if (en_pmc_read(&t->f, t->s, p) != range_value(r->pmc, 4, p, -1))
 			bad_pmc = p;
 		if (en_pae(t->s, t->f.order, p) != range_value(r->pae, 2, p, 0))
 			bad_pae = p;
 	}
 	if (!ok(bad_pmc == n, "%s: PMC of every page", tag))
-		tap_diag("page %u: PMC %d", bad_pmc, *en_pmc(t->s, bad_pmc));
+		tap_diag("page %u: PMC %d", bad_pmc, en_pmc_read(&t->f, t->s, bad_pmc));
 	if (!ok(bad_pae == n, "%s: PAE of every page", tag))
 		tap_diag("page %u differs", bad_pae);
 }
@@ -464,9 +470,9 @@ static void check_row(struct world *w, const struct row *r, const int64_t *vm_be
 	char tag[96];
 
 	snprintf(tag, sizeof(tag), "%s %s", vname[w->v], r->name);
-	is_int(t->s->entire_mapcount, r->em, "%s: EM", tag);
-	is_int(t->s->nr_pages_mapped, r->npm, "%s: NPM", tag);
-	is_int(t->s->large_mapcount, v612 ? r->lm : -1, "%s: LM", tag);
+	is_int(big(t)->entire_mapcount, r->em, "%s: EM", tag);
+	is_int(big(t)->nr_pages_mapped, r->npm, "%s: NPM", tag);
+	is_int(big(t)->large_mapcount, v612 ? r->lm : -1, "%s: LM", tag);
 	check_pages(w, r, tag);
 	is_int(m->page_mapcount(ctx, &t->f, t->s, 0), r->pm0, "%s: page mapcount 0", tag);
 	is_int(m->page_mapcount(ctx, &t->f, t->s, 1), r->pm1, "%s: page mapcount 1", tag);
@@ -480,7 +486,7 @@ static void check_row(struct world *w, const struct row *r, const int64_t *vm_be
 		is_int(ctx->vm[i] - vm_before[i], r->dvm[i], "%s: vmstat item %d delta", tag, i);
 	is_int(m->partially_mapped(ctx, &t->f, t->s), v612 ? r->pm612 : r->q66,
 	       "%s: partially mapped mark", tag);
-	is_int(t->s->queued, v612 ? r->q612 : r->q66, "%s: deferred split queue", tag);
+	is_int(big(t)->queued, v612 ? r->q612 : r->q66, "%s: deferred split queue", tag);
 	is_int(ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE], v612 ? r->ev612 : r->ev66,
 	       "%s: THP_DEFERRED_SPLIT_PAGE", tag);
 	is_int(en_check_invariants(&t->f, t->s, w->v) +
@@ -708,22 +714,22 @@ static void test_overflow(void)
 		struct mc_op add1 = {.type = MC_OP_ADD, .level = PTE, .first = 0, .nr = 1, .mm = A};
 
 		world_init(&w, v, MC_KIND_FILE, 0);
-		*en_pmc(w.fo[F].s, 0) = INT32_MAX - 1;
+		((struct en_small *)w.fo[F].s)->mapcount = INT32_MAX - 1;
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, 0, "%s: _mapcount reaches INT32_MAX without a wrap",
 		       vname[v]);
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, 1, "%s: _mapcount wrap detected", vname[v]);
-		is_int(*en_pmc(w.fo[F].s, 0), INT32_MIN,
+		is_int(en_pmc_read(&w.fo[F].f, w.fo[F].s, 0), INT32_MIN,
 		       "%s: wraps like a two's-complement atomic", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &w.fo[F].f, w.fo[F].s, 0), 0,
 		       "%s: kpagecount reads a wrapped word as a page type (0)", vname[v]);
 		world_fini(&w);
 
 		world_init(&w, v, MC_KIND_FILE, 4);
-		w.fo[F].s->entire_mapcount = INT32_MAX;
-		w.fo[F].s->nr_pages_mapped = E;
-		w.fo[F].s->large_mapcount = v == EN_V6_12 ? INT32_MAX - 8 : -1;
+		big(&w.fo[F])->entire_mapcount = INT32_MAX;
+		big(&w.fo[F])->nr_pages_mapped = E;
+		big(&w.fo[F])->large_mapcount = v == EN_V6_12 ? INT32_MAX - 8 : -1;
 		add1.nr = 16;
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, v == EN_V6_12,
@@ -891,8 +897,8 @@ static void test_extensions(void)
 					   .first = 0,
 					   .nr = MC_PUD_NR,
 					   .mm = A});
-		is_int(t->s->entire_mapcount, 0, "%s PUD: EM", vname[v]);
-		is_int(t->s->nr_pages_mapped, E, "%s PUD: NPM", vname[v]);
+		is_int(big(t)->entire_mapcount, 0, "%s PUD: EM", vname[v]);
+		is_int(big(t)->nr_pages_mapped, E, "%s PUD: NPM", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_MAPPED], MC_PUD_NR, "%s PUD: Mapped", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_PMDMAPPED], 0, "%s PUD: no FilePmdMapped", vname[v]);
 		/* a PMD of the same folio (K = 3) is counted per page */
@@ -902,7 +908,7 @@ static void test_extensions(void)
 					   .first = 3 * 512,
 					   .nr = 512,
 					   .mm = B});
-		is_int(t->s->nr_pages_mapped, E + 512, "%s PMD of order 18: NPM", vname[v]);
+		is_int(big(t)->nr_pages_mapped, E + 512, "%s PMD of order 18: NPM", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 3 * 512), 2,
 		       "%s PMD of order 18: page mapcount exact", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 0), 1,
@@ -939,7 +945,7 @@ static void test_extensions(void)
 			&(struct mc_op){
 				.type = MC_OP_ADD, .level = PMD, .first = 0, .nr = 512, .mm = A});
 		is_int(w.ctx.violations, 1, "%s: PMD map of an order-4 folio refused", vname[v]);
-		is_int(t->s->entire_mapcount, -1, "%s: refused op leaves the state", vname[v]);
+		is_int(big(t)->entire_mapcount, -1, "%s: refused op leaves the state", vname[v]);
 		w.m->apply(
 			&w.ctx, &t->f, t->s,
 			&(struct mc_op){
