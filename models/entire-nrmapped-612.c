@@ -280,27 +280,23 @@ const en_op_fn en612_ops[MC_OP_NR_TYPES] = {
 
 /* mm/rmap.c:folio_add_new_anon_rmap@v6.12 on an order-0 folio: plain store */
 static void small_new_anon_612(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			       struct en_state *s, bool excl)
+			       struct en_small *s, bool excl)
 {
-	if (s->mapcount0 != -1)
+	if (s->mapcount != -1)
 		ctx->violations++;
-	s->mapcount0 = 0;
-	if (excl) {
-		ctx->atomics++;
-		s->pae0 |= 1;
-	}
+	s->mapcount = 0;
+	if (excl)
+		en_small_pae_set(ctx, s);
 	en_stat_mapped(ctx, f, 1);
 }
 
 /* mm/rmap.c:__folio_add_anon_rmap@v6.12 on an order-0 folio, after PMC +1 */
-static void small_anon_add_612(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+static void small_anon_add_612(struct mc_model_ctx *ctx, struct en_small *s, bool excl, int32_t pmc)
 {
-	if (excl) {
-		ctx->atomics++;
-		s->pae0 |= 1;
-	}
+	if (excl)
+		en_small_pae_set(ctx, s);
 	/* VM_WARN_ON_FOLIO: PAE on a page mapped more than once */
-	if ((s->pae0 & 1) && pmc > 0)
+	if ((s->pae & 1) && pmc > 0)
 		ctx->violations++;
 }
 

@@ -279,26 +279,23 @@ const en_op_fn en66_ops[MC_OP_NR_TYPES] = {
 
 /* mm/rmap.c:folio_add_new_anon_rmap@v6.6 on an order-0 folio: plain store, always exclusive */
 static void small_new_anon_66(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			      struct en_state *s, bool excl)
+			      struct en_small *s, bool excl)
 {
-	if (s->mapcount0 != -1)
+	if (s->mapcount != -1)
 		ctx->violations++;
-	s->mapcount0 = 0;
+	s->mapcount = 0;
 	en_stat_mapped(ctx, f, 1);
-	ctx->atomics++; /* __page_set_anon_rmap(..., exclusive=1) */
-	s->pae0 |= 1;
+	en_small_pae_set(ctx, s); /* __page_set_anon_rmap(..., exclusive=1) */
 }
 
 /* mm/rmap.c:page_add_anon_rmap@v6.6 on an order-0 folio, after PMC +1 */
-static void small_anon_add_66(struct mc_model_ctx *ctx, struct en_state *s, bool excl, int32_t pmc)
+static void small_anon_add_66(struct mc_model_ctx *ctx, struct en_small *s, bool excl, int32_t pmc)
 {
 	/* VM_BUG_ON_PAGE(!first && (RMAP_EXCLUSIVE or PageAnonExclusive)) */
-	if (pmc && (excl || (s->pae0 & 1)))
+	if (pmc && (excl || (s->pae & 1)))
 		ctx->violations++;
-	if (!pmc && excl) {
-		ctx->atomics++;
-		s->pae0 |= 1;
-	}
+	if (!pmc && excl)
+		en_small_pae_set(ctx, s);
 }
 
 /* The 6.6 model's apply: order 0 as new_anon_66, add_66, remove_66, dup_66 would do it. */

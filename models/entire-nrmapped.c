@@ -121,8 +121,14 @@ static size_t en_state_size(unsigned int order)
 	size_t n = (size_t)1 << order;
 
 	if (!order)
-		return EN_SMALL_STATE;
+		return sizeof(struct en_small);
 	return (EN_HEADER_BYTES + 4 * (n - 1) + (n + 7) / 8 + 7) & ~(size_t)7;
+}
+
+/* A small folio's packed state may sit at any byte; a large one's is 8-byte aligned. */
+static size_t en_state_align(unsigned int order)
+{
+	return order ? 8 : 1;
 }
 
 /* Kernel bytes: page[i]._mapcount for every page, plus EM, NPM (and LM) in page[1]. */
@@ -136,11 +142,18 @@ static size_t en_metadata_bytes(unsigned int order, enum en_version v)
 	return 4 * n + (v == EN_V6_12 ? 12 : 8) + (order > MC_PMD_ORDER ? 4 : 0);
 }
 
-/* mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1 */
-static void en_init_large(struct en_state *s, const struct mc_folio *f)
+/*
+ * mm/internal.h:prep_compound_head@v6.6/@v6.12; every _mapcount starts at -1.
+ * Not inlined, so that init of order 0 needs no stack frame.
+ */
+static __attribute__((noinline)) void en_init_large(struct en_state *s, const struct mc_folio *f)
 {
 	uint32_t n = mc_folio_nr_pages(f);
 
+	s->mapcount0 = -1;
+	s->queued = 0;
+	s->partially_mapped = 0;
+	s->reserved[0] = s->reserved[1] = 0;
 	s->entire_mapcount = -1;
 	s->nr_pages_mapped = 0;
 	s->large_mapcount = -1;
@@ -151,15 +164,14 @@ static void en_init_large(struct en_state *s, const struct mc_folio *f)
 
 static void en_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	struct en_state *s = state;
+	struct en_small *s = state;
 
-	s->mapcount0 = -1;
-	s->pae0 = 0; /* a large folio's PAE bits are after its _mapcount array */
-	s->queued = 0;
-	s->partially_mapped = 0;
-	s->reserved = 0;
-	if (mc_folio_large(f))
-		en_init_large(s, f);
+	if (mc_folio_large(f)) {
+		en_init_large(state, f);
+		return;
+	}
+	s->mapcount = -1;
+	s->pae = 0;
 }
 
 /* Is every page's _mapcount at -1 (the state at allocation and free)? */
@@ -168,16 +180,17 @@ static bool en_pmcs_unmapped(const struct mc_folio *f, const struct en_state *s)
 	return s->mapcount0 == -1 && mc_all_minus_one(s->mapcount, mc_folio_nr_pages(f) - 1);
 }
 
-unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
-				 enum en_version v)
+unsigned int en_check_invariants(const struct mc_folio *f, const void *state, enum en_version v)
 {
+	const struct en_state *s;
 	uint32_t n, mapped = 0;
 	int64_t entries;
 	unsigned int bad = 0;
 
 	/* I4 holds by construction: a small folio's state has no page[1] fields */
 	if (!mc_folio_large(f))
-		return *en_pmc(s, 0) < -1;
+		return ((const struct en_small *)state)->mapcount < -1;
+	s = state;
 	entries = (int64_t)s->entire_mapcount + 1 - (int64_t)(MC_PMD_NR - 1) * s->ext_pmds;
 	/* all at -1: none below -1, none mapped, no entries; no walk */
 	n = en_pmcs_unmapped(f, s) ? 0 : mc_folio_nr_pages(f);
@@ -232,12 +245,15 @@ static __attribute__((noinline)) void en_fini_large(struct mc_model_ctx *ctx,
 static void en_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 		    enum en_version v)
 {
-	const struct en_state *s = state;
+	int32_t pmc;
 
-	if (mc_folio_large(f))
-		en_fini_large(ctx, f, s, v);
-	else /* en_fini_large of order 0: PMC >= -1 (invariants) and PMC == -1 */
-		ctx->violations += (s->mapcount0 < -1) + (s->mapcount0 != -1);
+	if (mc_folio_large(f)) {
+		en_fini_large(ctx, f, state, v);
+		return;
+	}
+	/* en_fini_large of order 0: PMC >= -1 (invariants) and PMC == -1 */
+	pmc = ((const struct en_small *)state)->mapcount;
+	ctx->violations += (pmc < -1) + (pmc != -1);
 }
 
 /* Operations no kernel of either version can issue are refused (counted, not applied). */
@@ -288,26 +304,25 @@ static int32_t en_mapcount_612(int32_t raw)
  * include/linux/mm.h:page_mapcount@v6.6, fs/proc/internal.h:
  * folio_precise_page_mapcount@v6.12. int arithmetic, wrapping like the kernel.
  */
-static int32_t en_pm(const struct mc_folio *f, const struct en_state *s, uint32_t p,
-		     enum en_version v)
+static int32_t en_pm(const struct mc_folio *f, const void *state, uint32_t p, enum en_version v)
 {
-	uint32_t mc = v == EN_V6_12 ? (uint32_t)en_mapcount_612(*en_pmc(s, p))
-				    : (uint32_t)*en_pmc(s, p) + 1;
+	int32_t raw = en_pmc_read(f, state, p);
+	uint32_t mc = v == EN_V6_12 ? (uint32_t)en_mapcount_612(raw) : (uint32_t)raw + 1;
 
 	if (mc_folio_large(f))
-		mc += (uint32_t)s->entire_mapcount + 1;
+		mc += (uint32_t)((const struct en_state *)state)->entire_mapcount + 1;
 	return (int32_t)mc;
 }
 
 /* include/linux/mm.h:folio_mapcount, mm/rmap.c:folio_total_mapcount@v6.6 (O(N) walk) */
-static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state *s,
-				 enum en_version v)
+static int64_t en_folio_mapcount(const struct mc_folio *f, const void *state, enum en_version v)
 {
+	const struct en_state *s;
 	uint32_t n = mc_folio_nr_pages(f), m;
 
 	if (!mc_folio_large(f))
-		return v == EN_V6_12 ? en_mapcount_612(*en_pmc(s, 0))
-				     : (int32_t)((uint32_t)*en_pmc(s, 0) + 1);
+		return en_pm(f, state, 0, v);
+	s = state;
 	if (v == EN_V6_12)
 		return (int32_t)((uint32_t)s->large_mapcount + 1);
 	m = (uint32_t)s->entire_mapcount + 1;
@@ -320,12 +335,15 @@ static int64_t en_folio_mapcount(const struct mc_folio *f, const struct en_state
 }
 
 /* include/linux/mm.h:folio_mapped / folio_large_is_mapped@v6.6 */
-static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s, enum en_version v)
+static bool en_folio_mapped(const struct mc_folio *f, const void *state, enum en_version v)
 {
+	const struct en_state *s;
+
 	if (v == EN_V6_12)
-		return en_folio_mapcount(f, s, v) >= 1;
+		return en_folio_mapcount(f, state, v) >= 1;
 	if (!mc_folio_large(f))
-		return *en_pmc(s, 0) >= 0;
+		return en_pmc_read(f, state, 0) >= 0;
+	s = state;
 	return s->nr_pages_mapped > 0 || s->entire_mapcount >= 0;
 }
 
@@ -333,27 +351,29 @@ static bool en_folio_mapped(const struct mc_folio *f, const struct en_state *s, 
  * /proc/kpagecount: fs/proc/page.c:kpagecount_read. 6.6 reports 0 when the
  * word reads as a page type (page_has_type: below -128), else page_mapcount.
  */
-static int64_t en_page_mapcount(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+static int64_t en_page_mapcount(const struct mc_folio *f, const void *state, uint32_t p,
 				enum en_version v)
 {
-	if (v == EN_V6_6 && *en_pmc(s, p) < -128)
+	if (v == EN_V6_6 && en_pmc_read(f, state, p) < -128)
 		return 0;
-	return en_pm(f, s, p, v);
+	return en_pm(f, state, p, v);
 }
 
 /*
  * 6.6: callers test folio_estimated_sharers() (= page mapcount of page 0) != 1
  * (include/linux/mm.h@v6.6). 6.12: include/linux/mm.h:folio_likely_mapped_shared.
  */
-static bool en_maybe_shared(const struct mc_folio *f, const struct en_state *s, enum en_version v)
+static bool en_maybe_shared(const struct mc_folio *f, const void *state, enum en_version v)
 {
+	const struct en_state *s;
 	int64_t m;
 
 	if (v == EN_V6_6)
-		return en_pm(f, s, 0, v) != 1;
-	m = en_folio_mapcount(f, s, v);
+		return en_pm(f, state, 0, v) != 1;
+	m = en_folio_mapcount(f, state, v);
 	if (!mc_folio_large(f))
 		return m > 1;
+	s = state;
 	if (m <= 1)
 		return false;
 	if (s->entire_mapcount + 1 != 0 || m > mc_folio_nr_pages(f))
@@ -373,12 +393,12 @@ static uint32_t en_entry_head(uint32_t p, enum mc_level level)
  * mm/memory.c:do_wp_page@v6.6, wp_can_reuse_anon_folio@v6.12,
  * mm/huge_memory.c:do_huge_pmd_wp_page (swapcache not modelled).
  */
-static bool en_cow_reuse(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+static bool en_cow_reuse(const struct mc_folio *f, const void *state, uint32_t p,
 			 enum mc_level level, const struct mc_query_ctx *q, enum en_version v)
 {
 	if (!en_anon(f))
 		return false;
-	if (en_pae(s, f->order, en_entry_head(p, level)))
+	if (en_pae(state, f->order, en_entry_head(p, level)))
 		return true;
 	if (level != MC_LEVEL_PTE)
 		return q->refcount == 1;
@@ -390,12 +410,12 @@ static bool en_cow_reuse(const struct mc_folio *f, const struct en_state *s, uin
 }
 
 /* fs/proc/task_mmu.c:pte_to_pagemap_entry, pagemap_pmd_range: 6.6 reads the PMD's head page */
-static bool en_pagemap_exclusive(const struct mc_folio *f, const struct en_state *s, uint32_t p,
+static bool en_pagemap_exclusive(const struct mc_folio *f, const void *state, uint32_t p,
 				 enum mc_level level, enum en_version v)
 {
 	uint32_t page = v == EN_V6_6 ? en_entry_head(p, level) : p;
 
-	return en_pm(f, s, page, v) == 1;
+	return en_pm(f, state, page, v) == 1;
 }
 
 /*
@@ -403,9 +423,8 @@ static bool en_pagemap_exclusive(const struct mc_folio *f, const struct en_state
  * entry of nr pages. A PTE range is accounted page by page (one entry each).
  * The refcount == 1 fast path is the same for both versions on present entries.
  */
-static void en_smaps_entry(const struct mc_folio *f, const struct en_state *s, uint32_t first,
-			   uint32_t nr, const struct mc_query_ctx *q, struct mc_smaps *acc,
-			   enum en_version v)
+static void en_smaps_entry(const struct mc_folio *f, const void *state, uint32_t first, uint32_t nr,
+			   const struct mc_query_ctx *q, struct mc_smaps *acc, enum en_version v)
 {
 	uint64_t size = (uint64_t)nr * MC_PAGE_SIZE;
 
@@ -418,7 +437,7 @@ static void en_smaps_entry(const struct mc_folio *f, const struct en_state *s, u
 		return;
 	}
 	for (uint32_t i = first; i < first + nr; i++) {
-		int32_t mc = en_pm(f, s, i, v);
+		int32_t mc = en_pm(f, state, i, v);
 
 		mc_smaps_add_pss(acc, f->kind,
 				 mc_pss_share(MC_PAGE_SIZE, mc >= 2 ? (uint64_t)mc : 1));
@@ -429,16 +448,16 @@ static void en_smaps_entry(const struct mc_folio *f, const struct en_state *s, u
 	}
 }
 
-static void en_smaps_account(const struct mc_folio *f, const struct en_state *s, uint32_t first,
+static void en_smaps_account(const struct mc_folio *f, const void *state, uint32_t first,
 			     uint32_t nr, enum mc_level level, const struct mc_query_ctx *q,
 			     struct mc_smaps *acc, enum en_version v)
 {
 	if (level == MC_LEVEL_PTE) {
 		for (uint32_t i = first; i < first + nr; i++)
-			en_smaps_entry(f, s, i, 1, q, acc, v);
+			en_smaps_entry(f, state, i, 1, q, acc, v);
 		return;
 	}
-	en_smaps_entry(f, s, first, nr, q, acc, v);
+	en_smaps_entry(f, state, first, nr, q, acc, v);
 	if (level != MC_LEVEL_PMD)
 		return;
 	/* fs/proc/task_mmu.c:smaps_pmd_entry */
@@ -521,17 +540,21 @@ static void en_smaps_account(const struct mc_folio *f, const struct en_state *s,
 EN_MODEL_FUNCS(66, EN_V6_6)
 EN_MODEL_FUNCS(612, EN_V6_12)
 
-/* 6.6: the deferred split queue; 6.12: PG_partially_mapped */
+/*
+ * 6.6: the deferred split queue; 6.12: PG_partially_mapped. Never for a small
+ * folio: mm/huge_memory.c:deferred_split_folio@v6.6 is called for PMD-mappable
+ * folios only, @v6.12 it returns at once for order <= 1.
+ */
 static bool en_partial_66(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			  const void *state)
 {
-	return ((const struct en_state *)state)->queued;
+	return mc_folio_large(f) && ((const struct en_state *)state)->queued;
 }
 
 static bool en_partial_612(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 			   const void *state)
 {
-	return ((const struct en_state *)state)->partially_mapped;
+	return mc_folio_large(f) && ((const struct en_state *)state)->partially_mapped;
 }
 
 static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -542,10 +565,10 @@ static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_fo
 
 #define EN_MODEL(sfx)                                                                              \
 	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                      \
-	.state_size = en_state_size, .init = en_init, .fini = en_fini_##sfx,                       \
-	.metadata_bytes = en_meta_##sfx, .apply = en##sfx##_apply, .folio_mapcount = en_fmc_##sfx, \
-	.folio_mapped = en_mapped_##sfx, .page_mapcount = en_pmc_##sfx,                            \
-	.maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx,                                \
+	.state_size = en_state_size, .state_align = en_state_align, .init = en_init,               \
+	.fini = en_fini_##sfx, .metadata_bytes = en_meta_##sfx, .apply = en##sfx##_apply,          \
+	.folio_mapcount = en_fmc_##sfx, .folio_mapped = en_mapped_##sfx,                           \
+	.page_mapcount = en_pmc_##sfx, .maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx, \
 	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,                 \
 	.pagemap_exclusive = en_pmx_##sfx, .smaps_account = en_smaps_##sfx
 

@@ -20,16 +20,21 @@ enum en_version {
 
 /*
  * Per-folio state. Counters hold the kernel's raw values (mapcounts biased
- * by -1). A small folio's state ends before @entire_mapcount (EN_SMALL_STATE
- * bytes, its PAE bit in @pae0); a large folio's goes on with the _mapcount of
+ * by -1). A small folio's state is struct en_small, packed (the replayer may
+ * place it at any byte address); a large folio's is struct en_state (8-byte
+ * aligned): page[0]'s _mapcount, the page[1]/page[2] fields, the _mapcount of
  * pages 1..N-1 and a PAE bitmap of N bits.
  */
+struct en_small {
+	int32_t mapcount; /* page[0]._mapcount */
+	uint8_t pae; /* bit 0: PageAnonExclusive(page[0]) */
+} __attribute__((packed));
+
 struct en_state {
 	int32_t mapcount0; /* PMC[0]: page[0]._mapcount */
-	uint8_t pae0; /* PAE bit of a small folio's page */
 	uint8_t queued; /* Q: on the deferred split queue (page[2]) */
 	uint8_t partially_mapped; /* PM: PG_partially_mapped, 6.12 only */
-	uint8_t reserved;
+	uint8_t reserved[2];
 	int32_t entire_mapcount; /* EM, page[1] */
 	int32_t nr_pages_mapped; /* NPM, page[1]; not biased */
 	int32_t large_mapcount; /* LM, page[1], 6.12 only (stays -1 in 6.6) */
@@ -37,23 +42,32 @@ struct en_state {
 	int32_t mapcount[]; /* PMC[i] of page i >= 1 at mapcount[i - 1] */
 };
 
-#define EN_SMALL_STATE offsetof(struct en_state, entire_mapcount)
-
-/* page[i]._mapcount */
+/* page[i]._mapcount of a large folio */
 static inline int32_t *en_pmc(const struct en_state *s, uint32_t i)
 {
 	return i ? (int32_t *)&s->mapcount[i - 1] : (int32_t *)&s->mapcount0;
 }
 
-static inline uint8_t *en_pae_bits(const struct en_state *s, unsigned int order)
+/* page[i]._mapcount of a folio of any order, read through the packed type for order 0 */
+static inline int32_t en_pmc_read(const struct mc_folio *f, const void *state, uint32_t i)
 {
-	return order ? (uint8_t *)&s->mapcount[(1u << order) - 1] : (uint8_t *)&s->pae0;
+	if (!mc_folio_large(f))
+		return ((const struct en_small *)state)->mapcount;
+	return *en_pmc(state, i);
 }
 
-/* PageAnonExclusive(page[i]) */
-static inline bool en_pae(const struct en_state *s, unsigned int order, uint32_t i)
+/* A large folio's PAE bitmap, after its _mapcount array */
+static inline uint8_t *en_pae_bits(const struct en_state *s, unsigned int order)
 {
-	return en_pae_bits(s, order)[i >> 3] & (1u << (i & 7));
+	return (uint8_t *)&s->mapcount[(1u << order) - 1];
+}
+
+/* PageAnonExclusive(page[i]) of a folio of any order */
+static inline bool en_pae(const void *state, unsigned int order, uint32_t i)
+{
+	if (!order)
+		return ((const struct en_small *)state)->pae & 1;
+	return en_pae_bits(state, order)[i >> 3] & (1u << (i & 7));
 }
 
 /* Accounting work of one apply() call: atomics and the struct pages touched. */
@@ -138,21 +152,49 @@ static inline bool en_small_op_valid(const struct mc_op *op)
 }
 
 /*
+ * An atomic RMW on a small folio's _mapcount: counted, wrapping like the
+ * kernel. Through a local copy: the packed field has no int32_t address.
+ */
+static inline int32_t en_small_rmw(struct mc_model_ctx *ctx, struct en_small *s, int32_t delta)
+{
+	int32_t v = s->mapcount;
+
+	ctx->atomics++;
+	mc_atomic_add32(ctx, &v, delta);
+	s->mapcount = v;
+	return v;
+}
+
+/* SetPageAnonExclusive of a small folio's page: an atomic bit op */
+static inline void en_small_pae_set(struct mc_model_ctx *ctx, struct en_small *s)
+{
+	ctx->atomics++;
+	s->pae |= 1;
+}
+
+/* en_share_anon of a small folio: PAE cleared (an atomic bit op) if set, anon only */
+static inline void en_small_share_anon(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				       struct en_small *s)
+{
+	if (en_anon(f) && (s->pae & 1)) {
+		ctx->atomics++;
+		s->pae &= (uint8_t)~1u;
+	}
+}
+
+/*
  * Removal of a small folio's PTE, the same in both versions (page_remove_rmap
  * @v6.6, __folio_remove_rmap@v6.12): FREEZE clears PAE first (anon), then PMC
  * -1; the page leaves NR_*_MAPPED when PMC drops below 0.
  */
 static inline void en_small_remove(struct mc_model_ctx *ctx, const struct mc_folio *f,
-				   struct en_state *s, bool freeze)
+				   struct en_small *s, bool freeze)
 {
 	int32_t v;
 
-	if (freeze && en_anon(f) && (s->pae0 & 1)) {
-		ctx->atomics++;
-		s->pae0 &= (uint8_t)~1u;
-	}
-	ctx->atomics++;
-	v = mc_atomic_add32(ctx, &s->mapcount0, -1);
+	if (freeze)
+		en_small_share_anon(ctx, f, s);
+	v = en_small_rmw(ctx, s, -1);
 	if (v < -1)
 		ctx->violations++; /* removal of an unmapped page */
 	if (v < 0)
@@ -161,14 +203,10 @@ static inline void en_small_remove(struct mc_model_ctx *ctx, const struct mc_fol
 
 /* Fork of a small folio's PTE, both versions: as en_dup_pages for page 0. */
 static inline void en_small_dup(struct mc_model_ctx *ctx, const struct mc_folio *f,
-				struct en_state *s)
+				struct en_small *s)
 {
-	if (en_anon(f) && (s->pae0 & 1)) {
-		ctx->atomics++;
-		s->pae0 &= (uint8_t)~1u;
-	}
-	ctx->atomics++;
-	if (mc_atomic_add32(ctx, &s->mapcount0, 1) <= 0)
+	en_small_share_anon(ctx, f, s);
+	if (en_small_rmw(ctx, s, 1) <= 0)
 		ctx->violations++;
 }
 
@@ -182,26 +220,27 @@ void en612_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state
 
 /* A version's order-0 first map, and its anon add after PMC went up to @pmc. */
 typedef void (*en_small_new_fn)(struct mc_model_ctx *ctx, const struct mc_folio *f,
-				struct en_state *s, bool excl);
-typedef void (*en_small_anon_add_fn)(struct mc_model_ctx *ctx, struct en_state *s, bool excl,
+				struct en_small *s, bool excl);
+typedef void (*en_small_anon_add_fn)(struct mc_model_ctx *ctx, struct en_small *s, bool excl,
 				     int32_t pmc);
 
 /*
  * apply() of both versions (inlined with the version's two order-0 steps):
- * a large folio goes to en_apply_large; an order-0 op is done here. An add
- * of one PTE starts the same way in both (PMC +1, NR_*_MAPPED +1 on the
- * first mapping); only anon adds go on to the version's PAE handling.
+ * a large folio goes to en_apply_large; an order-0 op is done here, on the
+ * packed state. An add of one PTE starts the same way in both (PMC +1,
+ * NR_*_MAPPED +1 on the first mapping); only anon adds go on to the
+ * version's PAE handling.
  */
 static inline void en_apply_version(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state,
 				    const struct mc_op *op, enum en_version v,
 				    en_small_new_fn small_new, en_small_anon_add_fn small_anon_add)
 {
-	struct en_state *s = state;
+	struct en_small *s = state;
 	bool excl = op->flags & MC_OPF_EXCLUSIVE;
 	int32_t pmc;
 
 	if (mc_folio_large(f)) {
-		en_apply_large(ctx, f, s, op, v);
+		en_apply_large(ctx, f, state, op, v);
 		return;
 	}
 	if (!en_small_op_valid(op)) {
@@ -214,8 +253,7 @@ static inline void en_apply_version(struct mc_model_ctx *ctx, const struct mc_fo
 		small_new(ctx, f, s, excl);
 		return;
 	case MC_OP_ADD:
-		ctx->atomics++;
-		pmc = mc_atomic_add32(ctx, &s->mapcount0, 1);
+		pmc = en_small_rmw(ctx, s, 1);
 		if (!pmc)
 			en_stat_mapped(ctx, f, 1);
 		if (en_anon(f))
@@ -252,7 +290,6 @@ static inline bool en_level_entire(const struct mc_folio *f, unsigned int level)
  * Returns the number of broken invariants. fini() runs it; tests call it
  * after every step.
  */
-unsigned int en_check_invariants(const struct mc_folio *f, const struct en_state *s,
-				 enum en_version v);
+unsigned int en_check_invariants(const struct mc_folio *f, const void *state, enum en_version v);
 
 #endif /* MAPCOUNT_ENTIRE_NRMAPPED_H */

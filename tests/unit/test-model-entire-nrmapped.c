@@ -32,7 +32,7 @@ static const char *const vname[2] = {"6.6", "6.12"};
 
 struct tfolio {
 	struct mc_folio f;
-	struct en_state *s;
+	void *s; /* struct en_small (order 0) or struct en_state */
 	uint8_t pte[NMM][MC_PMD_NR]; /* PTE entries per mm and page */
 	uint8_t pmd[NMM]; /* PMD entries per mm */
 };
@@ -43,6 +43,12 @@ struct world {
 	struct mc_model_ctx ctx;
 	struct tfolio fo[NFOLIO];
 };
+
+/* The state of a large test folio */
+static struct en_state *big(const struct tfolio *t)
+{
+	return t->s;
+}
 
 static void world_init(struct world *w, enum en_version v, unsigned int kind, unsigned int order)
 {
@@ -427,13 +433,13 @@ static void check_pages(const struct world *w, const struct row *r, const char *
 	uint32_t n = mc_folio_nr_pages(&t->f), bad_pmc = n, bad_pae = n;
 
 	for (uint32_t p = n; p-- > 0;) {
-		if (*en_pmc(t->s, p) != range_value(r->pmc, 4, p, -1))
+		if (en_pmc_read(&t->f, t->s, p) != range_value(r->pmc, 4, p, -1))
 			bad_pmc = p;
 		if (en_pae(t->s, t->f.order, p) != range_value(r->pae, 2, p, 0))
 			bad_pae = p;
 	}
 	if (!ok(bad_pmc == n, "%s: PMC of every page", tag))
-		tap_diag("page %u: PMC %d", bad_pmc, *en_pmc(t->s, bad_pmc));
+		tap_diag("page %u: PMC %d", bad_pmc, en_pmc_read(&t->f, t->s, bad_pmc));
 	if (!ok(bad_pae == n, "%s: PAE of every page", tag))
 		tap_diag("page %u differs", bad_pae);
 }
@@ -464,9 +470,9 @@ static void check_row(struct world *w, const struct row *r, const int64_t *vm_be
 	char tag[96];
 
 	snprintf(tag, sizeof(tag), "%s %s", vname[w->v], r->name);
-	is_int(t->s->entire_mapcount, r->em, "%s: EM", tag);
-	is_int(t->s->nr_pages_mapped, r->npm, "%s: NPM", tag);
-	is_int(t->s->large_mapcount, v612 ? r->lm : -1, "%s: LM", tag);
+	is_int(big(t)->entire_mapcount, r->em, "%s: EM", tag);
+	is_int(big(t)->nr_pages_mapped, r->npm, "%s: NPM", tag);
+	is_int(big(t)->large_mapcount, v612 ? r->lm : -1, "%s: LM", tag);
 	check_pages(w, r, tag);
 	is_int(m->page_mapcount(ctx, &t->f, t->s, 0), r->pm0, "%s: page mapcount 0", tag);
 	is_int(m->page_mapcount(ctx, &t->f, t->s, 1), r->pm1, "%s: page mapcount 1", tag);
@@ -480,7 +486,7 @@ static void check_row(struct world *w, const struct row *r, const int64_t *vm_be
 		is_int(ctx->vm[i] - vm_before[i], r->dvm[i], "%s: vmstat item %d delta", tag, i);
 	is_int(m->partially_mapped(ctx, &t->f, t->s), v612 ? r->pm612 : r->q66,
 	       "%s: partially mapped mark", tag);
-	is_int(t->s->queued, v612 ? r->q612 : r->q66, "%s: deferred split queue", tag);
+	is_int(big(t)->queued, v612 ? r->q612 : r->q66, "%s: deferred split queue", tag);
 	is_int(ctx->events[MC_EV_THP_DEFERRED_SPLIT_PAGE], v612 ? r->ev612 : r->ev66,
 	       "%s: THP_DEFERRED_SPLIT_PAGE", tag);
 	is_int(en_check_invariants(&t->f, t->s, w->v) +
@@ -697,6 +703,15 @@ static void test_sizes(void)
 	is_int(models[1]->metadata_bytes(0), 4, "6.12 metadata of order 0");
 	ok(models[0]->state_size(9) >= sizeof(struct en_state) + 4 * 511 + 64,
 	   "state holds 512 mapcounts and 512 PAE bits");
+	for (int v = 0; v < 2; v++) {
+		is_int(models[v]->state_size(0), 5, "%s: order 0 keeps _mapcount + PAE in 5 bytes",
+		       vname[v]);
+		is_int(models[v]->state_align(0), 1, "%s: order 0 state at any byte", vname[v]);
+		for (unsigned int i = 1; i < sizeof(orders) / sizeof(orders[0]); i++)
+			ok(models[v]->state_align(orders[i]) == 8 &&
+				   models[v]->state_size(orders[i]) % 8 == 0,
+			   "%s: order %u state 8-byte aligned", vname[v], orders[i]);
+	}
 }
 
 /* ---- overflow ---- */
@@ -708,28 +723,171 @@ static void test_overflow(void)
 		struct mc_op add1 = {.type = MC_OP_ADD, .level = PTE, .first = 0, .nr = 1, .mm = A};
 
 		world_init(&w, v, MC_KIND_FILE, 0);
-		*en_pmc(w.fo[F].s, 0) = INT32_MAX - 1;
+		((struct en_small *)w.fo[F].s)->mapcount = INT32_MAX - 1;
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, 0, "%s: _mapcount reaches INT32_MAX without a wrap",
 		       vname[v]);
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, 1, "%s: _mapcount wrap detected", vname[v]);
-		is_int(*en_pmc(w.fo[F].s, 0), INT32_MIN,
+		is_int(en_pmc_read(&w.fo[F].f, w.fo[F].s, 0), INT32_MIN,
 		       "%s: wraps like a two's-complement atomic", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &w.fo[F].f, w.fo[F].s, 0), 0,
 		       "%s: kpagecount reads a wrapped word as a page type (0)", vname[v]);
 		world_fini(&w);
 
 		world_init(&w, v, MC_KIND_FILE, 4);
-		w.fo[F].s->entire_mapcount = INT32_MAX;
-		w.fo[F].s->nr_pages_mapped = E;
-		w.fo[F].s->large_mapcount = v == EN_V6_12 ? INT32_MAX - 8 : -1;
+		big(&w.fo[F])->entire_mapcount = INT32_MAX;
+		big(&w.fo[F])->nr_pages_mapped = E;
+		big(&w.fo[F])->large_mapcount = v == EN_V6_12 ? INT32_MAX - 8 : -1;
 		add1.nr = 16;
 		w.m->apply(&w.ctx, &w.fo[F].f, w.fo[F].s, &add1);
 		is_int(w.ctx.overflows, v == EN_V6_12,
 		       "%s: _large_mapcount wrap detected (6.12 only)", vname[v]);
 		world_fini(&w);
 	}
+}
+
+/* ---- order 0 at any byte address (the replayer packs order-0 states) ---- */
+
+struct small_step {
+	struct mc_op op;
+	int fmc; /* folio_mapcount after the op */
+	int excl; /* PageAnonExclusive after the op (anon) */
+};
+
+/* A first map, fork, a third mapping, unmaps, a refused PMD, a restore and a freeze. */
+static const struct small_step small_steps[] = {
+	{{.type = MC_OP_NEW_ANON, .flags = X, .nr = 1, .mm = A}, 1, 1},
+	{{.type = MC_OP_DUP, .nr = 1, .mm = B, .src_mm = A}, 2, 0},
+	{{.type = MC_OP_ADD, .nr = 1, .mm = C}, 3, 0},
+	{{.type = MC_OP_REMOVE, .nr = 1, .mm = B}, 2, 0},
+	{{.type = MC_OP_REMOVE, .flags = MC_OPF_FREEZE, .nr = 1, .mm = C}, 1, 0},
+	{{.type = MC_OP_REMOVE, .nr = 1, .mm = A}, 0, 0},
+	{{.type = MC_OP_ADD, .flags = MC_OPF_RESTORE | X, .nr = 1, .mm = A}, 1, 1},
+	{{.type = MC_OP_ADD, .level = PMD, .nr = MC_PMD_NR, .mm = B}, 1, 1}, /* refused */
+	{{.type = MC_OP_REMOVE, .flags = MC_OPF_FREEZE, .nr = 1, .mm = A}, 0, 0},
+};
+
+enum {
+	SQ_FMC,
+	SQ_MAPPED,
+	SQ_PMC,
+	SQ_SHARED,
+	SQ_COW,
+	SQ_PARTIAL,
+	SQ_EXCL,
+	SQ_PMX,
+	SQ_RSS,
+	SQ_PSS,
+	SQ_PRIVATE,
+	SQ_INVARIANTS,
+	SQ_ATOMICS,
+	SQ_LINES,
+	SQ_VIOLATIONS,
+	SQ_OVERFLOWS,
+	SQ_VM,
+	SQ_NR = SQ_VM + MC_NR_VMSTAT_ITEMS
+};
+
+/* Every query of an order-0 folio mapped fmc times, and the context's counters */
+static void small_answers(const struct mc_model *m, const struct mc_model_ctx *ctx,
+			  const struct mc_folio *f, const void *st, enum en_version v, int fmc,
+			  int64_t *a)
+{
+	struct mc_query_ctx q = {.mm = A, .refcount = fmc};
+	struct mc_smaps acc = {0};
+
+	m->smaps_account(ctx, f, st, 0, 1, PTE, &q, &acc);
+	a[SQ_FMC] = m->folio_mapcount(ctx, f, st);
+	a[SQ_MAPPED] = m->folio_mapped(ctx, f, st);
+	a[SQ_PMC] = m->page_mapcount(ctx, f, st, 0);
+	a[SQ_SHARED] = m->maybe_shared(ctx, f, st);
+	a[SQ_COW] = m->cow_reuse(ctx, f, st, 0, PTE, &q);
+	a[SQ_PARTIAL] = m->partially_mapped(ctx, f, st);
+	a[SQ_EXCL] = m->anon_exclusive(ctx, f, st, 0);
+	a[SQ_PMX] = m->pagemap_exclusive(ctx, f, st, 0, PTE);
+	a[SQ_RSS] = acc.rss;
+	a[SQ_PSS] = acc.pss;
+	a[SQ_PRIVATE] = acc.private_;
+	a[SQ_INVARIANTS] = en_check_invariants(f, st, v);
+	a[SQ_ATOMICS] = ctx->atomics;
+	a[SQ_LINES] = ctx->cachelines;
+	a[SQ_VIOLATIONS] = ctx->violations;
+	a[SQ_OVERFLOWS] = ctx->overflows;
+	for (int i = 0; i < MC_NR_VMSTAT_ITEMS; i++)
+		a[SQ_VM + i] = ctx->vm[i];
+}
+
+static bool same_answers(const int64_t *a, const int64_t *b, const char *tag)
+{
+	for (int i = 0; i < SQ_NR; i++) {
+		if (a[i] != b[i]) {
+			tap_diag("%s: answer %d (SQ_*): %lld aligned, %lld packed", tag, i,
+				 (long long)a[i], (long long)b[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The state at an 8-aligned address and at buf + off: same answers, bytes around untouched. */
+static void test_small_packed(enum en_version v, unsigned int kind, unsigned int off)
+{
+	const struct mc_model *m = models[v];
+	struct mc_folio f = {.pfn = 0x42, .order = 0, .kind = kind};
+	struct mc_model_ctx ctx[2] = {{.model = m}, {.model = m}};
+	_Alignas(8) unsigned char aligned[8], buf[64];
+	void *st[2] = {aligned, buf + off};
+	size_t size = m->state_size(0);
+	bool anon = kind == MC_KIND_ANON, guard = true;
+	int64_t a[2][SQ_NR];
+	char tag[64];
+
+	memset(buf, 0xa5, sizeof(buf));
+	for (int k = 0; k < 2; k++)
+		m->init(&ctx[k], &f, st[k]);
+	for (unsigned int i = 0; i < sizeof(small_steps) / sizeof(small_steps[0]); i++) {
+		const struct small_step *sp = &small_steps[i];
+		struct mc_op op = sp->op;
+
+		if (!anon && op.type == MC_OP_NEW_ANON)
+			op.type = MC_OP_ADD; /* a page cache folio's first map */
+		snprintf(tag, sizeof(tag), "%s %s at +%u, step %u", vname[v],
+			 anon ? "anon" : "shmem", off, i);
+		for (int k = 0; k < 2; k++) {
+			m->apply(&ctx[k], &f, st[k], &op);
+			small_answers(m, &ctx[k], &f, st[k], v, sp->fmc, a[k]);
+		}
+		ok(same_answers(a[0], a[1], tag), "%s: same answers as aligned", tag);
+		is_int(a[1][SQ_FMC], sp->fmc, "%s: folio_mapcount", tag);
+		is_int(a[1][SQ_PMC], sp->fmc, "%s: page mapcount", tag);
+		is_int(a[1][SQ_MAPPED], sp->fmc > 0, "%s: folio_mapped", tag);
+		/* 6.6: folio_estimated_sharers() != 1, so also when unmapped */
+		is_int(a[1][SQ_SHARED], v == EN_V6_6 ? sp->fmc != 1 : sp->fmc > 1,
+		       "%s: maybe shared", tag);
+		is_int(a[1][SQ_EXCL], anon && sp->excl, "%s: PageAnonExclusive", tag);
+		is_int(a[1][SQ_PARTIAL], 0, "%s: never partially mapped", tag);
+		is_int(a[1][SQ_RSS], MC_PAGE_SIZE, "%s: smaps Rss of the entry", tag);
+		is_int(a[1][SQ_VM + (anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED)], sp->fmc > 0,
+		       "%s: NR_*_MAPPED", tag);
+		is_int(a[1][SQ_VIOLATIONS], op.level == PMD || i > 7, "%s: violations", tag);
+	}
+	for (int k = 0; k < 2; k++)
+		m->fini(&ctx[k], &f, st[k]);
+	is_int(ctx[1].violations, 1, "%s %u: back at the initial state at fini", vname[v], off);
+
+	/* a _mapcount wrap through the packed field */
+	for (int k = 0; k < 2; k++) {
+		m->init(&ctx[k], &f, st[k]);
+		((struct en_small *)st[k])->mapcount = INT32_MAX;
+		m->apply(&ctx[k], &f, st[k], &small_steps[2].op);
+	}
+	is_int(ctx[1].overflows, 1, "%s %u: packed _mapcount wrap counted", vname[v], off);
+	is_int(en_pmc_read(&f, st[1], 0), INT32_MIN, "%s %u: wraps to INT32_MIN", vname[v], off);
+	ok(!memcmp(st[0], st[1], size), "%s %u: same state bytes as aligned", vname[v], off);
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		guard &= i - off < size || buf[i] == 0xa5;
+	ok(guard, "%s %u: no byte outside the %zu-byte state written", vname[v], off, size);
 }
 
 /* ---- split protocol: FREEZE removals, fini, init, RESTORE adds ---- */
@@ -891,8 +1049,8 @@ static void test_extensions(void)
 					   .first = 0,
 					   .nr = MC_PUD_NR,
 					   .mm = A});
-		is_int(t->s->entire_mapcount, 0, "%s PUD: EM", vname[v]);
-		is_int(t->s->nr_pages_mapped, E, "%s PUD: NPM", vname[v]);
+		is_int(big(t)->entire_mapcount, 0, "%s PUD: EM", vname[v]);
+		is_int(big(t)->nr_pages_mapped, E, "%s PUD: NPM", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_MAPPED], MC_PUD_NR, "%s PUD: Mapped", vname[v]);
 		is_int(w.ctx.vm[MC_NR_FILE_PMDMAPPED], 0, "%s PUD: no FilePmdMapped", vname[v]);
 		/* a PMD of the same folio (K = 3) is counted per page */
@@ -902,7 +1060,7 @@ static void test_extensions(void)
 					   .first = 3 * 512,
 					   .nr = 512,
 					   .mm = B});
-		is_int(t->s->nr_pages_mapped, E + 512, "%s PMD of order 18: NPM", vname[v]);
+		is_int(big(t)->nr_pages_mapped, E + 512, "%s PMD of order 18: NPM", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 3 * 512), 2,
 		       "%s PMD of order 18: page mapcount exact", vname[v]);
 		is_int(w.m->page_mapcount(&w.ctx, &t->f, t->s, 0), 1,
@@ -939,7 +1097,7 @@ static void test_extensions(void)
 			&(struct mc_op){
 				.type = MC_OP_ADD, .level = PMD, .first = 0, .nr = 512, .mm = A});
 		is_int(w.ctx.violations, 1, "%s: PMD map of an order-4 folio refused", vname[v]);
-		is_int(t->s->entire_mapcount, -1, "%s: refused op leaves the state", vname[v]);
+		is_int(big(t)->entire_mapcount, -1, "%s: refused op leaves the state", vname[v]);
 		w.m->apply(
 			&w.ctx, &t->f, t->s,
 			&(struct mc_op){
@@ -959,6 +1117,11 @@ int main(void)
 	test_costs();
 	test_sizes();
 	test_overflow();
+	for (int v = 0; v < 2; v++)
+		for (unsigned int off = 1; off < 64; off += 36) {
+			test_small_packed(v, MC_KIND_ANON, off);
+			test_small_packed(v, MC_KIND_SHMEM, off);
+		}
 	for (int v = 0; v < 2; v++) {
 		test_split_pmd(v);
 		test_split_ptes(v);
