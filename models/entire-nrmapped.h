@@ -153,16 +153,12 @@ static inline bool en_small_op_valid(const struct mc_op *op)
 
 /*
  * An atomic RMW on a small folio's _mapcount: counted, wrapping like the
- * kernel. Through a local copy: the packed field has no int32_t address.
+ * kernel. Through mc_atomic_add32_at: the packed field has no int32_t address.
  */
 static inline int32_t en_small_rmw(struct mc_model_ctx *ctx, struct en_small *s, int32_t delta)
 {
-	int32_t v = s->mapcount;
-
 	ctx->atomics++;
-	mc_atomic_add32(ctx, &v, delta);
-	s->mapcount = v;
-	return v;
+	return mc_atomic_add32_at(ctx, &s->mapcount, delta);
 }
 
 /* SetPageAnonExclusive of a small folio's page: an atomic bit op */
