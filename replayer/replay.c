@@ -83,6 +83,8 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 	for (unsigned int i = 0; i < nr; i++) {
 		rp->model[i] = models[i];
 		rp->apply[i] = models[i]->apply;
+		rp->init[i] = models[i]->init;
+		rp->fini[i] = models[i]->fini;
 		rp->ctx[i].model = models[i];
 		rp->nr_models = i + 1;
 		if (models[i]->ctx_init && models[i]->ctx_init(&rp->ctx[i])) {
@@ -96,6 +98,41 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 }
 
 static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end);
+
+/* Model i's call, if there is a model i: one call site per model (see rp_apply_all()). */
+#define RP_EACH_MODEL(call)                                                                        \
+	do {                                                                                       \
+		unsigned int n = rp->nr_models, i = 0;                                             \
+                                                                                                   \
+		_Pragma("GCC unroll 8") for (; i < 8; i++) {                                       \
+			if (i == n)                                                                \
+				return;                                                            \
+			call;                                                                      \
+		}                                                                                  \
+		for (; i < n; i++)                                                                 \
+			call;                                                                      \
+	} while (0)
+
+void rp_apply_all(struct replay *rp, const struct mc_folio *f, char *state, const struct mc_op *op)
+{
+	const size_t *off = rp->off[f->order];
+
+	RP_EACH_MODEL(rp->apply[i](&rp->ctx[i], f, state + off[i], op));
+}
+
+void rp_init_all(struct replay *rp, const struct mc_folio *f, char *state)
+{
+	const size_t *off = rp->off[f->order];
+
+	RP_EACH_MODEL(rp->init[i](&rp->ctx[i], f, state + off[i]));
+}
+
+void rp_fini_all(struct replay *rp, const struct mc_folio *f, char *state)
+{
+	const size_t *off = rp->off[f->order];
+
+	RP_EACH_MODEL(rp->fini[i](&rp->ctx[i], f, state + off[i]));
+}
 
 void rp_fini(struct replay *rp)
 {

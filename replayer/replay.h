@@ -50,6 +50,10 @@ struct replay {
 	/* model[i]->apply, one load nearer: rp_apply() runs per operation per model */
 	void (*apply[RP_MAX_MODELS])(struct mc_model_ctx *ctx, const struct mc_folio *f,
 				     void *state, const struct mc_op *op);
+	void (*init[RP_MAX_MODELS])(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    void *state);
+	void (*fini[RP_MAX_MODELS])(struct mc_model_ctx *ctx, const struct mc_folio *f,
+				    void *state);
 	struct mc_model_ctx ctx[RP_MAX_MODELS];
 	size_t off[MC_MAX_ORDER + 1][RP_MAX_MODELS];	/* state offset by order, model */
 
@@ -99,31 +103,31 @@ void rp_kernel_clear(struct replay *rp);
 void rp_inconsistent(struct replay *rp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Every model's apply() of op, init() or fini() on folio f and its state
+ * block. Out of line and unrolled: each model has its own call site, whose
+ * indirect call then always goes to the same function, which a branch
+ * predictor gets right, where one call site cycling through every model's
+ * function it would not.
+ */
+void rp_apply_all(struct replay *rp, const struct mc_folio *f, char *state, const struct mc_op *op);
+void rp_init_all(struct replay *rp, const struct mc_folio *f, char *state);
+void rp_fini_all(struct replay *rp, const struct mc_folio *f, char *state);
+
 /* Run op through every model for folio s. */
 static inline void rp_apply(struct replay *rp, struct ft_slot *s, const struct mc_op *op)
 {
 	struct mc_folio f = ft_folio(&rp->ft, s);
-	char *state = ft_state(&rp->ft, s);
-	const size_t *off = rp->off[f.order];
-	unsigned int n = rp->nr_models;
 
-	for (unsigned int i = 0; i < n; i++)
-		rp->apply[i](&rp->ctx[i], &f, state + off[i], op);
+	rp_apply_all(rp, &f, ft_state(&rp->ft, s), op);
 }
 
 /* Every model's init() (fini: false) or fini() on the state of the live folio in s. */
 static inline void rp_init_fini(struct replay *rp, struct ft_slot *s, bool fini)
 {
 	struct mc_folio f = ft_folio(&rp->ft, s);
-	char *state = ft_state(&rp->ft, s);
-	const size_t *off = rp->off[f.order];
-	unsigned int n = rp->nr_models;
 
-	for (unsigned int i = 0; i < n; i++) {
-		const struct mc_model *m = rp->model[i];
-
-		(fini ? m->fini : m->init)(&rp->ctx[i], &f, state + off[i]);
-	}
+	(fini ? rp_fini_all : rp_init_all)(rp, &f, ft_state(&rp->ft, s));
 }
 
 /* Start loading the oracle's pair of (slot, mm id), ahead of an operation on it. */
