@@ -128,6 +128,9 @@ static uint32_t ft_slot_alloc(struct folio_table *ft)
 
 	if (id != FT_NO_SLOT) {
 		ft->free_slot = (uint32_t)ft_pfn(ft_slot(ft, id));
+		/* the next folio's block: the link in it and every model's init miss otherwise */
+		if (ft->free_slot != FT_NO_SLOT)
+			__builtin_prefetch(ft_slot(ft, ft->free_slot), 1);
 		return id;
 	}
 	if (ft->nr_slots == ft->cap_slots) {
