@@ -10,17 +10,21 @@
 #define FT_TOP_NR(o) (1ull << (FT_PFN_BITS - (o) - FT_CHUNK_SHIFT))
 #define FT_POOL_CHUNK (256u << 10)
 
-_Static_assert(sizeof(struct ft_slot) == 16, "a slot is 16 bytes");
+_Static_assert(sizeof(struct ft_slot) == 12 && sizeof(struct ft_large_block) == 24 &&
+		       offsetof(struct ft_large_block, state) % 8 == 0,
+	       "a slot is 12 bytes; a large folio's block holds its hint and state address");
 _Static_assert(FT_SLOT_BITS <= FT_PFN_BITS && MC_MAX_ORDER < FT_FREE_ORDER, "slot packing");
 
 /*
- * A slot block holds the slot and the order-0 states, at least a pointer's
- * room (a large folio's state address). Its stride is a multiple of 16; up to
- * 64 bytes, a power of two, so that no block straddles two cache lines.
+ * A slot block holds the slot and the order-0 states, or a large folio's
+ * struct ft_large_block. Its stride is a multiple of 16; up to 64 bytes, a
+ * power of two, so that no block straddles two cache lines.
  */
 static size_t ft_stride(size_t state0)
 {
-	size_t stride = (FT_STATE0_OFFSET + (state0 < 8 ? 8 : state0) + 15) & ~(size_t)15;
+	size_t bytes = FT_STATE0_OFFSET + state0;
+	size_t stride = ((bytes < sizeof(struct ft_large_block) ? sizeof(struct ft_large_block) :
+				bytes) + 15) & ~(size_t)15;
 
 	if (stride <= 64)
 		while (stride & (stride - 1))
@@ -166,7 +170,8 @@ struct ft_slot *ft_insert(struct folio_table *ft, uint64_t pfn, unsigned int ord
 			ft_slot_free(ft, id);
 			return NULL;
 		}
-		*(void **)ft_state0(ft, id) = state;
+		((struct ft_large_block *)ft_slot(ft, id))->state = state;
+		((struct ft_large_block *)ft_slot(ft, id))->hint = 0;
 	}
 	s = ft_slot(ft, id);
 	memset(s, 0, sizeof(*s));

@@ -47,10 +47,17 @@ static inline uint32_t ft_cell_slot(uint32_t v)
 struct ft_slot {
 	uint64_t folio;		/* pfn | order << FT_ORDER_SHIFT | kind << ... | ksm << ... */
 	uint32_t entries;	/* page-table entries (PTE, PMD, PUD) mapping the folio */
-	uint32_t hint;		/* where rmap walks look first: ft_hint() */
-};	/* 16 bytes, at the head of the slot's block; the order-0 states follow */
+} __attribute__((packed, aligned(4)));	/* 12 bytes, at the head of the slot's block */
 
+/* Where the order-0 states start in a block (which is 16-byte aligned). */
 #define FT_STATE0_OFFSET sizeof(struct ft_slot)
+
+/* The block of a large folio, whose order-0 room holds these instead. */
+struct ft_large_block {
+	struct ft_slot slot;
+	uint32_t hint;		/* where rmap walks look first: ft_hint() */
+	char *state;		/* every model's state, from the order's pool */
+};
 
 static inline uint64_t ft_pfn(const struct ft_slot *s)
 {
@@ -82,15 +89,20 @@ static inline bool ft_slot_live(const struct ft_slot *s)
 	return ft_order(s) != FT_FREE_ORDER;
 }
 
-/* The hint: the VPN where page 0 sat in the latest mapping, in 16-page units. */
+/*
+ * The hint of a large folio: the VPN where page 0 sat in its latest mapping,
+ * in 16-page units, where a split's rmap walk looks first. An order-0 folio
+ * has none (it never splits): 0.
+ */
 static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
 {
-	s->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
+	if (ft_order(s))
+		((struct ft_large_block *)s)->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
 }
 
 static inline uint64_t ft_hint(const struct ft_slot *s)
 {
-	return (uint64_t)s->hint << 4;
+	return ft_order(s) ? (uint64_t)((const struct ft_large_block *)s)->hint << 4 : 0;
 }
 
 struct ft_pool {
@@ -178,7 +190,7 @@ static inline struct mc_folio ft_folio(const struct folio_table *ft, const struc
 	};
 }
 
-/* Where the order-0 states of slot sit (for a large folio: its state's address). */
+/* Where the order-0 states of slot sit. */
 static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 {
 	return (char *)ft_slot(ft, slot) + FT_STATE0_OFFSET;
@@ -187,9 +199,9 @@ static inline char *ft_state0(const struct folio_table *ft, uint32_t slot)
 /* Every model's state of the live folio in s. */
 static inline char *ft_state(const struct folio_table *ft, const struct ft_slot *s)
 {
-	char *b = (char *)s + FT_STATE0_OFFSET;
-
-	return ft_order(s) ? *(char **)b : b;
+	if (ft_order(s))
+		return ((const struct ft_large_block *)s)->state;
+	return (char *)s + FT_STATE0_OFFSET;
 }
 
 /*

@@ -59,7 +59,9 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 		return -1;
 	}
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o++) {
-		size_t at = 0;
+		/* order-0 states follow the slot in its 16-byte aligned block: align
+		 * them by their place in the block */
+		size_t base = o ? 0 : FT_STATE0_OFFSET, at = base;
 
 		for (unsigned int i = 0; i < nr; i++) {
 			size_t align = models[i]->state_align ? models[i]->state_align(o) : 8;
@@ -70,10 +72,10 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 				return -1;
 			}
 			at = (at + align - 1) & ~(align - 1);
-			rp->off[o][i] = at;
+			rp->off[o][i] = at - base;
 			at += models[i]->state_size(o);
 		}
-		sizes[o] = (at + 7) & ~(size_t)7;
+		sizes[o] = o ? (at + 7) & ~(size_t)7 : at - base;
 	}
 	if (ft_init(&rp->ft, sizes)) {
 		snprintf(err, errlen, "out of memory");

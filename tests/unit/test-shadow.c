@@ -141,15 +141,16 @@ static void test_folio_orders(void)
 }
 
 /*
- * Slot blocks: the stride for each order-0 state size (a power of two up to 64
- * bytes, so no block straddles a cache line; else a multiple of 16), and ids
- * back from block addresses by exact division, across growth.
+ * Slot blocks: the stride for each order-0 state size after the 12-byte slot (a
+ * power of two up to 64 bytes, so no block straddles a cache line; else a
+ * multiple of 16), and ids back from block addresses by exact division, across
+ * growth.
  */
 static void test_slot_blocks(void)
 {
 	static const struct {
 		size_t state0, stride;
-	} cases[] = { { 0, 32 }, { 8, 32 }, { 16, 32 }, { 24, 64 }, { 48, 64 }, { 49, 80 },
+	} cases[] = { { 0, 32 }, { 8, 32 }, { 20, 32 }, { 21, 64 }, { 52, 64 }, { 53, 80 },
 		      { 64, 80 }, { 80, 96 }, { 96, 112 }, { 200, 224 } };
 	size_t sizes[MC_MAX_ORDER + 1];
 
