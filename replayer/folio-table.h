@@ -8,8 +8,9 @@
  * by memory latency, and an operation on an order-0 folio (most of them) then
  * touches one block: with the built-in models' packed order-0 states it is one
  * cache line (see ft_prefetch()). A large folio's state comes from a per-order
- * pool and returns to a free list; the order-0 state space of its block, unused
- * otherwise, points to it. Steady-state replay allocates nothing.
+ * pool and returns to a free list; the order-0 state room of its block holds
+ * its split hint and that state's address (struct ft_large_block). Steady-state
+ * replay allocates nothing.
  */
 #ifndef MAPCOUNT_FOLIO_TABLE_H
 #define MAPCOUNT_FOLIO_TABLE_H
