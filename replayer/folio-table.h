@@ -98,7 +98,8 @@ static inline bool ft_slot_live(const struct ft_slot *s)
 static inline void ft_set_hint(struct ft_slot *s, uint64_t vpn, uint64_t page)
 {
 	if (ft_order(s))
-		((struct ft_large_block *)s)->hint = vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
+		((struct ft_large_block *)s)->hint =
+			vpn >= page ? (uint32_t)((vpn - page) >> 4) : 0;
 }
 
 static inline uint64_t ft_hint(const struct ft_slot *s)
