@@ -16,9 +16,9 @@
  *
  * Every count is an int64 but for a page's PTE count and an order-0 folio's
  * entries per holder, uint32s (2^32 PTEs would need 32 GiB of shadow page
- * tables): the oracle never wraps. Operations that contradict the state (removing what
- * is not mapped, a PMD outside the folio, ...) are refused whole and counted
- * in ctx->violations. The oracle counts no costs.
+ * tables): the oracle never wraps. Operations that contradict the state
+ * (removing what is not mapped, a PMD outside the folio, ...) are refused
+ * whole and counted in ctx->violations. The oracle counts no costs.
  */
 #include <stdlib.h>
 #include <string.h>
