@@ -165,6 +165,14 @@ static bool pairs_small(int64_t n)
 	return n >= 1 && n < PAIRS_BIG;
 }
 
+/* Delete the pair at main index i, its count at big index big (LP_NONE if small). */
+static void pairs_delete(struct pairs *p, uint32_t i, uint32_t big)
+{
+	if (big != LP_NONE)
+		lp_delete(&p->big, big, BIG);
+	lp_delete(&p->main, i, MAIN);
+}
+
 /* pairs_add() in general: i is key's place in main (LP_NONE if it has no pair). */
 static __attribute__((noinline)) enum pairs_change pairs_add_any(struct pairs *p, uint64_t key,
 								  uint32_t i, int64_t delta)
@@ -175,9 +183,7 @@ static __attribute__((noinline)) enum pairs_change pairs_add_any(struct pairs *p
 
 	n = (i == LP_NONE ? 0 : pairs_count(p, i, key, &big)) + delta;
 	if (i != LP_NONE && !n) {
-		if (big != LP_NONE)
-			lp_delete(&p->big, big, BIG);
-		lp_delete(&p->main, i, MAIN);
+		pairs_delete(p, i, big);
 		return PAIRS_GONE;
 	}
 	if (pairs_small(n) && big != LP_NONE) {
@@ -244,6 +250,18 @@ enum pairs_change pairs_take(struct pairs *p, uint64_t key, int64_t n)
 	return pairs_add_at(p, key, i, -n);
 }
 
+int64_t pairs_pop(struct pairs *p, uint64_t key)
+{
+	uint32_t i, big = LP_NONE;
+	int64_t n;
+
+	if (key == PAIRS_NO_KEY || (i = lp_find(&p->main, key, MAIN)) == LP_NONE)
+		return 0;
+	n = pairs_count(p, i, key, &big);
+	pairs_delete(p, i, big);
+	return n;
+}
+
 uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)
 {
 	uint32_t dropped = 0;
@@ -252,9 +270,8 @@ uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)
 		uint64_t w = p->main.w[i];
 
 		if (w && w >> PAIRS_CNT_BITS >> PAIRS_MM_BITS == slot) {
-			if ((w & PAIRS_BIG) == PAIRS_BIG)
-				lp_delete(&p->big, lp_find(&p->big, w >> PAIRS_CNT_BITS, BIG), BIG);
-			lp_delete(&p->main, i, MAIN);
+			pairs_delete(p, i, (w & PAIRS_BIG) == PAIRS_BIG ?
+						   lp_find(&p->big, w >> PAIRS_CNT_BITS, BIG) : LP_NONE);
 			dropped++;
 			continue;	/* the shift may have moved another pair here */
 		}

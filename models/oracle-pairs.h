@@ -83,6 +83,9 @@ enum pairs_change pairs_add(struct pairs *p, uint64_t key, int64_t delta);
  * after a check in the same lookup (PAIRS_CHANGED or PAIRS_GONE; else PAIRS_SHORT). */
 enum pairs_change pairs_take(struct pairs *p, uint64_t key, int64_t n);
 
+/* Delete key's pair; the entries it held (0 if it had none). */
+int64_t pairs_pop(struct pairs *p, uint64_t key);
+
 /* Delete up to n pairs of slot (a folio freed while mapped); the pairs deleted. */
 uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n);
 

@@ -6,19 +6,19 @@
  * PTE count of every page, the PMD count of every 512-page region, the PUD
  * count, and the distinct mapped pages, maintained per region so that a PMD
  * or PUD map is O(1) and never writes 512 page counters. Order-0 folios keep
- * 16 bytes: the entry count (their one page's mapcount) and up to two mms
- * with their entries, or, once a third mm maps the page, the number of mms.
+ * 20 bytes: two mms (holders) with their entries, and the number of mms and
+ * of entries the pair map holds for the page.
  *
  * Per (folio slot, mm) pair: that mm's entries, in a hash map of the context
  * (oracle-pairs.h) that steady-state operations never grow. An order-0 folio
- * uses the map only from the third mm mapping it on (a fork of a fork, a file
- * page of many processes), until it is unmapped.
+ * keeps its two holders inline for good: only a third and later mm mapping it
+ * (a fork of a fork, a file page of many processes) has a pair in the map.
  *
  * Every count is an int64 but for a page's PTE count and an order-0 folio's
- * entry count, uint32s (2^32 PTEs would need 32 GiB of shadow page tables):
- * the oracle never wraps. Operations that contradict the state (removing what
- * is not mapped, a PMD outside the folio, ...) are refused whole and counted
- * in ctx->violations. The oracle counts no costs.
+ * entries per holder, uint32s (2^32 PTEs would need 32 GiB of shadow page
+ * tables): the oracle never wraps. Operations that contradict the state
+ * (removing what is not mapped, a PMD outside the folio, ...) are refused
+ * whole and counted in ctx->violations. The oracle counts no costs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,26 +35,36 @@ struct oracle_head {
 };
 
 /*
- * Order-0 folios: up to two mms (holders) inline, the pair table from the
- * third on. Inline (no SMALL_MANY in who):
- *  - who is 0 exactly when entries is; then who2 and entries2 are 0 too (the
- *    state of a fresh init());
- *  - else who holds entries - entries2 >= 1 entries, and who2 (0 if none,
- *    exactly when entries2 is 0) holds entries2 >= 1;
- * so, for an mm that is not 0, who == mm says mm holds entries - entries2 >= 1
- * entries, and who2 == mm says it holds entries2 >= 1. In the table (who is
- * SMALL_MANY | mms): who2 and entries2 are 0, and the page stays there until
- * its last entry goes (which mms are left is known only to the table).
+ * Order-0 folios: two mms (holders) inline, a pair in the table for each
+ * further mm. Every mm with entries is in one place only:
+ *  - a holder's who is 0 exactly when its entries are (a free spot), so a
+ *    holder who == mm (mm not 0) holds entries >= 1;
+ *  - table is 0 exactly when no pair of the page is in the table; else it
+ *    packs their number (mms) and their entries: below SMALL_TABLE_BIG,
+ *    mms << SMALL_MMS_SHIFT | entries; past either field's width,
+ *    SMALL_TABLE_BIG | mms, the entries in the page's summary pair (slot, mm
+ *    0) until the last pair goes.
+ * An mm may have a pair while a spot is free (its holder left after it went
+ * to the table): an mm not inline takes a free spot only with its pair, if
+ * any, moved inline. A fresh init() (all 0) is the unmapped page.
  */
-struct oracle_small {
-	uint32_t entries; /* PTE entries, all mms */
-	uint32_t who; /* 0 unmapped; the first holder; or SMALL_MANY | mms */
-	uint32_t who2; /* the second holder, 0 if none */
-	uint32_t entries2; /* who2's entries */
+struct small_holder {
+	uint32_t who; /* the mm, 0 if the spot is free */
+	uint32_t entries; /* its entries */
 };
 
-/* mm ids are below 2^31 (the replayer numbers them from 1) */
-#define SMALL_MANY 0x80000000u
+struct oracle_small {
+	struct small_holder h[2];
+	uint32_t table; /* the mms and entries in the pair table */
+};
+
+/* mm ids are below 2^31 (the replayer numbers them from 1), as the table's are */
+#define SMALL_MM_LIMIT 0x80000000u
+#define SMALL_MMS_SHIFT 16
+#define SMALL_ENTRIES_MAX ((1u << SMALL_MMS_SHIFT) - 1)
+#define SMALL_MMS_MAX (0x7fffffffu >> SMALL_MMS_SHIFT)
+#define SMALL_TABLE_BIG 0x80000000u
+#define SMALL_SUMMARY_MM 0 /* no mm's id: its pair counts the table's entries */
 
 /* Large folios: followed by pmd[nreg] (order >= 9), pte_mapped[nreg], pte[N]. */
 struct oracle_large {
@@ -117,6 +127,7 @@ static struct oracle_view view_of(const struct mc_folio *f, const void *state)
 struct oracle_ctx {
 	struct pairs pairs;
 	uint64_t small_pairs; /* (order-0 folio, mm) pairs kept inline */
+	uint64_t summaries; /* summary pairs in the table (no mm's) */
 };
 
 static uint64_t pair_key(const struct mc_folio *f, uint32_t mm)
@@ -154,46 +165,144 @@ static void pair_add(struct mc_model_ctx *ctx, const struct mc_folio *f, uint32_
 	}
 }
 
-/* ---- order-0 folios: two mms inline, the pair table once a third maps ---- */
+/* ---- order-0 folios: two mms inline, the pair table for a third and later ---- */
+
+static bool small_mapped(const struct oracle_small *s)
+{
+	return (s->h[0].entries | s->h[1].entries | s->table) != 0;
+}
+
+static uint32_t small_table_mms(const struct oracle_small *s)
+{
+	if (s->table & SMALL_TABLE_BIG)
+		return s->table & ~SMALL_TABLE_BIG;
+	return s->table >> SMALL_MMS_SHIFT;
+}
 
 static uint32_t small_mm_count(const struct oracle_small *s)
 {
-	if (s->who & SMALL_MANY)
-		return s->who & ~SMALL_MANY;
-	return (s->who != 0) + (s->who2 != 0);
+	return (s->h[0].who != 0) + (s->h[1].who != 0) + small_table_mms(s);
+}
+
+/* Entries of the page, all mms. */
+static int64_t small_entries(const struct oracle_ctx *oc, const struct mc_folio *f,
+			     const struct oracle_small *s)
+{
+	int64_t n = (int64_t)s->h[0].entries + s->h[1].entries;
+
+	if (s->table & SMALL_TABLE_BIG)
+		return n + pair_entries(oc, pair_key(f, SMALL_SUMMARY_MM));
+	return n + (s->table & SMALL_ENTRIES_MAX);
+}
+
+/* The holder mm is (mm not 0), NULL if it is not inline. */
+static struct small_holder *small_holder_of(struct oracle_small *s, uint32_t mm)
+{
+	if (s->h[0].who == mm)
+		return &s->h[0];
+	return s->h[1].who == mm ? &s->h[1] : NULL;
 }
 
 static int64_t small_mm_entries(const struct oracle_ctx *oc, const struct mc_folio *f,
 				const struct oracle_small *s, uint32_t mm)
 {
-	if (s->who & SMALL_MANY)
-		return pair_entries(oc, pair_key(f, mm));
-	if (s->who == mm)
-		return s->entries - s->entries2; /* 0 for mm 0 of an unmapped page */
-	return s->who2 == mm ? s->entries2 : 0; /* 0 for mm 0 (no who2) */
+	if (s->h[0].who == mm)
+		return s->h[0].entries; /* 0 for mm 0 and a free spot */
+	if (s->h[1].who == mm)
+		return s->h[1].entries;
+	return mm && s->table ? pair_entries(oc, pair_key(f, mm)) : 0;
 }
 
-/* Move both inline holders of s to the table; false (a violation counted,
- * nothing changed) if the table cannot take them. */
-static bool small_spill(struct mc_model_ctx *ctx, const struct mc_folio *f, struct oracle_small *s)
+/*
+ * Count in s->table that its mms' pairs, changed already, gained (or lost)
+ * mms mms and entries entries. Past the packed fields' width the entries move
+ * to the summary pair: false (nothing changed) if it cannot be stored. A
+ * decrease always succeeds.
+ */
+static bool small_table_account(struct oracle_ctx *oc, const struct mc_folio *f,
+				struct oracle_small *s, int32_t mms, int64_t entries)
+{
+	uint64_t summary = pair_key(f, SMALL_SUMMARY_MM);
+	uint32_t now_mms = small_table_mms(s) + (uint32_t)mms;
+	int64_t packed;
+
+	if (!(s->table & SMALL_TABLE_BIG)) {
+		packed = (int64_t)(s->table & SMALL_ENTRIES_MAX) + entries;
+		if (now_mms <= SMALL_MMS_MAX && packed <= SMALL_ENTRIES_MAX) {
+			s->table = now_mms << SMALL_MMS_SHIFT | (uint32_t)packed;
+			return true;
+		}
+		if (pairs_add(&oc->pairs, summary, packed) != PAIRS_NEW)
+			return false;
+		oc->summaries++;
+	} else {
+		switch (pairs_add(&oc->pairs, summary, entries)) {
+		case PAIRS_NOMEM:
+			return false;
+		case PAIRS_GONE:
+			oc->summaries--;
+			s->table = 0; /* no entries left: no mms either */
+			return true;
+		default:
+			break;
+		}
+	}
+	s->table = SMALL_TABLE_BIG | now_mms;
+	return true;
+}
+
+/* Add one entry of mm, not a holder, to a mapped page: into a free spot, with
+ * the pair mm may have in the table, or to the table. False (nothing changed)
+ * if the table is out of memory. */
+static bool small_add_other(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			    struct oracle_small *s, uint32_t mm)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	int64_t first = s->entries - s->entries2;
+	struct small_holder *h = small_holder_of(s, 0);
+	uint64_t key = pair_key(f, mm);
+	int64_t n;
 
-	if (pairs_add(&oc->pairs, pair_key(f, s->who), first) == PAIRS_NOMEM)
-		goto nomem;
-	if (pairs_add(&oc->pairs, pair_key(f, s->who2), s->entries2) == PAIRS_NOMEM) {
-		pairs_add(&oc->pairs, pair_key(f, s->who), -first);
-		goto nomem;
+	if (h) {
+		n = s->table ? pairs_pop(&oc->pairs, key) : 0;
+		if (n)
+			small_table_account(oc, f, s, -1, -n);
+		h->who = mm;
+		h->entries = (uint32_t)n + 1;
+		oc->small_pairs++;
+		return true;
 	}
-	oc->small_pairs -= 2;
-	s->who = SMALL_MANY | 2;
-	s->who2 = 0;
-	s->entries2 = 0;
-	return true;
-nomem:
-	ctx->violations++; /* out of memory: mm sets no longer exact */
+	switch (pairs_add(&oc->pairs, key, 1)) {
+	case PAIRS_NEW:
+		if (small_table_account(oc, f, s, 1, 1))
+			return true;
+		break;
+	case PAIRS_CHANGED:
+		if (small_table_account(oc, f, s, 0, 1))
+			return true;
+		break;
+	default:
+		return false;
+	}
+	pairs_add(&oc->pairs, key, -1); /* the summary would not fit: undo */
 	return false;
+}
+
+/* Remove one entry of mm, not a holder; false (nothing changed) if it has none. */
+static bool small_remove_other(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			       struct oracle_small *s, uint32_t mm)
+{
+	struct oracle_ctx *oc = ctx->priv;
+
+	if (!s->table)
+		return false;
+	switch (pairs_take(&oc->pairs, pair_key(f, mm), 1)) {
+	case PAIRS_GONE:
+		return small_table_account(oc, f, s, -1, -1);
+	case PAIRS_CHANGED:
+		return small_table_account(oc, f, s, 0, -1);
+	default: /* mm holds no entry */
+		return false;
+	}
 }
 
 static int oracle_ctx_init(struct mc_model_ctx *ctx)
@@ -222,10 +331,11 @@ static void oracle_ctx_fini(struct mc_model_ctx *ctx)
 
 /* ---- per-folio truth ---- */
 
-static int64_t folio_entries(const struct mc_folio *f, const void *state)
+static int64_t folio_entries(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     const void *state)
 {
 	if (!f->order)
-		return ((const struct oracle_small *)state)->entries;
+		return small_entries(ctx->priv, f, state);
 	return ((const struct oracle_head *)state)->entries;
 }
 
@@ -249,7 +359,7 @@ static uint64_t mapped_pages(const struct mc_folio *f, const void *state)
 	const struct oracle_large *l = state;
 
 	if (!f->order)
-		return ((const struct oracle_small *)state)->entries > 0;
+		return small_mapped(state);
 	return l->pud > 0 ? mc_folio_nr_pages(f) : (uint64_t)l->mapped_below_pud;
 }
 
@@ -268,12 +378,13 @@ static int64_t view_page_count(const struct oracle_view *v, uint32_t page)
 	return n;
 }
 
-static int64_t page_count(const struct mc_folio *f, const void *state, uint32_t page)
+static int64_t page_count(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			  const void *state, uint32_t page)
 {
 	struct oracle_view v;
 
 	if (!f->order)
-		return ((const struct oracle_small *)state)->entries;
+		return small_entries(ctx->priv, f, state);
 	v = view_of(f, state);
 	return view_page_count(&v, page);
 }
@@ -287,25 +398,35 @@ static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 		memset(state, 0, oracle_state_size(f->order));
 }
 
+/* Drop the (slot, mm) pairs of an order-0 folio freed while still mapped. */
+static void small_fini(struct mc_model_ctx *ctx, const struct mc_folio *f,
+		       const struct oracle_small *s)
+{
+	struct oracle_ctx *oc = ctx->priv;
+	bool summary = s->table & SMALL_TABLE_BIG;
+
+	if (!small_mapped(s))
+		return;
+	ctx->violations++;
+	oc->small_pairs -= (s->h[0].who != 0) + (s->h[1].who != 0);
+	if (s->table)
+		pairs_drop_slot(&oc->pairs, f->slot, small_table_mms(s) + summary);
+	oc->summaries -= summary;
+}
+
 /* Drop the (slot, mm) pairs of a folio freed while still mapped. */
 static void oracle_fini(struct mc_model_ctx *ctx, const struct mc_folio *f, void *state)
 {
-	struct oracle_ctx *oc = ctx->priv;
-	const struct oracle_small *s = state;
-	uint32_t nr_mms;
+	const struct oracle_head *h = state;
 
-	/* the clean return below for an unmapped order-0 folio (who is 0 with entries) */
-	if (!f->order && !s->entries && !s->who)
-		return;
-	nr_mms = folio_mm_count(f, state);
-	if (!folio_entries(f, state) && !nr_mms)
-		return;
-	ctx->violations++;
-	if (!f->order && !(s->who & SMALL_MANY)) {
-		oc->small_pairs -= nr_mms;
+	if (!f->order) {
+		small_fini(ctx, f, state);
 		return;
 	}
-	pairs_drop_slot(&oc->pairs, f->slot, nr_mms);
+	if (!h->entries && !h->nr_mms)
+		return;
+	ctx->violations++;
+	pairs_drop_slot(&((struct oracle_ctx *)ctx->priv)->pairs, f->slot, h->nr_mms);
 }
 
 /* An exact scheme: a 4-byte PTE mapcount per page, a 4-byte entire mapcount
@@ -328,7 +449,7 @@ static uint64_t oracle_ctx_metadata_bytes(const struct mc_model_ctx *ctx)
 {
 	const struct oracle_ctx *oc = ctx->priv;
 
-	return 8ull * (pairs_used(&oc->pairs) + oc->small_pairs);
+	return 8ull * (pairs_used(&oc->pairs) - oc->summaries + oc->small_pairs);
 }
 
 static int64_t op_entries(const struct mc_op *op)
@@ -481,55 +602,28 @@ static enum mc_vmstat_item pmdmapped_item(const struct mc_folio *f)
 }
 
 /* The shape of an operation on an order-0 folio: one PTE of page 0, by mms
- * with no SMALL_MANY bit (so that who == mm says mm is the first holder). */
+ * below SMALL_MM_LIMIT (those the pair table can store). */
 static bool small_op_fits(const struct mc_op *op)
 {
 	return op->level == MC_LEVEL_PTE && !op->first && op->nr == 1 && op->mm &&
-	       !((op->mm | op->src_mm) & SMALL_MANY);
-}
-
-/* apply_small() of a REMOVE once the page is in the table: the check that mm
- * holds an entry and the removal in one lookup. */
-static void small_remove_shared(struct mc_model_ctx *ctx, const struct mc_folio *f,
-				struct oracle_small *s, uint32_t mm)
-{
-	struct oracle_ctx *oc = ctx->priv;
-	uint32_t nr_mms = s->who & ~SMALL_MANY;
-
-	switch (pairs_take(&oc->pairs, pair_key(f, mm), 1)) {
-	case PAIRS_GONE:
-		nr_mms--;
-		break;
-	case PAIRS_CHANGED:
-		break;
-	default: /* mm holds no entry */
-		ctx->violations++;
-		return;
-	}
-	s->entries--;
-	s->who = s->entries ? SMALL_MANY | nr_mms : 0;
-	ctx->vm[mapped_item(f)] -= !s->entries;
+	       !((op->mm | op->src_mm) & SMALL_MM_LIMIT);
 }
 
 /*
  * oracle_apply for an order-0 folio and an operation of its shape
- * (small_op_fits) that apply_small_fast() declined: a refusal, a third mm
- * mapping the page, or a page in the table. The same rules.
+ * (small_op_fits) that apply_small_fast() declined: a refusal, or an mm not
+ * inline while the page has pairs in the table or no free spot. The same rules.
  */
 static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 						   const struct mc_folio *f,
 						   struct oracle_small *s, const struct mc_op *op)
 {
+	struct small_holder *h;
 	bool ok;
-	uint32_t nr_mms;
 
-	if (op->type == MC_OP_REMOVE && (s->who & SMALL_MANY)) {
-		small_remove_shared(ctx, f, s, op->mm);
-		return;
-	}
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
-		ok = f->kind == MC_KIND_ANON && !s->entries;
+		ok = f->kind == MC_KIND_ANON && !small_mapped(s);
 		break;
 	case MC_OP_DUP:
 		ok = op->src_mm && op->src_mm != op->mm &&
@@ -539,7 +633,8 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 		ok = true;
 		break;
 	case MC_OP_REMOVE:
-		ok = small_mm_entries(ctx->priv, f, s, op->mm) >= 1;
+		ok = small_remove_other(ctx, f, s, op->mm);
+		ctx->vm[mapped_item(f)] -= ok && !small_mapped(s);
 		break;
 	default: /* MC_OP_REMAP (of a PMD) or not an operation */
 		ok = false;
@@ -549,89 +644,76 @@ static __attribute__((noinline)) void apply_small(struct mc_model_ctx *ctx,
 		ctx->violations++;
 		return;
 	}
-	/* apply_small_fast() took every other valid op: an ADD or a DUP of a
-	 * page already mapped, by a third mm (spilling the two holders) or by
-	 * any mm once the page is in the table */
-	if (!(s->who & SMALL_MANY) && !small_spill(ctx, f, s))
+	if (op->type == MC_OP_REMOVE)
 		return;
-	nr_mms = s->who & ~SMALL_MANY;
-	pair_add(ctx, f, &nr_mms, op->mm, 1);
-	s->entries++;
-	s->who = SMALL_MANY | nr_mms;
+	/* apply_small_fast() took every other valid op: an ADD or a DUP of a
+	 * page already mapped (by a holder, for a DUP from the table) */
+	h = small_holder_of(s, op->mm);
+	if (h) {
+		h->entries++;
+	} else if (!small_add_other(ctx, f, s, op->mm)) {
+		ctx->violations++; /* out of memory: mm sets no longer exact */
+		return;
+	}
 	/* RMAP_EXCLUSIVE on a page someone else maps (here always: see apply_large) */
 	if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE)
 		ctx->violations++;
 }
 
 /*
- * apply_small() for the operations that keep the page inline (op of the
- * shape small_op_fits checks): the first mapping, an ADD or DUP by a holder,
- * by a second mm or of an unmapped page, a REMOVE by a holder. False, having
- * changed nothing, for any other.
+ * apply_small() for the operations of holders, and of other mms while the
+ * page has a free spot and no pair in the table (op of the shape
+ * small_op_fits checks): the first mapping, an ADD or DUP into a spot, a
+ * REMOVE by a holder. False, having changed nothing, for any other.
  */
 static inline bool apply_small_fast(struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    struct oracle_small *s, const struct mc_op *op)
 {
 	struct oracle_ctx *oc = ctx->priv;
-	uint32_t mm = op->mm, who = s->who;
+	struct small_holder *h;
+	uint32_t mm = op->mm;
 
 	switch (op->type) {
 	case MC_OP_NEW_ANON:
-		if (f->kind != MC_KIND_ANON || s->entries)
+		if (f->kind != MC_KIND_ANON || small_mapped(s))
 			return false;
 		/* one entry of an unmapped page (all fields 0): RMAP_EXCLUSIVE holds */
-		s->entries = 1;
-		s->who = mm;
+		s->h[0].who = mm;
+		s->h[0].entries = 1;
 		oc->small_pairs++;
 		ctx->vm[MC_NR_ANON_MAPPED]++;
 		return true;
 	case MC_OP_DUP:
-		/* fork copies an entry src holds (src not 0: who2 may be) */
-		if (!op->src_mm || op->src_mm == mm || (op->src_mm != who && op->src_mm != s->who2))
+		/* fork copies an entry src holds (src not 0: a free spot's who is) */
+		if (!op->src_mm || op->src_mm == mm ||
+		    (op->src_mm != s->h[0].who && op->src_mm != s->h[1].who))
 			return false;
 		/* then an ADD by the child */
 		/* fall through */
 	case MC_OP_ADD:
-		if (who == mm) {
-			s->entries++;
-		} else if (s->who2 == mm) {
-			s->entries++;
-			s->entries2++;
-		} else if (!who) {
-			s->entries = 1;
-			s->who = mm;
+		h = small_holder_of(s, mm);
+		if (!h) {
+			/* with pairs in the table, mm may have one: apply_small() */
+			h = s->table ? NULL : small_holder_of(s, 0);
+			if (!h)
+				return false;
+			ctx->vm[mapped_item(f)] += !small_mapped(s);
+			h->who = mm;
 			oc->small_pairs++;
-			ctx->vm[mapped_item(f)]++;
-		} else if (!s->who2 && !(who & SMALL_MANY)) {
-			s->entries++;
-			s->who2 = mm;
-			s->entries2 = 1;
-			oc->small_pairs++;
-		} else {
-			return false;
 		}
+		h->entries++;
 		if ((op->flags & (MC_OPF_EXCLUSIVE | MC_OPF_RESTORE)) == MC_OPF_EXCLUSIVE &&
-		    s->entries != 1)
+		    (s->table || s->h[0].entries + (uint64_t)s->h[1].entries != 1))
 			ctx->violations++;
 		return true;
 	case MC_OP_REMOVE:
-		if (who == mm) {
-			/* when who's last entry goes, who2 (if any) becomes who */
-			if (--s->entries == s->entries2) {
-				s->who = s->who2;
-				s->who2 = 0;
-				s->entries2 = 0;
-				oc->small_pairs--;
-				ctx->vm[mapped_item(f)] -= !s->entries;
-			}
-		} else if (s->who2 == mm) {
-			s->entries--;
-			if (!--s->entries2) {
-				s->who2 = 0;
-				oc->small_pairs--;
-			}
-		} else {
+		h = small_holder_of(s, mm);
+		if (!h)
 			return false;
+		if (!--h->entries) {
+			h->who = 0;
+			oc->small_pairs--;
+			ctx->vm[mapped_item(f)] -= !small_mapped(s);
 		}
 		return true;
 	default:
@@ -717,19 +799,19 @@ static void oracle_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 static int64_t oracle_folio_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				     const void *state)
 {
-	return folio_entries(f, state);
+	return folio_entries(ctx, f, state);
 }
 
 static bool oracle_folio_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				const void *state)
 {
-	return folio_entries(f, state) > 0;
+	return folio_entries(ctx, f, state) > 0;
 }
 
 static int64_t oracle_page_mapcount(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    const void *state, uint32_t page)
 {
-	return page < mc_folio_nr_pages(f) ? page_count(f, state, page) : 0;
+	return page < mc_folio_nr_pages(f) ? page_count(ctx, f, state, page) : 0;
 }
 
 static bool oracle_maybe_shared(const struct mc_model_ctx *ctx, const struct mc_folio *f,
@@ -750,7 +832,7 @@ static bool oracle_cow_reuse(const struct mc_model_ctx *ctx, const struct mc_fol
 static bool oracle_partially_mapped(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				    const void *state)
 {
-	return f->kind == MC_KIND_ANON && f->order && folio_entries(f, state) > 0 &&
+	return f->kind == MC_KIND_ANON && f->order && folio_entries(ctx, f, state) > 0 &&
 	       mapped_pages(f, state) < mc_folio_nr_pages(f);
 }
 
@@ -764,14 +846,14 @@ static bool oracle_anon_exclusive(const struct mc_model_ctx *ctx, const struct m
 
 	if (f->kind != MC_KIND_ANON || f->ksm || page >= mc_folio_nr_pages(f))
 		return false;
-	n = page_count(f, state, page);
+	n = page_count(ctx, f, state, page);
 	return n == 1 || (n > 1 && folio_mm_count(f, state) == 1);
 }
 
 static bool oracle_pagemap_exclusive(const struct mc_model_ctx *ctx, const struct mc_folio *f,
 				     const void *state, uint32_t page, enum mc_level level)
 {
-	return page < mc_folio_nr_pages(f) && page_count(f, state, page) == 1;
+	return page < mc_folio_nr_pages(f) && page_count(ctx, f, state, page) == 1;
 }
 
 /* fs/proc/task_mmu.c:smaps_pmd_entry + smaps_account@v6.12 (PAGE_MAPCOUNT,
@@ -791,7 +873,7 @@ static void oracle_smaps_account(const struct mc_model_ctx *ctx, const struct mc
 		return;
 	}
 	for (uint32_t p = first; p < first + nr && p < mc_folio_nr_pages(f); p++) {
-		int64_t mc = page_count(f, state, p);
+		int64_t mc = page_count(ctx, f, state, p);
 
 		mc_smaps_add_pss(acc, f->kind, mc_pss_share(MC_PAGE_SIZE, mc > 0 ? mc : 0));
 		if (mc < 2)

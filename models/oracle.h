@@ -11,7 +11,7 @@
  * 512-page region, the PUD count, the number of entries and of distinct
  * mapped pages; per (folio slot, mm) the number of that mm's entries, in a
  * hash table owned by the oracle's context (an order-0 folio keeps two mms
- * inline, and goes to the table when a third one maps it).
+ * inline for good: only a third and later mm mapping it has a pair there).
  */
 #ifndef MAPCOUNT_ORACLE_H
 #define MAPCOUNT_ORACLE_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The oracle's pair map against a plain array: random adds and takes of small
- * and large deltas across the one-word/big-table boundary, through growth,
- * deletions and a slot's drop; keys out of range refused. A map filled to
+ * The oracle's pair map against a plain array: random adds, takes and pops of
+ * small and large deltas across the one-word/big-table boundary, through
+ * growth, deletions and a slot's drop; keys out of range refused. A map filled to
  * its highest load, each pair found and deleted.
  */
 #include <stdlib.h>
@@ -82,6 +82,13 @@ int main(void)
 		int64_t d = deltas[rnd(sizeof(deltas) / sizeof(deltas[0]))];
 		enum pairs_change c;
 
+		/* a pop: the whole count, pair deleted (or none) */
+		if (!rnd(16)) {
+			bad += pairs_pop(&p, key_of(s, m)) != want[s][m];
+			want[s][m] = 0;
+			present[s][m] = 0;
+			continue;
+		}
 		/* a take of any size: all or nothing */
 		if (!rnd(4)) {
 			int64_t have = want[s][m];
@@ -102,7 +109,7 @@ int main(void)
 			bad++;
 		present[s][m] = want[s][m] != 0;
 	}
-	is_int(bad, 0, "every add and take says what it did to the pair");
+	is_int(bad, 0, "every add, take and pop says what it did to the pair");
 	ok(check_all(&p), "every count as the array has it");
 	ok(p.big.used > 0 && p.big.used < p.main.used, "some counts are in the big table");
 	for (uint32_t s = 0; s < NR_SLOTS; s += 7) {
@@ -127,6 +134,7 @@ int main(void)
 	is_int(pairs_add(&p, PAIRS_NO_KEY, 1), PAIRS_NOMEM, "no key: refused");
 	is_int(pairs_get(&p, PAIRS_NO_KEY), 0, "no key: no entries");
 	is_int(pairs_take(&p, PAIRS_NO_KEY, 1), PAIRS_SHORT, "no key: nothing to take");
+	is_int(pairs_pop(&p, PAIRS_NO_KEY), 0, "no key: nothing to pop");
 	pairs_fini(&p);
 	test_full_map();
 	return tap_done();

@@ -522,60 +522,106 @@ static void test_violations_small(void)
 #define D 4
 
 /* An order-0 step: refused (1: counted, state untouched) or flagged (2: counted,
- * applied); the truth after it: mapcount, mms, entries of A..D. */
+ * applied); the truth after it: mapcount, mms, entries of A..D, and how many
+ * of those mms have a pair in the oracle's table (the others are inline). */
 struct small_step {
 	struct mc_op op;
 	int refused;
 	int64_t mapcount;
 	uint32_t mms;
 	int64_t entries[4];
+	uint32_t in_table;
 };
 
-/* Two holders inline, a third mm spills them to the pair table, which the
- * page leaves only once unmapped; refusals on both sides. */
+/* Pairs in the oracle's table: its context data begins with it (oracle.h). */
+static uint32_t table_pairs(const struct mc_model_ctx *ctx)
+{
+	return pairs_used(ctx->priv);
+}
+
+/* Two holders inline for good, a third mm and later in the pair table;
+ * refusals on both sides. */
 static const struct small_step two_holders[] = {
-	{ PTE_X(NEW_ANON, 0, 1, A), 0, 1, 1, { 1, 0, 0, 0 } },
-	{ DUP_PTE(0, 1, B, A), 0, 2, 2, { 1, 1, 0, 0 } },	/* second holder, inline */
-	{ PTE(ADD, 0, 1, B), 0, 3, 2, { 1, 2, 0, 0 } },
-	{ PTE(ADD, 0, 1, A), 0, 4, 2, { 2, 2, 0, 0 } },
-	{ PTE(REMOVE, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* C maps nothing */
-	{ DUP_PTE(0, 1, D, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* nor does the parent */
-	{ DUP_PTE(0, 1, B, B), 1, 4, 2, { 2, 2, 0, 0 } },	/* the child is the parent */
-	{ DUP_PTE(0, 1, C, 0), 1, 4, 2, { 2, 2, 0, 0 } },	/* no parent */
-	{ PTE(NEW_ANON, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 } },	/* a mapped page */
-	{ PTE_X(ADD, 0, 1, B), 2, 5, 2, { 2, 3, 0, 0 } },	/* EXCLUSIVE, shared */
-	{ PTE(REMOVE, 0, 1, B), 0, 4, 2, { 2, 2, 0, 0 } },
-	{ PTE(REMOVE, 0, 1, A), 0, 3, 2, { 1, 2, 0, 0 } },
-	{ PTE(REMOVE, 0, 1, A), 0, 2, 1, { 0, 2, 0, 0 } },	/* first holder gone: B first */
-	{ PTE(REMOVE, 0, 1, A), 1, 2, 1, { 0, 2, 0, 0 } },
-	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 } },
-	{ PTE(REMOVE, 0, 1, C), 0, 2, 1, { 0, 2, 0, 0 } },	/* second holder gone */
-	{ PTE(REMOVE, 0, 1, C), 1, 2, 1, { 0, 2, 0, 0 } },
-	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 } },
-	{ DUP_PTE(0, 1, D, C), 0, 4, 3, { 0, 2, 1, 1 } },	/* a third mm: the table */
-	{ PTE(ADD, 0, 1, A), 0, 5, 4, { 1, 2, 1, 1 } },
-	{ PTE(REMOVE, 0, 1, A), 0, 4, 3, { 0, 2, 1, 1 } },
-	{ PTE(REMOVE, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 } },	/* in the table: refused */
-	{ DUP_PTE(0, 1, B, A), 1, 4, 3, { 0, 2, 1, 1 } },
-	{ DUP_PTE(0, 1, D, D), 1, 4, 3, { 0, 2, 1, 1 } },
-	{ PTE(NEW_ANON, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 } },
-	{ PTE_X(ADD, 0, 1, D), 2, 5, 3, { 0, 2, 1, 2 } },
-	{ PTE(REMOVE, 0, 1, D), 0, 4, 3, { 0, 2, 1, 1 } },
-	{ PTE(REMOVE, 0, 1, D), 0, 3, 2, { 0, 2, 1, 0 } },	/* two left, still in the table */
-	{ PTE(REMOVE, 0, 1, B), 0, 2, 2, { 0, 1, 1, 0 } },
-	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 1, 0, 0 } },
-	{ PTE(REMOVE, 0, 1, B), 0, 0, 0, { 0, 0, 0, 0 } },	/* unmapped: inline again */
-	{ PTE(ADD, 0, 1, C), 0, 1, 1, { 0, 0, 1, 0 } },
-	{ PTE(ADD, 0, 1, D), 0, 2, 2, { 0, 0, 1, 1 } },
-	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 0, 0, 1 } },
-	{ PTE(REMOVE, 0, 1, D), 0, 0, 0, { 0, 0, 0, 0 } },
+	{ PTE_X(NEW_ANON, 0, 1, A), 0, 1, 1, { 1, 0, 0, 0 }, 0 },
+	{ DUP_PTE(0, 1, B, A), 0, 2, 2, { 1, 1, 0, 0 }, 0 },	/* second holder, inline */
+	{ PTE(ADD, 0, 1, B), 0, 3, 2, { 1, 2, 0, 0 }, 0 },
+	{ PTE(ADD, 0, 1, A), 0, 4, 2, { 2, 2, 0, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 }, 0 },	/* C maps nothing */
+	{ DUP_PTE(0, 1, D, C), 1, 4, 2, { 2, 2, 0, 0 }, 0 },	/* nor does the parent */
+	{ DUP_PTE(0, 1, B, B), 1, 4, 2, { 2, 2, 0, 0 }, 0 },	/* the child is the parent */
+	{ DUP_PTE(0, 1, C, 0), 1, 4, 2, { 2, 2, 0, 0 }, 0 },	/* no parent */
+	{ PTE(NEW_ANON, 0, 1, C), 1, 4, 2, { 2, 2, 0, 0 }, 0 },	/* a mapped page */
+	{ PTE_X(ADD, 0, 1, B), 2, 5, 2, { 2, 3, 0, 0 }, 0 },	/* EXCLUSIVE, shared */
+	{ PTE(REMOVE, 0, 1, B), 0, 4, 2, { 2, 2, 0, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, A), 0, 3, 2, { 1, 2, 0, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, A), 0, 2, 1, { 0, 2, 0, 0 }, 0 },	/* first holder gone */
+	{ PTE(REMOVE, 0, 1, A), 1, 2, 1, { 0, 2, 0, 0 }, 0 },
+	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 }, 0 },	/* C in the free spot */
+	{ PTE(REMOVE, 0, 1, C), 0, 2, 1, { 0, 2, 0, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, C), 1, 2, 1, { 0, 2, 0, 0 }, 0 },
+	{ DUP_PTE(0, 1, C, B), 0, 3, 2, { 0, 2, 1, 0 }, 0 },
+	{ DUP_PTE(0, 1, D, C), 0, 4, 3, { 0, 2, 1, 1 }, 1 },	/* a third mm: the table */
+	{ PTE(ADD, 0, 1, A), 0, 5, 4, { 1, 2, 1, 1 }, 2 },	/* and a fourth */
+	{ PTE(REMOVE, 0, 1, A), 0, 4, 3, { 0, 2, 1, 1 }, 1 },
+	{ PTE(REMOVE, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 }, 1 },	/* no pair: refused */
+	{ DUP_PTE(0, 1, B, A), 1, 4, 3, { 0, 2, 1, 1 }, 1 },
+	{ DUP_PTE(0, 1, D, D), 1, 4, 3, { 0, 2, 1, 1 }, 1 },
+	{ PTE(NEW_ANON, 0, 1, A), 1, 4, 3, { 0, 2, 1, 1 }, 1 },
+	{ PTE_X(ADD, 0, 1, D), 2, 5, 3, { 0, 2, 1, 2 }, 1 },
+	{ PTE(REMOVE, 0, 1, D), 0, 4, 3, { 0, 2, 1, 1 }, 1 },
+	{ PTE(REMOVE, 0, 1, D), 0, 3, 2, { 0, 2, 1, 0 }, 0 },	/* the holders are left */
+	{ PTE(REMOVE, 0, 1, B), 0, 2, 2, { 0, 1, 1, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 1, 0, 0 }, 0 },
+	{ PTE(REMOVE, 0, 1, B), 0, 0, 0, { 0, 0, 0, 0 }, 0 },	/* unmapped */
+	{ PTE(ADD, 0, 1, C), 0, 1, 1, { 0, 0, 1, 0 }, 0 },
+	{ PTE(ADD, 0, 1, D), 0, 2, 2, { 0, 0, 1, 1 }, 0 },
+	{ PTE(REMOVE, 0, 1, C), 0, 1, 1, { 0, 0, 0, 1 }, 0 },
+	{ PTE(REMOVE, 0, 1, D), 0, 0, 0, { 0, 0, 0, 0 }, 0 },
 };
 
-static void test_two_holders(void)
+/*
+ * A file page: a holder leaves while mms are in the table; a table mm that
+ * maps again brings its pair into the free spot, a new mm takes one after the
+ * look for its pair; DUPs from the table, to the table and to a spot.
+ */
+static const struct small_step table_mms[] = {
+	{ PTE(ADD, 0, 1, A), 0, 1, 1, { 1, 0, 0, 0 }, 0 },
+	{ PTE(ADD, 0, 1, B), 0, 2, 2, { 1, 1, 0, 0 }, 0 },
+	{ PTE(ADD, 0, 1, C), 0, 3, 3, { 1, 1, 1, 0 }, 1 },	/* a third mm */
+	{ PTE(ADD, 0, 1, D), 0, 4, 4, { 1, 1, 1, 1 }, 2 },	/* a fourth */
+	{ PTE(ADD, 0, 1, C), 0, 5, 4, { 1, 1, 2, 1 }, 2 },
+	{ PTE(REMOVE, 0, 1, A), 0, 4, 3, { 0, 1, 2, 1 }, 2 },	/* a holder leaves */
+	{ PTE(REMOVE, 0, 1, A), 1, 4, 3, { 0, 1, 2, 1 }, 2 },	/* not inline, no pair */
+	{ PTE(ADD, 0, 1, C), 0, 5, 3, { 0, 1, 3, 1 }, 1 },	/* C's pair moves inline */
+	{ PTE(REMOVE, 0, 1, B), 0, 4, 2, { 0, 0, 3, 1 }, 1 },
+	{ PTE(REMOVE, 0, 1, A), 1, 4, 2, { 0, 0, 3, 1 }, 1 },	/* a spot free, no pair */
+	{ PTE(ADD, 0, 1, A), 0, 5, 3, { 1, 0, 3, 1 }, 1 },	/* A: no pair, the spot */
+	{ DUP_PTE(0, 1, B, D), 0, 6, 4, { 1, 1, 3, 1 }, 2 },	/* from the table, to it */
+	{ PTE(REMOVE, 0, 1, A), 0, 5, 3, { 0, 1, 3, 1 }, 2 },
+	{ DUP_PTE(0, 1, D, B), 0, 6, 3, { 0, 1, 3, 2 }, 1 },	/* D's pair to the spot */
+	{ DUP_PTE(0, 1, A, B), 0, 7, 4, { 1, 1, 3, 2 }, 2 },	/* no spot: the table */
+	{ PTE(REMOVE, 0, 1, B), 0, 6, 3, { 1, 0, 3, 2 }, 1 },
+	{ PTE(REMOVE, 0, 1, B), 1, 6, 3, { 1, 0, 3, 2 }, 1 },
+	{ PTE(ADD, 0, 1, B), 0, 7, 4, { 1, 1, 3, 2 }, 2 },
+	{ PTE(REMOVE, 0, 1, C), 0, 6, 4, { 1, 1, 2, 2 }, 2 },
+	{ PTE(REMOVE, 0, 1, C), 0, 5, 4, { 1, 1, 1, 2 }, 2 },
+	{ PTE(REMOVE, 0, 1, C), 0, 4, 3, { 1, 1, 0, 2 }, 2 },
+	{ PTE(REMOVE, 0, 1, D), 0, 3, 3, { 1, 1, 0, 1 }, 2 },
+	{ PTE(REMOVE, 0, 1, D), 0, 2, 2, { 1, 1, 0, 0 }, 2 },	/* both spots free */
+	{ PTE(REMOVE, 0, 1, B), 0, 1, 1, { 1, 0, 0, 0 }, 1 },	/* one mm, in the table */
+	{ PTE(REMOVE, 0, 1, A), 0, 0, 0, { 0, 0, 0, 0 }, 0 },
+};
+
+/* Run an order-0 step table on a fresh folio of kind, checking every step. */
+static void run_small_steps(const char *name, unsigned int kind, const struct small_step *steps,
+			    unsigned int nr)
 {
 	const struct mc_model *m = &mc_model_oracle;
+	enum mc_vmstat_item item = mapped_item(kind);
+	bool anon = kind == MC_KIND_ANON;
+	struct mc_query_ctx q = { .refcount = 2 };
 	struct mc_model_ctx ctx;
-	struct mc_folio f = rig_folio(5, MC_KIND_ANON, 0);
+	struct mc_folio f = rig_folio(5, kind, 0);
 	size_t size = m->state_size(0);
 	uint64_t want_violations = 0;
 	unsigned char before[64];
@@ -584,30 +630,135 @@ static void test_two_holders(void)
 
 	rig_ctx_init(&ctx, m);
 	st = rig_state(&ctx, &f);
-	for (unsigned int i = 0; i < sizeof(two_holders) / sizeof(two_holders[0]); i++) {
-		const struct small_step *s = &two_holders[i];
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct small_step *s = &steps[i];
+		uint32_t pairs_before = table_pairs(&ctx);
 		int step_bad = 0;
 
 		memcpy(before, st, size);
 		m->apply(&ctx, &f, st, &s->op);
 		want_violations += s->refused != 0;
 		step_bad += ctx.violations != want_violations;
-		step_bad += s->refused == 1 && memcmp(before, st, size);
+		step_bad += s->refused == 1 &&
+			    (memcmp(before, st, size) || table_pairs(&ctx) != pairs_before);
 		step_bad += m->folio_mapcount(&ctx, &f, st) != s->mapcount;
+		step_bad += m->page_mapcount(&ctx, &f, st, 0) != s->mapcount;
 		step_bad += mc_oracle_mm_count(&f, st) != s->mms;
+		step_bad += m->maybe_shared(&ctx, &f, st) != (s->mms > 1);
+		step_bad += m->anon_exclusive(&ctx, &f, st, 0) !=
+			    (anon && (s->mapcount == 1 || (s->mapcount > 1 && s->mms == 1)));
+		for (q.mm = A; q.mm <= D; q.mm++)
+			step_bad += m->cow_reuse(&ctx, &f, st, 0, MC_LEVEL_PTE, &q) !=
+				    (anon && s->mms == 1 && s->entries[q.mm - 1] > 0);
 		/* one folio: a pair per mm, inline or in the table */
 		step_bad += m->ctx_metadata_bytes(&ctx) != 8ull * s->mms;
-		step_bad += ctx.vm[MC_NR_ANON_MAPPED] != (s->mapcount > 0);
+		step_bad += table_pairs(&ctx) != s->in_table;
+		step_bad += ctx.vm[item] != (s->mapcount > 0);
 		for (uint32_t mm = A; mm <= D; mm++)
 			step_bad += mc_oracle_mm_entries(&ctx, &f, st, mm) != s->entries[mm - 1];
 		step_bad += mc_oracle_mm_entries(&ctx, &f, st, 0) != 0;
 		if (step_bad)
-			tap_diag("two holders, step %u: %d checks wrong", i + 1, step_bad);
+			tap_diag("%s, step %u: %d checks wrong", name, i + 1, step_bad);
 		bad += step_bad;
 	}
-	ok(!bad, "order 0: two holders inline, a third spills, refusals change nothing");
-	ok(state_is_fresh(&ctx, &f, st), "order 0: unmapped after the table, state is fresh");
-	is_int(size, 16, "order 0: 16 bytes of state");
+	ok(!bad, "order 0, %s: %u steps match, refusals change nothing", name, nr);
+	ok(state_is_fresh(&ctx, &f, st) && !table_pairs(&ctx),
+	   "order 0, %s: unmapped, state is fresh, no pair left", name);
+	rig_state_free(&ctx, &f, st);
+	rig_ctx_fini(&ctx);
+}
+
+static void test_two_holders(void)
+{
+	run_small_steps("two holders", MC_KIND_ANON, STEPS(two_holders));
+	run_small_steps("table mms", MC_KIND_FILE, STEPS(table_mms));
+	run_small_steps("table mms, anon", MC_KIND_ANON, STEPS(table_mms));
+	is_int(mc_model_oracle.state_size(0), 20, "order 0: 20 bytes of state");
+}
+
+/* The oracle's mm count and mapcount of an order-0 folio are n. */
+static bool small_counts_are(const struct mc_model_ctx *ctx, const struct mc_folio *f,
+			     const void *st, int64_t mms, int64_t n)
+{
+	return mc_oracle_mm_count(f, st) == mms && ctx->model->folio_mapcount(ctx, f, st) == n &&
+	       ctx->model->page_mapcount(ctx, f, st, 0) == n;
+}
+
+/* Apply op to f nr times. */
+static void apply_n(struct mc_model_ctx *ctx, const struct mc_folio *f, void *st,
+		    const struct mc_op *op, uint32_t nr)
+{
+	for (uint32_t i = 0; i < nr; i++)
+		ctx->model->apply(ctx, f, st, op);
+}
+
+/*
+ * Past the table counts packed in an order-0 state (2^15 - 1 mms, 2^16 - 1
+ * entries), the page's table entries go to a summary pair: counts exact on
+ * the way up and down, the summary no (folio, mm) pair, every pair gone when
+ * the page is unmapped, when the last table mm moves inline, or when the page
+ * is freed mapped.
+ */
+static void test_small_many(void)
+{
+	enum { NMM = 33000, EXTRA = 70000 };
+	const struct mc_model *m = &mc_model_oracle;
+	struct mc_model_ctx ctx;
+	struct mc_folio f = rig_folio(9, MC_KIND_FILE, 0), g = rig_folio(10, MC_KIND_FILE, 0);
+	struct mc_op op;
+	void *st, *sg;
+	int bad = 0;
+
+	rig_ctx_init(&ctx, m);
+	st = rig_state(&ctx, &f);
+	for (uint32_t mm = 1; mm <= NMM; mm++) {
+		op = rig_pte(MC_OP_ADD, 0, 1, mm);
+		m->apply(&ctx, &f, st, &op);
+		bad += !small_counts_are(&ctx, &f, st, mm, mm);
+	}
+	is_int(bad, 0, "order 0: %d mms, every count exact past the packed width", NMM);
+	is_int(table_pairs(&ctx), NMM - 2 + 1, "the third and later mms in the table, a summary");
+	is_int(m->ctx_metadata_bytes(&ctx), 8ull * NMM, "the summary is no (folio, mm) pair");
+	is_int(mc_oracle_mm_entries(&ctx, &f, st, 0), 0, "mm 0 holds nothing");
+	op = rig_pte(MC_OP_ADD, 0, 1, 100);
+	apply_n(&ctx, &f, st, &op, EXTRA);
+	ok(small_counts_are(&ctx, &f, st, NMM, NMM + EXTRA) &&
+	   mc_oracle_mm_entries(&ctx, &f, st, 100) == EXTRA + 1,
+	   "a table mm's %d more entries counted", EXTRA);
+	op.type = MC_OP_REMOVE;
+	apply_n(&ctx, &f, st, &op, EXTRA);
+	for (uint32_t mm = 1; mm <= NMM; mm++) {
+		op = rig_pte(MC_OP_REMOVE, 0, 1, mm);
+		m->apply(&ctx, &f, st, &op);
+		bad += !small_counts_are(&ctx, &f, st, NMM - mm, NMM - mm);
+	}
+	is_int(bad, 0, "the holders, then every table mm gone: counts exact all the way");
+	ok(state_is_fresh(&ctx, &f, st) && !table_pairs(&ctx) && !m->ctx_metadata_bytes(&ctx) &&
+	   !ctx.violations && !ctx.vm[MC_NR_FILE_MAPPED],
+	   "unmapped: state fresh, no pair left, no violation");
+
+	/* few mms, entries past the width: C's pair and a summary */
+	sg = rig_state(&ctx, &g);
+	for (uint32_t mm = A; mm <= C; mm++) {
+		op = rig_pte(MC_OP_ADD, 0, 1, mm);
+		apply_n(&ctx, &g, sg, &op, mm == C ? EXTRA : 1);
+	}
+	ok(small_counts_are(&ctx, &g, sg, 3, EXTRA + 2) && table_pairs(&ctx) == 2,
+	   "one table mm of %d entries: its pair and a summary", EXTRA);
+	op = rig_pte(MC_OP_REMOVE, 0, 1, A);
+	m->apply(&ctx, &g, sg, &op);
+	op = rig_pte(MC_OP_ADD, 0, 1, C);
+	m->apply(&ctx, &g, sg, &op);
+	ok(small_counts_are(&ctx, &g, sg, 2, EXTRA + 2) && !table_pairs(&ctx) &&
+	   mc_oracle_mm_entries(&ctx, &g, sg, C) == EXTRA + 1,
+	   "C maps again into A's spot: its entries inline, no pair left");
+	op = rig_pte(MC_OP_ADD, 0, 1, A);
+	apply_n(&ctx, &g, sg, &op, EXTRA);
+	ok(small_counts_are(&ctx, &g, sg, 3, 2 * EXTRA + 2) && table_pairs(&ctx) == 2,
+	   "A back, in the table, past the width again");
+	rig_state_free(&ctx, &g, sg);
+	ok(!table_pairs(&ctx) && !m->ctx_metadata_bytes(&ctx) && ctx.violations == 1,
+	   "freed mapped: its pairs and summary dropped, one violation");
 	rig_state_free(&ctx, &f, st);
 	rig_ctx_fini(&ctx);
 }
@@ -630,12 +781,13 @@ static void test_small_freed_mapped(void)
 		if (mm != C)
 			m->apply(&ctx, &f, sf, &op);
 	}
-	is_int(m->ctx_metadata_bytes(&ctx), 8 * 5, "two inline pairs, three in the table");
+	ok(m->ctx_metadata_bytes(&ctx) == 8 * 5 && table_pairs(&ctx) == 1,
+	   "four holders inline, C's pair in the table");
 	rig_state_free(&ctx, &f, sf);
 	is_int(m->ctx_metadata_bytes(&ctx), 8 * 3, "freed mapped with two holders: pairs dropped");
 	rig_state_free(&ctx, &g, sg);
-	ok(!m->ctx_metadata_bytes(&ctx) && ctx.violations == 2,
-	   "freed mapped from the table: pairs dropped; two violations");
+	ok(!m->ctx_metadata_bytes(&ctx) && !table_pairs(&ctx) && ctx.violations == 2,
+	   "freed mapped with a table mm: pairs dropped; two violations");
 	rig_ctx_fini(&ctx);
 }
 
@@ -694,6 +846,7 @@ int main(void)
 	test_violations_small();
 	test_two_holders();
 	test_small_freed_mapped();
+	test_small_many();
 	test_pairs();
 	for (unsigned int o = 0; o <= MC_MAX_ORDER; o += (o < 10 ? 1 : 8))
 		tap_diag("oracle state bytes, order %2u: %zu (exact-scheme metadata %zu)", o,
