@@ -98,6 +98,12 @@ static size_t pmd_bytes(unsigned int order)
 	return order >= MC_PMD_ORDER ? sizeof(int64_t) * nr_regions(order) : 0;
 }
 
+/* order 0: five uint32s (struct oracle_small), so 4-byte alignment does */
+static size_t oracle_state_align(unsigned int order)
+{
+	return order ? 8 : 4;
+}
+
 static size_t oracle_state_size(unsigned int order)
 {
 	if (!order)
@@ -922,6 +928,7 @@ const struct mc_model mc_model_oracle = {
 	.ctx_init = oracle_ctx_init,
 	.ctx_fini = oracle_ctx_fini,
 	.state_size = oracle_state_size,
+	.state_align = oracle_state_align,
 	.init = oracle_init,
 	.fini = oracle_fini,
 	.metadata_bytes = oracle_metadata_bytes,
