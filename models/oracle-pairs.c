@@ -24,10 +24,18 @@ LP_INLINE uint64_t *lp_at(const struct pairs_lp *t, uint32_t i, unsigned int str
 	return &t->w[(size_t)i * stride];
 }
 
+/* The place after i, round the end. */
+LP_INLINE uint32_t lp_next(const struct pairs_lp *t, uint32_t i)
+{
+	return i + 1 == t->cap ? 0 : i + 1;
+}
+
 /* How far the entry w at index i lies from its home. */
 LP_INLINE uint32_t lp_dist(const struct pairs_lp *t, uint32_t i, uint64_t w, unsigned int shift)
 {
-	return (i - pairs_hash(w >> shift, t->mask)) & t->mask;
+	uint32_t home = pairs_hash(w >> shift, t->cap);
+
+	return i >= home ? i - home : i + t->cap - home;
 }
 
 /* Robin Hood order: along a probe run, entries lie no nearer their homes than
@@ -35,9 +43,9 @@ LP_INLINE uint32_t lp_dist(const struct pairs_lp *t, uint32_t i, uint64_t w, uns
 LP_INLINE uint32_t lp_find(const struct pairs_lp *t, uint64_t key, unsigned int stride,
 			   unsigned int shift)
 {
-	uint32_t i = pairs_hash(key, t->mask);
+	uint32_t i = pairs_hash(key, t->cap);
 
-	for (uint32_t d = 0;; d++, i = (i + 1) & t->mask) {
+	for (uint32_t d = 0;; d++, i = lp_next(t, i)) {
 		uint64_t w = *lp_at(t, i, stride);
 
 		if (!w)
@@ -55,12 +63,12 @@ LP_INLINE void lp_place(struct pairs_lp *t, const uint64_t *e, unsigned int stri
 			unsigned int shift)
 {
 	uint64_t carry[2], tmp[2];
-	uint32_t i = pairs_hash(e[0] >> shift, t->mask), d = 0;
+	uint32_t i = pairs_hash(e[0] >> shift, t->cap), d = 0;
 
 	while (*lp_at(t, i, stride) && lp_dist(t, i, *lp_at(t, i, stride), shift) >= d++)
-		i = (i + 1) & t->mask;
+		i = lp_next(t, i);
 	memcpy(carry, e, stride * sizeof(*e));
-	for (; *lp_at(t, i, stride); i = (i + 1) & t->mask) {
+	for (; *lp_at(t, i, stride); i = lp_next(t, i)) {
 		memcpy(tmp, lp_at(t, i, stride), stride * sizeof(*e));
 		memcpy(lp_at(t, i, stride), carry, stride * sizeof(*e));
 		memcpy(carry, tmp, stride * sizeof(*e));
@@ -71,22 +79,26 @@ LP_INLINE void lp_place(struct pairs_lp *t, const uint64_t *e, unsigned int stri
 static int lp_alloc(struct pairs_lp *t, uint32_t cap, unsigned int stride)
 {
 	t->w = calloc((size_t)cap * stride, sizeof(*t->w));
-	t->mask = cap - 1;
+	t->cap = cap;
 	t->used = 0;
 	return t->w ? 0 : -1;
 }
 
-/* Rare (the table doubles): out of line, so that inserts stay light. */
+/*
+ * Rare (the table grows by half): out of line, so that inserts stay light.
+ * Growing by half, not doubling, keeps both the slack after a growth and the
+ * peak while old and new tables coexist smaller.
+ */
 static __attribute__((noinline)) int lp_grow(struct pairs_lp *t, unsigned int stride,
 					      unsigned int shift)
 {
 	struct pairs_lp old = *t;
 
-	if (old.mask >= 1u << 30 || lp_alloc(t, (old.mask + 1) * 2, stride)) {
+	if (old.cap >= 1u << 30 || lp_alloc(t, old.cap + old.cap / 2, stride)) {
 		*t = old;
 		return -1;
 	}
-	for (uint32_t i = 0; i <= old.mask; i++)
+	for (uint32_t i = 0; i < old.cap; i++)
 		if (*lp_at(&old, i, stride))
 			lp_place(t, lp_at(&old, i, stride), stride, shift);
 	t->used = old.used;
@@ -98,9 +110,8 @@ static __attribute__((noinline)) int lp_grow(struct pairs_lp *t, unsigned int st
 LP_INLINE int lp_insert(struct pairs_lp *t, const uint64_t *e, unsigned int stride,
 			unsigned int shift)
 {
-	uint64_t cap = (uint64_t)t->mask + 1;
-
-	if ((t->used + 1ull) * 8 > cap * 7 && lp_grow(t, stride, shift) && t->used + 1 > t->mask)
+	if ((t->used + 1ull) * 8 > (uint64_t)t->cap * 7 && lp_grow(t, stride, shift) &&
+	    t->used + 1 >= t->cap)
 		return -1;
 	lp_place(t, e, stride, shift);
 	t->used++;
@@ -112,7 +123,7 @@ LP_INLINE int lp_insert(struct pairs_lp *t, const uint64_t *e, unsigned int stri
 LP_INLINE void lp_delete(struct pairs_lp *t, uint32_t hole, unsigned int stride,
 			 unsigned int shift)
 {
-	for (uint32_t i = (hole + 1) & t->mask;; hole = i, i = (i + 1) & t->mask) {
+	for (uint32_t i = lp_next(t, hole);; hole = i, i = lp_next(t, i)) {
 		uint64_t w = *lp_at(t, i, stride);
 
 		if (!w || !lp_dist(t, i, w, shift))
@@ -266,7 +277,7 @@ uint32_t pairs_drop_slot(struct pairs *p, uint32_t slot, uint32_t n)
 {
 	uint32_t dropped = 0;
 
-	for (uint32_t i = 0; i <= p->main.mask && dropped < n;) {
+	for (uint32_t i = 0; i < p->main.cap && dropped < n;) {
 		uint64_t w = p->main.w[i];
 
 		if (w && w >> PAIRS_CNT_BITS >> PAIRS_MM_BITS == slot) {

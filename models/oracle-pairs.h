@@ -2,9 +2,10 @@
 /*
  * The oracle's (folio slot, mm) -> entries map: open addressing, linear
  * probing in Robin Hood order (entries of a probe run sorted by home, so a
- * lookup stops early), backward-shift deletion, doubled at 7/8 full, so
- * steady-state operations allocate nothing. The high load keeps the table
- * half the size of one grown at half full, for somewhat longer probe runs.
+ * lookup stops early), backward-shift deletion, grown by half at 7/8 full
+ * (homes by multiply-shift, so any size does), so steady-state operations
+ * allocate nothing. The high load keeps the table half the size of one grown
+ * at half full, for somewhat longer probe runs.
  *
  * A pair is one word: its key (slot below 2^27, mm below 2^31) above a 6-bit
  * entry count. A count too large for those bits (a PTE-mapped THP, say) is
@@ -24,7 +25,7 @@
 /* An open-addressing table of `stride` words an entry (stride 1 or 2). */
 struct pairs_lp {
 	uint64_t *w;		/* an empty entry's first word is 0 */
-	uint32_t mask;		/* capacity - 1, capacity a power of two */
+	uint32_t cap;		/* places: any number (homes by multiply-shift) */
 	uint32_t used;
 };
 
@@ -40,10 +41,11 @@ static inline uint64_t pairs_key(uint32_t slot, uint32_t mm)
 	return (uint64_t)slot << PAIRS_MM_BITS | mm;
 }
 
-static inline uint32_t pairs_hash(uint64_t key, uint32_t mask)
+/* The home of key in a table of cap places: its 32-bit hash scaled to cap. */
+static inline uint32_t pairs_hash(uint64_t key, uint32_t cap)
 {
 	key *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(key >> 32) & mask;
+	return (uint32_t)((key >> 32) * cap >> 32);
 }
 
 int pairs_init(struct pairs *p);
@@ -62,7 +64,7 @@ static inline __attribute__((always_inline)) void pairs_prefetch(const struct pa
 {
 	uint64_t key = (uint64_t)slot << PAIRS_MM_BITS | mm;
 
-	__builtin_prefetch(&p->main.w[pairs_hash(key, p->main.mask)]);
+	__builtin_prefetch(&p->main.w[pairs_hash(key, p->main.cap)]);
 }
 
 /* The entries of key, 0 if it has no pair. */
