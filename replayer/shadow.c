@@ -180,7 +180,7 @@ static uint64_t sh_skip_empty(const uint64_t *e, uint64_t next, uint64_t stop, u
 	return next < stop ? next : stop;
 }
 
-bool sh_iter_next(struct sh_iter *it)
+bool sh_iter_walk(struct sh_iter *it)
 {
 	if (it->lvl < 0) {
 		if (!it->mm->pgd)

@@ -212,6 +212,23 @@ static inline void sh_iter_start(struct sh_iter *it, const struct shadow_mm *mm,
 	it->lvl = -1;
 }
 
-bool sh_iter_next(struct sh_iter *it);
+bool sh_iter_walk(struct sh_iter *it);
+
+/* The next leaf; inline for the common step, the next cell of the same PTE
+ * table being present (a PTE table holds only leaves), else sh_iter_walk(). */
+static inline bool sh_iter_next(struct sh_iter *it)
+{
+	if (it->lvl == 0 && (it->next & 511) && it->next < it->end) {
+		uint64_t *e = &((struct sh_table *)it->t[0])->e[it->next & 511];
+
+		if (*e) {
+			it->vpn = it->next++;
+			it->cell = e;
+			it->level = 0;
+			return true;
+		}
+	}
+	return sh_iter_walk(it);
+}
 
 #endif /* MAPCOUNT_SHADOW_H */
