@@ -27,7 +27,8 @@
 #include "models/oracle-pairs.h"
 #include "models/oracle.h"
 
-/* Header shared by every order; order-0 folios have nothing else. */
+/* Header of a large folio's state (struct oracle_large); order-0 folios keep
+ * struct oracle_small instead. */
 struct oracle_head {
 	int64_t entries; /* PTE + PMD + PUD entries, all mms */
 	uint32_t nr_mms; /* mms with at least one entry */
