@@ -36,7 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MC_MODEL_ABI_VERSION 1
+/* 2: struct mc_model grew (ctx_metadata_bytes, state_align), so a plugin's
+ * array of models built against 1 would be read with the wrong stride */
+#define MC_MODEL_ABI_VERSION 2
 
 #define MC_PAGE_SIZE 4096u
 #define MC_PMD_ORDER 9u
@@ -230,7 +232,7 @@ struct mc_model {
 			      enum mc_level level, const struct mc_query_ctx *q,
 			      struct mc_smaps *acc);
 
-	/* Optional additions (ABI 1 still): NULL means "not provided". */
+	/* Optional: NULL means "not provided". */
 
 	/* bytes of accounting state the scheme keeps outside the per-folio state
 	 * right now (per-mm records, per-(folio, mm) pairs); metadata_bytes

@@ -3,6 +3,7 @@
 MAPCOUNT=${MAPCOUNT:-./mapcount}
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ABI=$(sed -n 's/^#define MC_MODEL_ABI_VERSION \([0-9]*\)$/\1/p' "$ROOT/models/model.h")
 . "$ROOT/tests/e2e/tap.sh"
 
 "$MAPCOUNT" models >"$T/list" 2>"$T/err"
@@ -40,7 +41,7 @@ if command -v "${CC:-cc}" >/dev/null 2>&1; then
 	printf 'int not_a_plugin;\n' >"$T/nosym.c"
 	cat >"$T/abi2.c" <<'SRC'
 #include "models/model.h"
-static const struct mc_model m[] = { { .abi_version = 2, .name = "future" } };
+static const struct mc_model m[] = { { .abi_version = MC_MODEL_ABI_VERSION + 1, .name = "future" } };
 const struct mc_model *mapcount_models(unsigned int *count, int abi)
 {
 	*count = 1;
@@ -57,7 +58,7 @@ SRC
 	"$MAPCOUNT" models --plugin "$T/abi2.so" 2>"$T/err" >/dev/null
 	check "a plugin of another ABI is refused (exit 1)" test $? -eq 1
 	check "  $(cat "$T/err")" \
-		grep -q "abi2.so: ABI version 2, this mapcount speaks 1" "$T/err"
+		grep -q "abi2.so: ABI version $((ABI + 1)), this mapcount speaks $ABI" "$T/err"
 else
 	skip "no C compiler to build bad plugins"
 fi
