@@ -125,12 +125,6 @@ static size_t en_state_size(unsigned int order)
 	return (EN_HEADER_BYTES + 4 * (n - 1) + (n + 7) / 8 + 7) & ~(size_t)7;
 }
 
-/* A small folio's packed state may sit at any byte; a large one's is 8-byte aligned. */
-static size_t en_state_align(unsigned int order)
-{
-	return order ? 8 : 1;
-}
-
 /* Kernel bytes: page[i]._mapcount for every page, plus EM, NPM (and LM) in page[1]. */
 static size_t en_metadata_bytes(unsigned int order, enum en_version v)
 {
@@ -565,8 +559,9 @@ static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_fo
 
 #define EN_MODEL(sfx)                                                                              \
 	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                      \
-	.state_size = en_state_size, .state_align = en_state_align, .init = en_init,               \
-	.fini = en_fini_##sfx, .metadata_bytes = en_meta_##sfx, .apply = en##sfx##_apply,          \
+	.state_size = en_state_size, .state_align = mc_state_align_packed0,                        \
+	.init = en_init, .fini = en_fini_##sfx, .metadata_bytes = en_meta_##sfx,                   \
+	.apply = en##sfx##_apply,                                                                  \
 	.folio_mapcount = en_fmc_##sfx, .folio_mapped = en_mapped_##sfx,                           \
 	.page_mapcount = en_pmc_##sfx, .maybe_shared = en_shared_##sfx, .cow_reuse = en_cow_##sfx, \
 	.partially_mapped = en_partial_##sfx, .anon_exclusive = en_anon_exclusive,                 \

@@ -646,8 +646,8 @@ static bool op_valid(const struct mc_folio *f, const struct mc_op *op)
  * results. The only struct page is page 0: one line per call; no compound
  * fields, no deferred split.
  */
-static inline void apply_small_fields(struct mc_model_ctx *ctx, const struct mc_folio *f,
-				      int32_t *mapcount, uint8_t *pae, const struct mc_op *op)
+static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
+			struct mc_legacy_small *s, const struct mc_op *op)
 {
 	const bool anon = f->kind == MC_KIND_ANON;
 	int64_t *mapped = &ctx->vm[anon ? MC_NR_ANON_MAPPED : MC_NR_FILE_MAPPED];
@@ -662,10 +662,10 @@ static inline void apply_small_fields(struct mc_model_ctx *ctx, const struct mc_
 	case MC_OP_NEW_ANON:
 		if (anon) {
 			/* page_add_new_anon_rmap@v6.1: atomic_set, SetPageAnonExclusive */
-			if (*mapcount == -1) {
-				*mapcount = 0;
+			if (s->mapcount == -1) {
+				s->mapcount = 0;
 				(*mapped)++;
-				*pae |= 1;
+				s->pae |= 1;
 				ctx->atomics++;
 				return;
 			}
@@ -676,10 +676,10 @@ static inline void apply_small_fields(struct mc_model_ctx *ctx, const struct mc_
 	case MC_OP_ADD:
 		/* page_add_anon_rmap@v6.1, page_add_file_rmap@v6.1: inc_and_test */
 		ctx->atomics++;
-		if (mc_atomic_add32(ctx, mapcount, 1) == 0) {
+		if (mc_atomic_add32_at(ctx, &s->mapcount, 1) == 0) {
 			(*mapped)++;
 			if (anon && excl && !f->ksm) {
-				*pae |= 1;
+				s->pae |= 1;
 				ctx->atomics++;
 			}
 		} else if (anon && excl) {
@@ -688,38 +688,26 @@ static inline void apply_small_fields(struct mc_model_ctx *ctx, const struct mc_
 		return;
 	case MC_OP_REMOVE:
 		/* try_to_migrate_one@v6.1 clears PAE, then page_remove_rmap@v6.1 */
-		if (anon && (op->flags & MC_OPF_FREEZE) && (*pae & 1)) {
-			*pae &= ~1u;
+		if (anon && (op->flags & MC_OPF_FREEZE) && (s->pae & 1)) {
+			s->pae &= ~1u;
 			ctx->atomics++;
 		}
 		ctx->atomics++;
-		if (mc_atomic_add32(ctx, mapcount, -1) < 0)
+		if (mc_atomic_add32_at(ctx, &s->mapcount, -1) < 0)
 			(*mapped)--;
 		return;
 	case MC_OP_DUP:
 		/* page_try_dup_anon_rmap@v6.1, page_dup_file_rmap@v6.1 */
-		if (*mapcount < 0)
+		if (s->mapcount < 0)
 			ctx->violations++;
-		if (anon && (*pae & 1)) {
-			*pae &= ~1u;
+		if (anon && (s->pae & 1)) {
+			s->pae &= ~1u;
 			ctx->atomics++;
 		}
 		ctx->atomics++;
-		mc_atomic_add32(ctx, mapcount, 1);
+		mc_atomic_add32_at(ctx, &s->mapcount, 1);
 		return;
 	}
-}
-
-/* The packed state (maybe misaligned) through aligned copies of its fields. */
-static void apply_small(struct mc_model_ctx *ctx, const struct mc_folio *f,
-			struct mc_legacy_small *s, const struct mc_op *op)
-{
-	int32_t mapcount = s->mapcount;
-	uint8_t pae = s->pae;
-
-	apply_small_fields(ctx, f, &mapcount, &pae, op);
-	s->mapcount = mapcount;
-	s->pae = pae;
 }
 
 /* Out of line so that the order-0 path of legacy_apply needs no stack frame. */
@@ -769,12 +757,6 @@ static void legacy_apply(struct mc_model_ctx *ctx, const struct mc_folio *f, voi
 }
 
 /* Per-folio state */
-
-/* order 0: packed (struct mc_legacy_small) */
-static size_t legacy_state_align(unsigned int order)
-{
-	return order ? 8 : 1;
-}
 
 static size_t legacy_state_size(unsigned int order)
 {
@@ -1015,7 +997,7 @@ const struct mc_model mc_model_legacy_doublemap = {
 	.description = "v4.5-v6.1: per-page _mapcount, compound_mapcount, PG_double_map (6.1.192)",
 	.extension_rules = extension_rules,
 	.state_size = legacy_state_size,
-	.state_align = legacy_state_align,
+	.state_align = mc_state_align_packed0,
 	.init = legacy_init,
 	.fini = legacy_fini,
 	.metadata_bytes = legacy_metadata_bytes,

@@ -705,12 +705,6 @@ static size_t mmid_pmc_state_size(unsigned int order)
 	return order ? mmid_state_size(order) + ((size_t)4 << order) : sizeof(struct mmid_small);
 }
 
-/* a small folio's state is packed (any byte will do); a large one's has 64-bit words */
-static size_t mmid_state_align(unsigned int order)
-{
-	return order ? 8 : 1;
-}
-
 /* mm/internal.h:prep_compound_head@v6.18 (and _mapcount -1 for every page) */
 static __attribute__((noinline)) void init_large(struct mc_model_ctx *ctx,
 						 const struct mc_folio *f, struct mmid_state *st)
@@ -815,7 +809,7 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
 	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
 	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
-	.smaps_account = mmid_smaps_account, .state_align = mmid_state_align
+	.smaps_account = mmid_smaps_account, .state_align = mc_state_align_packed0
 
 const struct mc_model mc_model_mm_id_slots = {
 	MMID_COMMON_OPS,

@@ -275,6 +275,13 @@ static inline int32_t mc_atomic_add32(struct mc_model_ctx *ctx, int32_t *v, int3
 	return *v;
 }
 
+/* state_align for a model whose order-0 state is a packed struct and whose
+ * larger states are 8-byte aligned */
+static inline size_t mc_state_align_packed0(unsigned int order)
+{
+	return order ? 8 : 1;
+}
+
 /* mc_atomic_add32 on a counter at any byte address: a field of a packed state
  * (state_align 1), which no int32_t pointer may point at. */
 static inline int32_t mc_atomic_add32_at(struct mc_model_ctx *ctx, void *p, int32_t delta)

@@ -613,12 +613,6 @@ static size_t pae_words(unsigned int order)
 	return ((size_t)1 << order) / 64 ? ((size_t)1 << order) / 64 : 1;
 }
 
-/* order 0: packed (struct tmpages_small) */
-static size_t tmpages_state_align(unsigned int order)
-{
-	return order ? 8 : 1;
-}
-
 static size_t tmpages_state_size(unsigned int order)
 {
 	if (!order)
@@ -689,7 +683,7 @@ const struct mc_model mc_model_total_mapped_pages = {
 		"and RESTORE adds are ordinary removes and adds. smaps charges 512 pages per PMD "
 		"entry (the RFC would charge the folio size).",
 	.state_size = tmpages_state_size,
-	.state_align = tmpages_state_align,
+	.state_align = mc_state_align_packed0,
 	.init = tmpages_init,
 	.fini = tmpages_fini,
 	.metadata_bytes = tmpages_metadata_bytes,
