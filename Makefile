@@ -1,6 +1,7 @@
 # mapcount build. `make` builds ./mapcount; `make check` runs every test;
 # `SANITIZE=1 make check` runs them under ASan+UBSan; `make deps` installs
-# what is missing (as root) or prints the apt line.
+# what is missing (as root) or prints the apt line. ./mapcount is built with
+# profile-guided optimisation (see PGO below); `make PGO=0` skips it.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,6 +12,7 @@ ifeq ($(SANITIZE),1)
 BUILD ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT := -O1 -g
+PGO := 0
 else
 BUILD ?= build
 SANFLAGS :=
@@ -42,6 +44,20 @@ PLUGIN_SO := $(BUILD)/example-plugin.so
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 
 DEPS_MARK := $(BUILD)/.deps-ok
+
+# PGO=1 (the default): the tool's objects are compiled twice. First with
+# profile counters into $(PGO_BUILD), whose binary replays generated and
+# bundled traces (scripts/pgo-train.sh); then into $(BUILD) with that profile,
+# so the replay's hot paths are laid out and inlined as they really run.
+# Code the training never runs is optimised as without a profile. Both
+# compiles of a source name its profile alike (-dumpdir, -dumpbase): GCC keys
+# a static function's counts by that name.
+PGO ?= 1
+PGO_BUILD := $(BUILD)-pgo
+PGO_STAMP := $(if $(filter 1,$(PGO)),$(PGO_BUILD)/profile.stamp)
+PGO_NAME = -dumpdir $(PGO_BUILD)/profile/ -dumpbase $(subst /,-,$*)
+PGO_USE = $(if $(PGO_STAMP),-fprofile-use -fprofile-partial-training -Wno-missing-profile \
+	$(PGO_NAME) -DMC_BUILD_PGO)
 # the binary the tests run: ./mapcount, or the sanitizer build's own copy
 TOOL := $(if $(filter 1,$(SANITIZE)),$(BUILD)/mapcount,mapcount)
 
@@ -61,9 +77,21 @@ mapcount: $(DEPS_MARK) $(BUILD)/mapcount
 $(BUILD)/mapcount: $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) -rdynamic -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/%.o: %.c $(DEPS_MARK)
+$(BUILD)/%.o: %.c $(DEPS_MARK) $(PGO_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(PGO_USE) -MMD -MP -c -o $@ $<
+
+$(PGO_BUILD)/%.o: %.c $(DEPS_MARK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fprofile-generate -fprofile-update=single $(PGO_NAME) -MMD -MP \
+		-c -o $@ $<
+
+$(PGO_BUILD)/mapcount: $(patsubst $(BUILD)/%,$(PGO_BUILD)/%,$(CORE_OBJ) $(MAIN_OBJ))
+	$(CC) -rdynamic -fprofile-generate -o $@ $^ $(LDLIBS_ALL)
+
+$(PGO_BUILD)/profile.stamp: $(PGO_BUILD)/mapcount scripts/pgo-train.sh
+	@sh scripts/pgo-train.sh $(PGO_BUILD)/mapcount $(PGO_BUILD)/profile
+	@touch $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(DEPS_MARK)
 	@mkdir -p $(dir $@)
@@ -105,6 +133,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san mapcount
+	rm -rf build build-san build-pgo mapcount
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(if $(PGO_STAMP),$(PGO_BUILD)) -name '*.d' 2>/dev/null)

@@ -40,7 +40,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
+#ifdef MC_BUILD_PGO
+		printf("mapcount 0.1 (profile-guided build)\n");
+#else
 		printf("mapcount 0.1\n");
+#endif
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

@@ -199,7 +199,7 @@ static int mc_reader_decode(struct mc_reader *r, struct mc_record *rec)
 			if (ret <= 0)
 				return ret;
 		}
-		const char *why;
+		const char *why = NULL;
 
 		long n = mc_decode_inline(r->frame + r->pos, r->frame_len - r->pos, &r->st, rec,
 					  &why);

@@ -15,6 +15,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 ./mapcount replay --gen-bench "$N" "$T/bench.trace" >"$T/gen.out"
+echo "replay bench: $(./mapcount --version)"
 echo "replay bench: $(cat "$T/gen.out"), $(stat -c %s "$T/bench.trace") bytes"
 ./mapcount dump "$T/bench.trace" | awk '{ n[$2]++ } END {
 	printf "replay bench: mix:"; for (t in n) if (t != "HEADER") printf " %s %d", t, n[t]; print "" }'
