@@ -44,6 +44,8 @@ void *rp_scratch(struct replay *rp, size_t bytes)
 	return rp->scratch;
 }
 
+static void rp_init0_template(struct replay *rp, size_t bytes);
+
 int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned int nr,
 	    const char *trace_name, char *err, size_t errlen)
 {
@@ -96,7 +98,41 @@ int rp_init(struct replay *rp, const struct mc_model *const *models, unsigned in
 			return -1;
 		}
 	}
+	rp_init0_template(rp, sizes[0]);
 	return 0;
+}
+
+static bool rp_builtin_model(const struct mc_model *m)
+{
+	unsigned int n;
+	const struct mc_model *const *builtin = mc_builtin_models(&n);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (builtin[i] == m)
+			return true;
+	return false;
+}
+
+/* rp->init0: each built-in model's order-0 init() once per kind, on a dummy folio. */
+static void rp_init0_template(struct replay *rp, size_t bytes)
+{
+	rp->init0_call = 0;
+	rp->init0_bytes = bytes <= RP_INIT0_MAX ? bytes : 0;
+	for (unsigned int i = 0; i < rp->nr_models; i++) {
+		if (!rp->init0_bytes || !rp_builtin_model(rp->model[i])) {
+			rp->init0_call |= 1ull << i;
+			continue;
+		}
+		for (unsigned int t = 0; t <= RP_INIT0_KSM; t++) {
+			struct mc_folio f = {
+				.kind = t == RP_INIT0_KSM ? MC_KIND_ANON : t,
+				.ksm = t == RP_INIT0_KSM,
+			};
+			uint8_t *state = rp->init0[t] + FT_STATE0_OFFSET + rp->off[0][i];
+
+			rp->init[i](&rp->ctx[i], &f, state);
+		}
+	}
 }
 
 static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end);
@@ -127,6 +163,24 @@ void rp_init_all(struct replay *rp, const struct mc_folio *f, char *state)
 	const size_t *off = rp->off[f->order];
 
 	RP_EACH_MODEL(rp->init[i](&rp->ctx[i], f, state + off[i]));
+}
+
+/* init() of a new folio: for order 0, the built-in models' states copied in one go */
+static void rp_init_new(struct replay *rp, struct ft_slot *s)
+{
+	struct mc_folio f = ft_folio(&rp->ft, s);
+	char *state = ft_state(&rp->ft, s);
+
+	if (f.order || !rp->init0_bytes) {
+		rp_init_all(rp, &f, state);
+		return;
+	}
+	memcpy(state, rp->init0[f.ksm ? RP_INIT0_KSM : f.kind] + FT_STATE0_OFFSET, rp->init0_bytes);
+	for (uint64_t call = rp->init0_call; call; call &= call - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(call);
+
+		rp->init[i](&rp->ctx[i], &f, state + rp->off[0][i]);
+	}
 }
 
 void rp_fini_all(struct replay *rp, const struct mc_folio *f, char *state)
@@ -910,7 +964,7 @@ static int rp_folio(struct replay *rp, const struct mc_rec_folio *r)
 	s = ft_insert(&rp->ft, r->pfn, (unsigned int)r->order, kind, r->kind & 16);
 	if (!s)
 		return -1;
-	rp_init_fini(rp, s, false);
+	rp_init_new(rp, s);
 	return 0;
 }
 

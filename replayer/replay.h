@@ -18,7 +18,7 @@
 #include "replayer/folio-table.h"
 #include "replayer/shadow.h"
 
-#define RP_MAX_MODELS 64
+#define RP_MAX_MODELS 64	/* init0_call has a bit each */
 #define RP_NAME_MAX 64
 
 struct split_map;
@@ -43,6 +43,9 @@ struct rp_kproc {
 	struct mc_rec_kproc k;
 };
 
+#define RP_INIT0_MAX 256
+#define RP_INIT0_KSM (MC_KIND_SHMEM + 1)
+
 struct replay {
 	unsigned int nr_models;	/* model 0 is the oracle */
 	bool oracle;		/* it is, not the null model: its pairs can be prefetched */
@@ -56,6 +59,16 @@ struct replay {
 				    void *state);
 	struct mc_model_ctx ctx[RP_MAX_MODELS];
 	size_t off[MC_MAX_ORDER + 1][RP_MAX_MODELS];	/* state offset by order, model */
+	/*
+	 * What the built-in models' init() writes for an order-0 folio, by kind
+	 * (KSM: RP_INIT0_KSM): it depends on nothing else (tests/unit/test-replay.c
+	 * checks), so a new folio's states are one copy. init0_call: the other
+	 * models, whose init() is still called. The states lie as in a block
+	 * (from FT_STATE0_OFFSET), so that init() sees the alignment it asked for.
+	 */
+	_Alignas(16) uint8_t init0[RP_INIT0_KSM + 1][FT_STATE0_OFFSET + RP_INIT0_MAX];
+	size_t init0_bytes;	/* 0: no copy (the states outgrow RP_INIT0_MAX) */
+	uint64_t init0_call;	/* bit i: model i */
 
 	struct folio_table ft;
 	struct sh_pool pool;

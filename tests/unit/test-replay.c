@@ -434,9 +434,58 @@ static void test_state_layout(void)
 	   "a state alignment that is not 1, 2, 4 or 8 is refused: %s", err);
 }
 
+/*
+ * A new order-0 folio's built-in states are copied from rp.init0: each
+ * built-in init() must write the same for any PFN and slot of a kind, and a
+ * model that is not built in (the probe) still has its init() called.
+ */
+static void test_init0_template(void)
+{
+	unsigned int n, kinds[] = { MC_KIND_ANON, MC_KIND_FILE, MC_KIND_SHMEM, 16 };
+	const struct mc_model *all[RP_MAX_MODELS + 1], *const *builtin = mc_builtin_models(&n);
+	_Alignas(16) uint8_t block[FT_STATE0_OFFSET + RP_INIT0_MAX];
+	bool same = true, copied = true;
+	char err[256];
+
+	for (unsigned int i = 0; i < n; i++)
+		all[i] = builtin[i];
+	all[n] = &probe_model;
+	rp_fini(&rp);
+	if (rp_init(&rp, all, n + 1, "test", err, sizeof(err))) {
+		ok(0, "rp_init: %s", err);
+		return;
+	}
+	is_int(rp.init0_call, 1ull << n, "only the probe's init() is still called");
+	for (unsigned int k = 0; k < 4; k++) {
+		unsigned int t = kinds[k] == 16 ? RP_INIT0_KSM : kinds[k];
+		uint64_t pfn = 0x1234567 + k;
+		struct ft_slot *s;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct mc_folio f = { .pfn = 0x2000 + 77 * k, .slot = 5 + k * 1000,
+					      .kind = kinds[k] & 15, .ksm = kinds[k] == 16 };
+			uint8_t *at = block + FT_STATE0_OFFSET + rp.off[0][i];
+
+			memset(block, 0x5a, sizeof(block));
+			builtin[i]->init(&rp.ctx[i], &f, at);
+			same &= !memcmp(at, rp.init0[t] + FT_STATE0_OFFSET + rp.off[0][i],
+					builtin[i]->state_size(0));
+		}
+		inits = 0;
+		rec_folio(pfn, 0, kinds[k]);
+		s = ft_lookup(&rp.ft, pfn);
+		copied &= s && inits == 1 &&
+			  !memcmp(ft_state(&rp.ft, s), rp.init0[t] + FT_STATE0_OFFSET,
+				  rp.off[0][n]);
+	}
+	ok(same, "every built-in order-0 init() writes its kind's template, whatever the PFN");
+	ok(copied, "a new order-0 folio gets the template and the probe's own init()");
+}
+
 int main(void)
 {
 	test_state_layout();
+	test_init0_template();
 	test_map_batches();
 	test_one_pte();
 	test_fork_exec();
