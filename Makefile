@@ -45,14 +45,16 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 
 DEPS_MARK := $(BUILD)/.deps-ok
 
-# PGO=1 (the default): the tool's objects are compiled twice. First with
-# profile counters into $(PGO_BUILD), whose binary replays generated and
-# bundled traces (scripts/pgo-train.sh); then into $(BUILD) with that profile,
-# so the replay's hot paths are laid out and inlined as they really run.
-# Code the training never runs is optimised as without a profile. Both
-# compiles of a source name its profile alike (-dumpdir, -dumpbase): GCC keys
-# a static function's counts by that name.
-PGO ?= 1
+# PGO=1 (the default with GCC; other compilers build without): the tool's
+# objects are compiled twice. First with profile counters into $(PGO_BUILD),
+# whose binary replays generated and bundled traces (scripts/pgo-train.sh);
+# then into $(BUILD) with that profile, so the replay's hot paths are laid out
+# and inlined as they really run. Code the training never runs is optimised as
+# without a profile. Both compiles of a source name its profile alike
+# (-dumpdir, -dumpbase): GCC keys a static function's counts by that name.
+ifndef PGO
+PGO := $(if $(shell $(CC) -v 2>&1 | grep '^gcc version'),1,0)
+endif
 PGO_BUILD := $(BUILD)-pgo
 PGO_STAMP := $(if $(filter 1,$(PGO)),$(PGO_BUILD)/profile.stamp)
 PGO_NAME = -dumpdir $(PGO_BUILD)/profile/ -dumpbase $(subst /,-,$*)
