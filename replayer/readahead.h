@@ -19,7 +19,7 @@
 #include "lib/trace.h"
 #include "replayer/replay.h"
 
-#define RA_RING 32	/* a power of two */
+#define RA_RING 64	/* a power of two */
 
 struct readahead {
 	struct mc_reader *r;
