@@ -135,7 +135,8 @@ static void rp_init0_template(struct replay *rp, size_t bytes)
 	}
 }
 
-static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end);
+static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end,
+		   bool teardown);
 
 /* Model i's call, if there is a model i: one call site per model (see rp_apply_all()). */
 #define RP_EACH_MODEL(call)                                                                        \
@@ -197,7 +198,7 @@ void rp_fini(struct replay *rp)
 	/* tear down as the kernel would: every mm exits, then every folio is freed,
 	 * so that each model sees a consistent end (fini() on unmapped state) */
 	for (struct rp_mm *mm = rp->first; mm; mm = mm->next)
-		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
+		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS, false);
 	if (rp->ft.blocks)
 		ft_for_each_live(&rp->ft, s)
 			rp_init_fini(rp, s, true);
@@ -381,8 +382,13 @@ rp_walk_prefetch(const struct replay *rp, const struct sh_iter *it, const struct
 		rp_prefetch_pair(rp, sh_leaf_slot(e), other->id);
 }
 
-/* Remove every leaf of mm in [start, end) in address order, batched as zap does. */
-static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end)
+/*
+ * Remove every leaf of mm in [start, end) in address order, batched as zap
+ * does. teardown: every table of mm goes next (exit, exec), so its cells and
+ * counts are left as they are.
+ */
+static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t end,
+		   bool teardown)
 {
 	struct rp_batch b = { .active = false };
 	struct sh_iter it;
@@ -395,9 +401,11 @@ static void rp_zap(struct replay *rp, struct rp_mm *mm, uint64_t start, uint64_t
 		rp_walk_prefetch(rp, &it, mm, NULL);
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_REMOVE, mm, NULL);
 		s->entries--;
+		if (teardown)
+			continue;
 		mm->sh.entries--;
 		mm->sh.pages -= sh_level_pages(it.level);
-		*it.cell = 0;
+		sh_cell_set(it.cell, it.level, 0);
 	}
 	rp_batch_flush(rp, &b, MC_OP_REMOVE, mm, NULL);
 }
@@ -413,7 +421,7 @@ static int rp_install(struct replay *rp, struct rp_mm *mm, uint64_t vpn, uint64_
 		return -1;
 	if (*cell && level > 0)
 		sh_free_subtree(&rp->pool, cell, level);
-	*cell = leaf;
+	sh_cell_set(cell, level, leaf);
 	mm->sh.entries++;
 	mm->sh.pages += sh_level_pages(level);
 	ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries++;
@@ -436,7 +444,7 @@ static int rp_copy(struct replay *rp, struct rp_mm *parent, struct rp_mm *child,
 		rp_batch_add(rp, &b, leaf, it.vpn, MC_OP_DUP, child, parent);
 		if (it.level == 0 && pte && (it.vpn >> 9) == pte_base && !pte[it.vpn & 511]) {
 			/* same page table as the last PTE: no walk from the top */
-			pte[it.vpn & 511] = leaf;
+			sh_pte_set(&pte[it.vpn & 511], leaf);
 			child->sh.entries++;
 			child->sh.pages++;
 			ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries++;
@@ -581,7 +589,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 		op.first = (uint32_t)r->first;
 		op.nr = 1;
 		rp_apply(rp, s, &op);
-		*cell = sh_leaf(slot, (uint32_t)r->first, 0);
+		sh_pte_set(cell, sh_leaf(slot, (uint32_t)r->first, 0));
 		mm->sh.entries++;
 		mm->sh.pages++;
 		s->entries++;
@@ -610,7 +618,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 			return -1;
 		if (level > 0) {
 			sh_free_subtree(&rp->pool, cell, level);
-			*cell = sh_leaf(slot, (uint32_t)r->first, level);
+			*cell = sh_leaf(slot, (uint32_t)r->first, level);	/* level > 0 */
 			mm->sh.entries++;
 			mm->sh.pages += span;
 			s->entries++;
@@ -622,7 +630,7 @@ static int rp_map(struct replay *rp, const struct mc_rec_map *r)
 			rp_apply(rp, s, &op);
 		}
 		for (uint64_t i = 0; i < run; i++)
-			cell[i] = sh_leaf(slot, (uint32_t)(r->first + done + i), 0);
+			sh_pte_set(&cell[i], sh_leaf(slot, (uint32_t)(r->first + done + i), 0));
 		mm->sh.entries += run;
 		mm->sh.pages += run;
 		s->entries += (uint32_t)run;
@@ -691,7 +699,7 @@ static void rp_unmap_pte(struct replay *rp, struct rp_mm *mm, const struct mc_re
 	op.src_mm = 0;
 	rp_apply(rp, s, &op);
 	s->entries--;
-	*cell = 0;
+	sh_pte_set(cell, 0);
 	mm->sh.entries--;
 	mm->sh.pages--;
 }
@@ -720,7 +728,7 @@ static void rp_unmap_ptes(struct replay *rp, struct rp_mm *mm, const struct mc_r
 
 					rp_batch_add(rp, &b, leaf, at + i, MC_OP_REMOVE, mm, NULL);
 					ft_slot(&rp->ft, sh_leaf_slot(leaf))->entries--;
-					cell[i] = 0;
+					sh_pte_set(&cell[i], 0);
 				}
 				done += run;
 				continue;
@@ -804,7 +812,7 @@ static void rp_unmap(struct replay *rp, const struct mc_rec_unmap *r)
 				(unsigned long long)seen);
 		return;
 	}
-	rp_zap(rp, mm, r->vpn, r->vpn + r->nr);
+	rp_zap(rp, mm, r->vpn, r->vpn + r->nr, false);
 }
 
 static int rp_remap(struct replay *rp, const struct mc_rec_remap *r)
@@ -913,7 +921,7 @@ static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec
 
 	if (!mm)
 		return;
-	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS);
+	rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS, true);
 	sh_mm_clear(&rp->pool, &mm->sh);
 	rp_mm_unlink(rp, mm);
 	if (exec_name) {

@@ -20,9 +20,43 @@ static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool 
 	return p;
 }
 
+/* A page-aligned PTE table from a chunk whose first page holds the bitmaps. */
+static struct sh_table *sh_table_carve(struct sh_pool *pool)
+{
+	struct carve *c = &pool->tab;
+	void *p = c->free;
+
+	if (p) {
+		c->free = *(void **)p;
+		return p;
+	}
+	if (c->left < sizeof(struct sh_table)) {
+		char *n = aligned_alloc(SH_TAB_CHUNK, SH_TAB_CHUNK);
+
+		if (!n || carve_keep(&pool->chunks, n)) {
+			free(n);
+			return NULL;
+		}
+		c->at = n + sizeof(struct sh_table);
+		c->left = SH_TAB_CHUNK - sizeof(struct sh_table);
+	}
+	p = c->at;
+	c->at += sizeof(struct sh_table);
+	c->left -= sizeof(struct sh_table);
+	return p;
+}
+
 struct sh_table *sh_table_alloc(struct sh_pool *pool)
 {
-	return sh_zalloc(pool, &pool->tab, sizeof(struct sh_table), true);
+	struct sh_table *t = sh_table_carve(pool);
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	*sh_pte_lines(t->e) = 0;
+	if (++pool->tables > pool->peak_tables)
+		pool->peak_tables = pool->tables;
+	return t;
 }
 
 struct sh_dir *sh_dir_alloc(struct sh_pool *pool)
@@ -74,9 +108,10 @@ bool sh_subtree_empty(uint64_t cell, unsigned int level)
 	if (level == 1) {
 		const struct sh_table *t = (const struct sh_table *)(uintptr_t)cell;
 
-		for (unsigned int i = 0; i < 512; i++)
-			if (t->e[i])
-				return false;
+		for (uint64_t m = *sh_pte_lines(t->e); m; m &= m - 1)
+			for (unsigned int i = 0; i < 8; i++)
+				if (t->e[__builtin_ctzll(m) * 8 + i])
+					return false;
 		return true;
 	}
 	d = (const struct sh_dir *)(uintptr_t)cell;
@@ -133,6 +168,7 @@ int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level)
 			return -1;
 		for (uint32_t i = 0; i < 512; i++)
 			pte->e[i] = sh_leaf(sh_leaf_slot(leaf), sh_leaf_page(leaf) + i * step, 0);
+		*sh_pte_lines(pte->e) = ~0ull;
 		t = pte;
 	} else {
 		struct sh_dir *d = sh_dir_alloc(pool);
@@ -154,6 +190,34 @@ int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level)
 	return 0;
 }
 
+static bool sh_tree_lines_cover(const void *t, unsigned int level)
+{
+	const struct sh_dir *d = t;
+
+	if (!level) {
+		const struct sh_table *pte = t;
+		uint64_t lines = 0;
+
+		for (unsigned int i = 0; i < 512; i++)
+			lines |= (uint64_t)(pte->e[i] != 0) << (i / 8);
+		return !(lines & ~*sh_pte_lines(pte->e));
+	}
+	for (unsigned int b = 0; b < SH_DIR_BLOCKS; b++)
+		for (unsigned int i = 0; d->block[b] && i < SH_BLOCK_CELLS; i++) {
+			uint64_t e = d->block[b][i];
+
+			if (e && !sh_is_leaf(e) &&
+			    !sh_tree_lines_cover((const void *)(uintptr_t)e, level - 1))
+				return false;
+		}
+	return true;
+}
+
+bool sh_lines_cover(const struct shadow_mm *mm)
+{
+	return !mm->pgd || sh_tree_lines_cover(mm->pgd, 3);
+}
+
 void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm)
 {
 	if (mm->pgd)
@@ -164,9 +228,37 @@ void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm)
 }
 
 /*
- * The first VPN in [next, stop) whose cell (e + 1 on, span apart) is not empty,
- * or stop: sparse PTE tables make fork and exit walks mostly this scan, so it
- * takes eight cells (a cache line's worth) at a time, in registers.
+ * The first VPN in [next, stop) with a present cell in PTE table t, or stop:
+ * the table's bitmap names the lines to look in, and loses those found empty.
+ */
+static uint64_t sh_skip_empty_ptes(struct sh_table *t, uint64_t next, uint64_t stop)
+{
+	uint64_t base = next & ~511ull, lines;
+	unsigned int i = (unsigned int)(next & 511);
+
+	if (next >= stop)	/* at the table's end (stop is at most there) */
+		return stop;
+	for (lines = *sh_pte_lines(t->e) & (~0ull << (i >> 3)); lines; lines &= lines - 1) {
+		unsigned int line = (unsigned int)__builtin_ctzll(lines);
+		const uint64_t *l = &t->e[line * 8];
+
+		if (!(l[0] | l[1] | l[2] | l[3] | l[4] | l[5] | l[6] | l[7])) {
+			*sh_pte_lines(t->e) &= ~(1ull << line);
+			continue;
+		}
+		for (unsigned int j = line * 8 > i ? line * 8 : i; j < line * 8 + 8; j++) {
+			if (base + j >= stop)
+				return stop;
+			if (t->e[j])
+				return base + j;
+		}
+	}
+	return stop;
+}
+
+/*
+ * The first VPN in [next, stop) whose directory cell (e + 1 on, span apart) is
+ * not empty, or stop: eight cells (a cache line's worth) at a time, in registers.
  */
 static uint64_t sh_skip_empty(const uint64_t *e, uint64_t next, uint64_t stop, uint64_t span)
 {
@@ -211,7 +303,9 @@ bool sh_iter_walk(struct sh_iter *it)
 
 			if (stop > it->end)
 				stop = it->end;
-			if (e)
+			if (!l)
+				stop = sh_skip_empty_ptes(it->t[0], start + 1, stop);
+			else if (e)
 				stop = sh_skip_empty(e, start + span, stop, span);
 			it->next = stop;
 			continue;

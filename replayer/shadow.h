@@ -9,6 +9,14 @@
  * an mm costs the replay little more than its PTE tables. Tables and blocks
  * come from a pool shared by every mm of a replay and go back to it at
  * exit/exec.
+ *
+ * A PTE table has a bitmap of its cache lines: a line whose bit is clear
+ * holds no present cell, so fork and exit walks skip a sparse table's empty
+ * lines unread. A store of a present cell sets its line's bit (sh_pte_set());
+ * clearing a cell leaves it, and a walk that finds a marked line empty clears
+ * it then. PTE tables are page-aligned in chunks of SH_TAB_CHUNK bytes (and
+ * alignment) whose first page holds the bitmaps: a cell's address finds its
+ * table's.
  */
 #ifndef MAPCOUNT_SHADOW_H
 #define MAPCOUNT_SHADOW_H
@@ -22,6 +30,7 @@
 #define SH_VPN_BITS 36
 #define SH_LEVEL_SHIFT(l) (9u * (l))	/* pages covered by one entry at level l: 1 << shift */
 
+#define SH_TAB_CHUNK (1u << 20)	/* a bitmap page, then 255 PTE tables */
 #define SH_DIR_BLOCKS 8
 #define SH_BLOCK_CELLS 64	/* SH_DIR_BLOCKS * SH_BLOCK_CELLS = 512 */
 
@@ -29,6 +38,32 @@
 struct sh_table {
 	uint64_t e[512];
 };
+
+/* The bitmap of the PTE table holding cell (any cell of it): bit j is set
+ * when one of cells 8j..8j+7 is present (and may be when none is). */
+static inline uint64_t *sh_pte_lines(const uint64_t *cell)
+{
+	uintptr_t a = (uintptr_t)cell, chunk = a & ~(uintptr_t)(SH_TAB_CHUNK - 1);
+
+	return (uint64_t *)chunk + ((a - chunk) >> 12);
+}
+
+/* Store v in PTE cell, marking its line in the table's bitmap if v is present. */
+static inline void sh_pte_set(uint64_t *cell, uint64_t v)
+{
+	*cell = v;
+	if (v)
+		*sh_pte_lines(cell) |= 1ull << (((uintptr_t)cell >> 6) & 63);
+}
+
+/* Store v in a cell at level (a PTE cell through sh_pte_set()). */
+static inline void sh_cell_set(uint64_t *cell, unsigned int level, uint64_t v)
+{
+	if (level)
+		*cell = v;
+	else
+		sh_pte_set(cell, v);
+}
 
 /* A PMD, PUD or PGD table: cell i is block[i / 64][i % 64]; no block, no cells. */
 struct sh_dir {
@@ -183,6 +218,9 @@ int sh_demote(struct sh_pool *pool, uint64_t *cell, unsigned int level);
 
 /* Drop every table of mm (its leaves must have been dealt with). */
 void sh_mm_clear(struct sh_pool *pool, struct shadow_mm *mm);
+
+/* Does every PTE table of mm mark each line that holds a present cell? (tests) */
+bool sh_lines_cover(const struct shadow_mm *mm);
 
 /*
  * Walk the present leaves of [vpn, end) in address order:

@@ -112,7 +112,7 @@ static int split_reshadow(struct replay *rp, const struct split_map *e, const ui
 
 		if ((i & 511) == 0 && i)
 			sh_lookup(&e->mm->sh, e->vpn + i, &cell);
-		cell[i & 511] = sh_leaf(slot, page & ((1u << order) - 1), 0);
+		sh_pte_set(&cell[i & 511], sh_leaf(slot, page & ((1u << order) - 1), 0));
 		ns->entries++;
 		ft_set_hint(ns, e->vpn + i, page & ((1u << order) - 1));
 	}

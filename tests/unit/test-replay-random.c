@@ -152,14 +152,28 @@ static void step(void)
 		fresh[head] = false;
 }
 
-/* The shadow's counts against the folio table and the oracle's answers. */
+/* The shadow's counts against its walk, its PTE line bitmaps, the folio table
+ * and the oracle's answers. */
 static bool consistent(struct rp_checkpoint *c)
 {
 	uint64_t entries = 0, slot_entries = 0;
 	struct ft_slot *s;
 
-	for (struct rp_mm *mm = rp.first; mm; mm = mm->next)
+	for (struct rp_mm *mm = rp.first; mm; mm = mm->next) {
+		uint64_t walked = 0;
+		struct sh_iter it;
+
+		sh_iter_start(&it, &mm->sh, 0, 1ull << SH_VPN_BITS);
+		while (sh_iter_next(&it))
+			walked++;
+		if (!sh_lines_cover(&mm->sh) || walked != mm->sh.entries) {
+			tap_diag("mm %u: %llu entries, %llu walked, PTE line bitmaps %s", mm->id,
+				 (unsigned long long)mm->sh.entries, (unsigned long long)walked,
+				 sh_lines_cover(&mm->sh) ? "cover" : "miss lines");
+			return false;
+		}
 		entries += mm->sh.entries;
+	}
 	ft_for_each_live(&rp.ft, s)
 		slot_entries += s->entries;
 	if (entries != slot_entries) {

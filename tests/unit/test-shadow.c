@@ -16,7 +16,7 @@ static void test_shadow(void)
 
 	cell = sh_cell(&pool, &mm, 0x12345, 0, true, &blocker);
 	ok(cell && !*cell, "PTE cell created");
-	*cell = sh_leaf(7, 3, 0);
+	sh_pte_set(cell, sh_leaf(7, 3, 0));
 	is_int(pool.tables, 4, "a PTE needs PGD, PUD, PMD and PTE tables");
 	is_int(sh_leaf_slot(sh_lookup(&mm, 0x12345, NULL)), 7, "lookup finds the slot");
 	is_int(sh_leaf_page(sh_lookup(&mm, 0x12345, NULL)), 3, "and the page");
@@ -30,7 +30,7 @@ static void test_shadow(void)
 	ok(!sh_lookup(&mm, 0x40200, NULL), "and no more");
 
 	cell = sh_cell(&pool, &mm, 0x3ffff, 0, true, &blocker);
-	*cell = sh_leaf(1, 0, 0);
+	sh_pte_set(cell, sh_leaf(1, 0, 0));
 	sh_iter_start(&it, &mm, 0, 1ull << SH_VPN_BITS);
 	while (sh_iter_next(&it) && n < 8)
 		vpns[n++] = it.vpn;
@@ -54,10 +54,63 @@ static void test_shadow(void)
 	cell = sh_cell(&pool, &mm, 0x12345, 1, false, &blocker);
 	ok(cell && !sh_subtree_empty(*cell, 1), "a PMD cell over a used PTE table is not empty");
 
+	ok(sh_lines_cover(&mm), "each PTE table's bitmap marks its used lines (demoted too)");
+
 	sh_mm_clear(&pool, &mm);
 	is_int(pool.tables, 0, "clearing the mm returns every table");
 	ok(!mm.pgd && !sh_lookup(&mm, 0x12345, NULL), "and the mm is empty");
 	ok(!sh_cell(&pool, &mm, 1ull << SH_VPN_BITS, 0, true, &blocker), "VPN out of range");
+	sh_pool_fini(&pool);
+}
+
+/* Sparse PTE tables: the walk finds every leaf through the line bitmaps,
+ * which stores mark and walks clean. */
+static void test_pte_lines(void)
+{
+	static const uint64_t at[] = { 0x200, 0x207, 0x208, 0x3ff, 0x400, 0x5f8, 0x7ff, 0x1000ff };
+	struct sh_pool pool = { 0 };
+	struct shadow_mm mm = { 0 };
+	uint64_t blocker, *cell, found[16], *lines;
+	bool cover = true, order = true;
+	unsigned int n = 0, nr = sizeof(at) / sizeof(at[0]);
+	struct sh_iter it;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		cell = sh_cell(&pool, &mm, at[i], 0, true, &blocker);
+		sh_pte_set(cell, sh_leaf(i + 1, 0, 0));
+		cover &= sh_lines_cover(&mm);
+	}
+	cell = sh_cell(&pool, &mm, 0x200, 0, false, &blocker);
+	ok(((uintptr_t)cell & 4095) == 0, "PTE tables are page-aligned");
+	lines = sh_pte_lines(cell);
+	is_int(*lines, 1ull | 2 | 1ull << 63, "table 1: lines 0, 1 and 63 marked");
+	sh_iter_start(&it, &mm, 0, 1ull << SH_VPN_BITS);
+	while (sh_iter_next(&it) && n < 16)
+		found[n++] = it.vpn;
+	for (unsigned int i = 0; i < n && i < nr; i++)
+		order &= found[i] == at[i];
+	ok(n == nr && order, "the walk finds all %u leaves in order (%u)", nr, n);
+
+	/* empty line 0 (0x200, 0x207) and the end of line 63 (0x3ff) */
+	sh_pte_set(sh_cell(&pool, &mm, 0x207, 0, false, &blocker), 0);
+	sh_pte_set(sh_cell(&pool, &mm, 0x200, 0, false, &blocker), 0);
+	sh_pte_set(sh_cell(&pool, &mm, 0x3ff, 0, false, &blocker), 0);
+	cover &= sh_lines_cover(&mm);
+	is_int(*lines, 1ull | 2 | 1ull << 63, "a cleared cell leaves its line marked");
+	n = 0;
+	sh_iter_start(&it, &mm, 0x200, 0x400);
+	while (sh_iter_next(&it))
+		found[n++] = it.vpn;
+	ok(n == 1 && found[0] == 0x208, "a walk of the table finds 0x208 alone (%u)", n);
+	is_int(*lines, 2, "and unmarks the lines it found empty");
+	cover &= sh_lines_cover(&mm);
+	ok(cover, "every used line stays marked throughout");
+	ok(!sh_subtree_empty(*sh_cell(&pool, &mm, 0x200, 1, false, &blocker), 1),
+	   "a table with a used line is not empty");
+	sh_pte_set(sh_cell(&pool, &mm, 0x208, 0, false, &blocker), 0);
+	ok(sh_subtree_empty(*sh_cell(&pool, &mm, 0x200, 1, false, &blocker), 1),
+	   "a table whose marked lines are all empty is empty");
+	sh_mm_clear(&pool, &mm);
 	sh_pool_fini(&pool);
 }
 
@@ -181,6 +234,7 @@ static void test_slot_blocks(void)
 int main(void)
 {
 	test_shadow();
+	test_pte_lines();
 	test_folio_table();
 	test_folio_orders();
 	test_slot_blocks();
