@@ -20,12 +20,17 @@ static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool 
 	return p;
 }
 
-/* A page-aligned PTE table from a chunk whose first page holds the bitmaps. */
-static struct sh_table *sh_table_carve(struct sh_pool *pool)
+/*
+ * A page-aligned PTE table from a chunk whose first page holds the bitmaps.
+ * *clean: it is all zero but for its first cell (a given-back table, which
+ * sh_free_tree() cleaned as far as its bitmap said).
+ */
+static struct sh_table *sh_table_carve(struct sh_pool *pool, bool *clean)
 {
 	struct carve *c = &pool->tab;
 	void *p = c->free;
 
+	*clean = p != NULL;
 	if (p) {
 		c->free = *(void **)p;
 		return p;
@@ -48,11 +53,15 @@ static struct sh_table *sh_table_carve(struct sh_pool *pool)
 
 struct sh_table *sh_table_alloc(struct sh_pool *pool)
 {
-	struct sh_table *t = sh_table_carve(pool);
+	bool clean;
+	struct sh_table *t = sh_table_carve(pool, &clean);
 
 	if (!t)
 		return NULL;
-	memset(t, 0, sizeof(*t));
+	if (clean)
+		t->e[0] = 0;	/* the free list's link */
+	else
+		memset(t, 0, sizeof(*t));
 	*sh_pte_lines(t->e) = 0;
 	if (++pool->tables > pool->peak_tables)
 		pool->peak_tables = pool->tables;
@@ -129,6 +138,9 @@ static void sh_free_tree(struct sh_pool *pool, void *t, unsigned int level)
 
 	pool->frees++;
 	if (!level) {
+		/* clean for the next user: only marked lines can hold entries */
+		for (uint64_t m = *sh_pte_lines(t); m; m &= m - 1)
+			memset((uint64_t *)t + __builtin_ctzll(m) * 8, 0, 64);
 		carve_put(&pool->tab, t);
 		pool->tables--;
 		return;

@@ -110,6 +110,19 @@ static void test_pte_lines(void)
 	sh_pte_set(sh_cell(&pool, &mm, 0x208, 0, false, &blocker), 0);
 	ok(sh_subtree_empty(*sh_cell(&pool, &mm, 0x200, 1, false, &blocker), 1),
 	   "a table whose marked lines are all empty is empty");
+
+	/* given back with stale cells (an exit leaves them): clean when reused */
+	sh_pte_set(sh_cell(&pool, &mm, 0x5f9, 0, false, &blocker), sh_leaf(9, 1, 0));
+	sh_mm_clear(&pool, &mm);
+	for (unsigned int i = 0; i < 3; i++) {
+		const uint64_t *e = sh_cell(&pool, &mm, 0x10000 + 512 * i, 0, true, &blocker);
+		uint64_t any = *sh_pte_lines(e);
+
+		for (unsigned int j = 0; j < 512; j++)
+			any |= e[j];
+		cover &= !any;
+	}
+	ok(cover, "a table taken again from the pool is all zero, bitmap too");
 	sh_mm_clear(&pool, &mm);
 	sh_pool_fini(&pool);
 }
