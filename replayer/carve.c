@@ -28,7 +28,8 @@ void carve_free_all(struct carve_chunks *cc)
 	cc->nr = cc->cap = 0;
 }
 
-void *carve_alloc(struct carve *c, struct carve_chunks *cc, size_t size, size_t chunk)
+void *carve_alloc_aligned(struct carve *c, struct carve_chunks *cc, size_t size, size_t chunk,
+			  size_t align, size_t head)
 {
 	void *p = c->free;
 
@@ -37,15 +38,14 @@ void *carve_alloc(struct carve *c, struct carve_chunks *cc, size_t size, size_t 
 		return p;
 	}
 	if (c->left < size) {
-		/* line-aligned: a folio's state block starts a cache line */
-		char *n = aligned_alloc(64, (chunk + 63) & ~(size_t)63);
+		char *n = aligned_alloc(align, chunk);
 
 		if (!n || carve_keep(cc, n)) {
 			free(n);
 			return NULL;
 		}
-		c->at = n;
-		c->left = chunk;
+		c->at = n + head;
+		c->left = chunk - head;
 	}
 	p = c->at;
 	c->at += size;

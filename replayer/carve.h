@@ -29,10 +29,19 @@ void carve_free_all(struct carve_chunks *cc);
 
 /*
  * An item of size bytes (not zeroed): a given-back one, else the next of the
- * newest chunk, else one from a new, line-aligned chunk of chunk bytes. NULL
- * when out of memory.
+ * newest chunk, else one from a new chunk of chunk bytes aligned to align (a
+ * power of two dividing chunk), whose first head bytes are left to the caller.
+ * NULL when out of memory.
  */
-void *carve_alloc(struct carve *c, struct carve_chunks *cc, size_t size, size_t chunk);
+void *carve_alloc_aligned(struct carve *c, struct carve_chunks *cc, size_t size, size_t chunk,
+			  size_t align, size_t head);
+
+/* carve_alloc_aligned() from line-aligned chunks, all of them items. */
+static inline void *carve_alloc(struct carve *c, struct carve_chunks *cc, size_t size,
+				size_t chunk)
+{
+	return carve_alloc_aligned(c, cc, size, (chunk + 63) & ~(size_t)63, 64, 0);
+}
 
 static inline void carve_put(struct carve *c, void *p)
 {

@@ -20,41 +20,13 @@ static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool 
 	return p;
 }
 
-/*
- * A page-aligned PTE table from a chunk whose first page holds the bitmaps.
- * *clean: it is all zero but for its first cell (a given-back table, which
- * sh_free_tree() cleaned as far as its bitmap said).
- */
-static struct sh_table *sh_table_carve(struct sh_pool *pool, bool *clean)
-{
-	struct carve *c = &pool->tab;
-	void *p = c->free;
-
-	*clean = p != NULL;
-	if (p) {
-		c->free = *(void **)p;
-		return p;
-	}
-	if (c->left < sizeof(struct sh_table)) {
-		char *n = aligned_alloc(SH_TAB_CHUNK, SH_TAB_CHUNK);
-
-		if (!n || carve_keep(&pool->chunks, n)) {
-			free(n);
-			return NULL;
-		}
-		c->at = n + sizeof(struct sh_table);
-		c->left = SH_TAB_CHUNK - sizeof(struct sh_table);
-	}
-	p = c->at;
-	c->at += sizeof(struct sh_table);
-	c->left -= sizeof(struct sh_table);
-	return p;
-}
-
 struct sh_table *sh_table_alloc(struct sh_pool *pool)
 {
-	bool clean;
-	struct sh_table *t = sh_table_carve(pool, &clean);
+	/* a given-back table is clean (sh_free_tree()) but for the free list's link */
+	bool clean = pool->tab.free != NULL;
+	/* page-aligned, from a chunk whose first page holds the bitmaps (shadow.h) */
+	struct sh_table *t = carve_alloc_aligned(&pool->tab, &pool->chunks, sizeof(*t),
+						 SH_TAB_CHUNK, SH_TAB_CHUNK, sizeof(*t));
 
 	if (!t)
 		return NULL;
@@ -118,9 +90,8 @@ bool sh_subtree_empty(uint64_t cell, unsigned int level)
 		const struct sh_table *t = (const struct sh_table *)(uintptr_t)cell;
 
 		for (uint64_t m = *sh_pte_lines(t->e); m; m &= m - 1)
-			for (unsigned int i = 0; i < 8; i++)
-				if (t->e[__builtin_ctzll(m) * 8 + i])
-					return false;
+			if (!sh_line_empty(&t->e[__builtin_ctzll(m) * 8]))
+				return false;
 		return true;
 	}
 	d = (const struct sh_dir *)(uintptr_t)cell;
@@ -252,9 +223,8 @@ static uint64_t sh_skip_empty_ptes(struct sh_table *t, uint64_t next, uint64_t s
 		return stop;
 	for (lines = *sh_pte_lines(t->e) & (~0ull << (i >> 3)); lines; lines &= lines - 1) {
 		unsigned int line = (unsigned int)__builtin_ctzll(lines);
-		const uint64_t *l = &t->e[line * 8];
 
-		if (!(l[0] | l[1] | l[2] | l[3] | l[4] | l[5] | l[6] | l[7])) {
+		if (sh_line_empty(&t->e[line * 8])) {
 			*sh_pte_lines(t->e) &= ~(1ull << line);
 			continue;
 		}
@@ -274,8 +244,7 @@ static uint64_t sh_skip_empty_ptes(struct sh_table *t, uint64_t next, uint64_t s
  */
 static uint64_t sh_skip_empty(const uint64_t *e, uint64_t next, uint64_t stop, uint64_t span)
 {
-	while (next + 7 * span < stop &&
-	       !(e[1] | e[2] | e[3] | e[4] | e[5] | e[6] | e[7] | e[8])) {
+	while (next + 7 * span < stop && sh_line_empty(e + 1)) {
 		e += 8;
 		next += 8 * span;
 	}

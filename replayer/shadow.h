@@ -48,6 +48,12 @@ static inline uint64_t *sh_pte_lines(const uint64_t *cell)
 	return (uint64_t *)chunk + ((a - chunk) >> 12);
 }
 
+/* Are the eight cells (a cache line's worth) from l all empty? In registers. */
+static inline bool sh_line_empty(const uint64_t *l)
+{
+	return !(l[0] | l[1] | l[2] | l[3] | l[4] | l[5] | l[6] | l[7]);
+}
+
 /* Store v in PTE cell, marking its line in the table's bitmap if v is present. */
 static inline void sh_pte_set(uint64_t *cell, uint64_t v)
 {
