@@ -7,6 +7,12 @@
 
 #define SH_POOL_CHUNK (256u << 10)	/* bytes of one carving chunk */
 
+static void sh_count_table(struct sh_pool *pool)
+{
+	if (++pool->tables > pool->peak_tables)
+		pool->peak_tables = pool->tables;
+}
+
 /* A zeroed item of size bytes; a table (not a directory block) counts in pool->tables. */
 static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool table)
 {
@@ -15,8 +21,8 @@ static void *sh_zalloc(struct sh_pool *pool, struct carve *c, size_t size, bool 
 	if (!p)
 		return NULL;
 	memset(p, 0, size);
-	if (table && ++pool->tables > pool->peak_tables)
-		pool->peak_tables = pool->tables;
+	if (table)
+		sh_count_table(pool);
 	return p;
 }
 
@@ -35,8 +41,7 @@ struct sh_table *sh_table_alloc(struct sh_pool *pool)
 	else
 		memset(t, 0, sizeof(*t));
 	*sh_pte_lines(t->e) = 0;
-	if (++pool->tables > pool->peak_tables)
-		pool->peak_tables = pool->tables;
+	sh_count_table(pool);
 	return t;
 }
 
