@@ -560,6 +560,7 @@ static bool en_anon_exclusive(const struct mc_model_ctx *ctx, const struct mc_fo
 #define EN_MODEL(sfx)                                                                              \
 	.abi_version = MC_MODEL_ABI_VERSION, .extension_rules = EN_EXT_RULES,                      \
 	.state_size = en_state_size, .state_align = mc_state_align_packed0,                        \
+	.fini0_mask = mc_fini0_mask_mapcount,                                                      \
 	.init = en_init, .fini = en_fini_##sfx, .metadata_bytes = en_meta_##sfx,                   \
 	.apply = en##sfx##_apply,                                                                  \
 	.folio_mapcount = en_fmc_##sfx, .folio_mapped = en_mapped_##sfx,                           \

@@ -998,6 +998,7 @@ const struct mc_model mc_model_legacy_doublemap = {
 	.extension_rules = extension_rules,
 	.state_size = legacy_state_size,
 	.state_align = mc_state_align_packed0,
+	.fini0_mask = mc_fini0_mask_mapcount,
 	.init = legacy_init,
 	.fini = legacy_fini,
 	.metadata_bytes = legacy_metadata_bytes,

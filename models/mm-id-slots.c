@@ -809,7 +809,8 @@ static void mmid_ctx_fini(struct mc_model_ctx *ctx)
 	.page_mapcount = mmid_page_mapcount, .maybe_shared = mmid_maybe_shared,               \
 	.cow_reuse = mmid_cow_reuse, .partially_mapped = mmid_partially_mapped,               \
 	.anon_exclusive = mmid_anon_exclusive, .pagemap_exclusive = mmid_pagemap_exclusive,   \
-	.smaps_account = mmid_smaps_account, .state_align = mc_state_align_packed0
+	.smaps_account = mmid_smaps_account, .state_align = mc_state_align_packed0,           \
+	.fini0_mask = mc_fini0_mask_mapcount
 
 const struct mc_model mc_model_mm_id_slots = {
 	MMID_COMMON_OPS,

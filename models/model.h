@@ -37,8 +37,9 @@
 #include <stdint.h>
 
 /* 2: struct mc_model grew (ctx_metadata_bytes, state_align), so a plugin's
- * array of models built against 1 would be read with the wrong stride */
-#define MC_MODEL_ABI_VERSION 2
+ * array of models built against 1 would be read with the wrong stride;
+ * 3: it grew again (fini0_mask) */
+#define MC_MODEL_ABI_VERSION 3
 
 #define MC_PAGE_SIZE 4096u
 #define MC_PMD_ORDER 9u
@@ -244,6 +245,14 @@ struct mc_model {
 	 * order 0, so the replayer packs the order-0 states of many models into
 	 * fewer bytes a folio (most folios are order 0) */
 	size_t (*state_align)(unsigned int order);
+
+	/* order 0: set to 0xff the bytes of mask (state_size(0) bytes, zeroed by
+	 * the caller) that fini() checks against what init() wrote. fini() of an
+	 * order-0 state whose masked bytes are still as init() wrote them must
+	 * have no effect: the replayer skips the call for such a state (a free of
+	 * an unmapped folio, the common case) and makes it for any other. Only
+	 * the built-in models' is used, as only their init() is a known constant */
+	void (*fini0_mask)(uint8_t *mask);
 };
 
 /* Plugin entry point (see the top of this file). */
@@ -280,6 +289,13 @@ static inline int32_t mc_atomic_add32(struct mc_model_ctx *ctx, int32_t *v, int3
 static inline size_t mc_state_align_packed0(unsigned int order)
 {
 	return order ? 8 : 1;
+}
+
+/* fini0_mask for a model whose order-0 state starts with the int32 _mapcount,
+ * the one counter its fini() checks */
+static inline void mc_fini0_mask_mapcount(uint8_t *mask)
+{
+	__builtin_memset(mask, 0xff, sizeof(int32_t));
 }
 
 /* mc_atomic_add32 on a counter at any byte address: a field of a packed state

@@ -405,6 +405,14 @@ static void oracle_init(struct mc_model_ctx *ctx, const struct mc_folio *f, void
 		memset(state, 0, oracle_state_size(f->order));
 }
 
+/* small_fini() acts only on a state that small_mapped(): its entry counts */
+static void oracle_fini0_mask(uint8_t *mask)
+{
+	memset(mask + offsetof(struct oracle_small, h[0].entries), 0xff, sizeof(uint32_t));
+	memset(mask + offsetof(struct oracle_small, h[1].entries), 0xff, sizeof(uint32_t));
+	memset(mask + offsetof(struct oracle_small, table), 0xff, sizeof(uint32_t));
+}
+
 /* Drop the (slot, mm) pairs of an order-0 folio freed while still mapped. */
 static void small_fini(struct mc_model_ctx *ctx, const struct mc_folio *f,
 		       const struct oracle_small *s)
@@ -930,6 +938,7 @@ const struct mc_model mc_model_oracle = {
 	.ctx_fini = oracle_ctx_fini,
 	.state_size = oracle_state_size,
 	.state_align = oracle_state_align,
+	.fini0_mask = oracle_fini0_mask,
 	.init = oracle_init,
 	.fini = oracle_fini,
 	.metadata_bytes = oracle_metadata_bytes,

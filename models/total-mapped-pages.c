@@ -684,6 +684,7 @@ const struct mc_model mc_model_total_mapped_pages = {
 		"entry (the RFC would charge the folio size).",
 	.state_size = tmpages_state_size,
 	.state_align = mc_state_align_packed0,
+	.fini0_mask = mc_fini0_mask_mapcount,
 	.init = tmpages_init,
 	.fini = tmpages_fini,
 	.metadata_bytes = tmpages_metadata_bytes,

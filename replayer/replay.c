@@ -113,16 +113,38 @@ static bool rp_builtin_model(const struct mc_model *m)
 	return false;
 }
 
-/* rp->init0: each built-in model's order-0 init() once per kind, on a dummy folio. */
+/* rp->fini0_mask: model i's fini0_mask() at its place in the block */
+static void rp_fini0_mask(struct replay *rp, unsigned int i)
+{
+	size_t at = FT_STATE0_OFFSET + rp->off[0][i], size = rp->model[i]->state_size(0);
+	uint8_t mask[RP_INIT0_MAX] = { 0 };
+
+	rp->model[i]->fini0_mask(mask);
+	memcpy(rp->fini0_mask + at, mask, size);
+	for (size_t b = 0; b < size; b++)
+		if (mask[b] && (at + b) / 8 >= rp->fini0_words)
+			rp->fini0_words = (at + b) / 8 + 1;
+}
+
+/* rp->init0: each built-in model's order-0 init() once per kind, on a dummy folio;
+ * rp->fini0_mask: what their fini() checks */
 static void rp_init0_template(struct replay *rp, size_t bytes)
 {
 	rp->init0_call = 0;
 	rp->init0_bytes = bytes <= RP_INIT0_MAX ? bytes : 0;
+	rp->fini0_call = 0;
+	rp->fini0_words = 0;
+	memset(rp->fini0_mask, 0, sizeof(rp->fini0_mask));
 	for (unsigned int i = 0; i < rp->nr_models; i++) {
 		if (!rp->init0_bytes || !rp_builtin_model(rp->model[i])) {
 			rp->init0_call |= 1ull << i;
+			rp->fini0_call |= 1ull << i;
 			continue;
 		}
+		if (rp->model[i]->fini0_mask)
+			rp_fini0_mask(rp, i);
+		else
+			rp->fini0_call |= 1ull << i;
 		for (unsigned int t = 0; t <= RP_INIT0_KSM; t++) {
 			struct mc_folio f = {
 				.kind = t == RP_INIT0_KSM ? MC_KIND_ANON : t,
@@ -191,6 +213,44 @@ void rp_fini_all(struct replay *rp, const struct mc_folio *f, char *state)
 	RP_EACH_MODEL(rp->fini[i](&rp->ctx[i], f, state + off[i]));
 }
 
+/* Does an order-0 block differ from its kind's template where a fini() looks? */
+static bool rp_fini0_dirty(const struct replay *rp, const struct ft_slot *s)
+{
+	const uint8_t *block = (const uint8_t *)s;
+	const uint8_t *tmpl = rp->init0[ft_ksm(s) ? RP_INIT0_KSM : ft_kind(s)];
+	uint64_t dirty = 0;
+
+	for (size_t w = 0; w < rp->fini0_words; w++) {
+		uint64_t b, t, m;
+
+		memcpy(&b, block + 8 * w, 8);
+		memcpy(&t, tmpl + 8 * w, 8);
+		memcpy(&m, rp->fini0_mask + 8 * w, 8);
+		dirty |= (b ^ t) & m;
+	}
+	return dirty;
+}
+
+/* Every model's fini() on the live folio in s; for an order-0 folio whose counters
+ * are as init() left them, only those of the models that gave no fini0_mask. */
+static void rp_fini_folio(struct replay *rp, struct ft_slot *s)
+{
+	struct mc_folio f;
+	char *state;
+
+	if (ft_order(s) || !rp->init0_bytes || rp_fini0_dirty(rp, s)) {
+		rp_init_fini(rp, s, true);
+		return;
+	}
+	f = ft_folio(&rp->ft, s);
+	state = ft_state(&rp->ft, s);
+	for (uint64_t call = rp->fini0_call; call; call &= call - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(call);
+
+		rp->fini[i](&rp->ctx[i], &f, state + rp->off[0][i]);
+	}
+}
+
 void rp_fini(struct replay *rp)
 {
 	struct ft_slot *s;
@@ -201,7 +261,7 @@ void rp_fini(struct replay *rp)
 		rp_zap(rp, mm, 0, 1ull << SH_VPN_BITS, false);
 	if (rp->ft.blocks)
 		ft_for_each_live(&rp->ft, s)
-			rp_init_fini(rp, s, true);
+			rp_fini_folio(rp, s);
 	for (unsigned int i = 0; i < rp->nr_models; i++)
 		if (rp->model[i]->ctx_fini)
 			rp->model[i]->ctx_fini(&rp->ctx[i]);
@@ -937,7 +997,7 @@ static void rp_mm_end(struct replay *rp, uint32_t tid, const struct mc_str *exec
 
 static void rp_folio_drop(struct replay *rp, struct ft_slot *s)
 {
-	rp_init_fini(rp, s, true);
+	rp_fini_folio(rp, s);
 	ft_remove(&rp->ft, s);
 }
 

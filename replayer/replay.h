@@ -44,6 +44,8 @@ struct rp_kproc {
 };
 
 #define RP_INIT0_MAX 256
+/* a template row: a block's slot and states, in whole 16-byte units */
+#define RP_INIT0_ROW ((FT_STATE0_OFFSET + RP_INIT0_MAX + 15) & ~(size_t)15)
 #define RP_INIT0_KSM (MC_KIND_SHMEM + 1)
 
 struct replay {
@@ -66,9 +68,18 @@ struct replay {
 	 * models, whose init() is still called. The states lie as in a block
 	 * (from FT_STATE0_OFFSET), so that init() sees the alignment it asked for.
 	 */
-	_Alignas(16) uint8_t init0[RP_INIT0_KSM + 1][FT_STATE0_OFFSET + RP_INIT0_MAX];
+	_Alignas(16) uint8_t init0[RP_INIT0_KSM + 1][RP_INIT0_ROW];
 	size_t init0_bytes;	/* 0: no copy (the states outgrow RP_INIT0_MAX) */
 	uint64_t init0_call;	/* bit i: model i */
+	/*
+	 * Likewise at the free of an order-0 folio: the bytes of the block that
+	 * the templated models' fini() checks (their fini0_mask), in the block's
+	 * first fini0_words 8-byte words. Where those match the template, only
+	 * the models of fini0_call (the rest) have fini() called; else all do.
+	 */
+	_Alignas(16) uint8_t fini0_mask[RP_INIT0_ROW];
+	size_t fini0_words;
+	uint64_t fini0_call;	/* bit i: model i */
 
 	struct folio_table ft;
 	struct sh_pool pool;

@@ -434,17 +434,11 @@ static void test_state_layout(void)
 	   "a state alignment that is not 1, 2, 4 or 8 is refused: %s", err);
 }
 
-/*
- * A new order-0 folio's built-in states are copied from rp.init0: each
- * built-in init() must write the same for any PFN and slot of a kind, and a
- * model that is not built in (the probe) still has its init() called.
- */
-static void test_init0_template(void)
+/* rp afresh with every built-in model, then the probe (a model not built in) */
+static bool rp_init_builtin_and_probe(void)
 {
-	unsigned int n, kinds[] = { MC_KIND_ANON, MC_KIND_FILE, MC_KIND_SHMEM, 16 };
+	unsigned int n;
 	const struct mc_model *all[RP_MAX_MODELS + 1], *const *builtin = mc_builtin_models(&n);
-	_Alignas(16) uint8_t block[FT_STATE0_OFFSET + RP_INIT0_MAX];
-	bool same = true, copied = true;
 	char err[256];
 
 	for (unsigned int i = 0; i < n; i++)
@@ -453,8 +447,25 @@ static void test_init0_template(void)
 	rp_fini(&rp);
 	if (rp_init(&rp, all, n + 1, "test", err, sizeof(err))) {
 		ok(0, "rp_init: %s", err);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/*
+ * A new order-0 folio's built-in states are copied from rp.init0: each
+ * built-in init() must write the same for any PFN and slot of a kind, and a
+ * model that is not built in (the probe) still has its init() called.
+ */
+static void test_init0_template(void)
+{
+	unsigned int n, kinds[] = { MC_KIND_ANON, MC_KIND_FILE, MC_KIND_SHMEM, 16 };
+	const struct mc_model *const *builtin = mc_builtin_models(&n);
+	_Alignas(16) uint8_t block[FT_STATE0_OFFSET + RP_INIT0_MAX];
+	bool same = true, copied = true;
+
+	if (!rp_init_builtin_and_probe())
+		return;
 	is_int(rp.init0_call, 1ull << n, "only the probe's init() is still called");
 	for (unsigned int k = 0; k < 4; k++) {
 		unsigned int t = kinds[k] == 16 ? RP_INIT0_KSM : kinds[k];
@@ -482,10 +493,86 @@ static void test_init0_template(void)
 	ok(copied, "a new order-0 folio gets the template and the probe's own init()");
 }
 
+/*
+ * A free of an order-0 folio calls fini() only of the models that gave no
+ * fini0_mask while the masked bytes are as init() left them: each built-in
+ * fini() must then have no effect, whatever the other bytes hold, and a
+ * counter off in any model's state must still reach every fini().
+ */
+static void test_fini0_mask(void)
+{
+	unsigned int n, kinds[] = { MC_KIND_ANON, MC_KIND_FILE, MC_KIND_SHMEM, 16 };
+	const struct mc_model *const *builtin = mc_builtin_models(&n);
+	bool no_effect = true, caught = true;
+
+	if (!rp_init_builtin_and_probe())
+		return;
+	is_int(rp.fini0_call, 1ull << n, "only the probe's fini() is called at a clean free");
+	ok(rp.fini0_words && rp.fini0_words * 8 <= rp.ft.stride,
+	   "the masked words (%zu) lie inside a block of %zu bytes", rp.fini0_words, rp.ft.stride);
+	srand(7);
+	for (unsigned int k = 0; k < 4; k++) {
+		unsigned int t = kinds[k] == 16 ? RP_INIT0_KSM : kinds[k];
+		struct mc_folio f = { .pfn = 0x3000 + k, .slot = 9, .kind = kinds[k] & 15,
+				      .ksm = kinds[k] == 16 };
+
+		for (unsigned int i = 0; i < n; i++) {
+			size_t at = FT_STATE0_OFFSET + rp.off[0][i];
+
+			for (unsigned int trial = 0; trial < 200; trial++) {
+				_Alignas(16) uint8_t block[RP_INIT0_ROW];
+				struct mc_model_ctx before = rp.ctx[i];
+
+				for (size_t b = 0; b < sizeof(block); b++)
+					block[b] = rp.fini0_mask[b] ? rp.init0[t][b] :
+								      (uint8_t)rand();
+				builtin[i]->fini(&rp.ctx[i], &f, block + at);
+				no_effect &= !memcmp(&before, &rp.ctx[i], sizeof(before));
+			}
+		}
+	}
+	ok(no_effect, "a built-in fini() of a state clean under its mask changes nothing");
+	for (unsigned int i = 0; i < n; i++) {
+		size_t at = FT_STATE0_OFFSET + rp.off[0][i], b = 0;
+		uint64_t violations = rp.ctx[i].violations;
+		unsigned int calls = finis;
+		struct ft_slot *s;
+
+		while (!rp.fini0_mask[at + b])
+			b++;
+		rec_folio(0x5000 + i, 0, MC_KIND_ANON);
+		rec_map(1, 0x6000, 0x5000 + i, 0, 1, MC_LF_PTE | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE);
+		rec_unmap(1, 0x6000, 0x5000 + i, 1, MC_LF_PTE);
+		s = ft_lookup(&rp.ft, 0x5000 + i);
+		if (!s) {
+			ok(0, "folio %#x is live", 0x5000 + i);
+			return;
+		}
+		((uint8_t *)s)[at + b] ^= 1;
+		rec_simple(MC_REC_FREE, 0x5000 + i, 0, 0);
+		caught &= rp.ctx[i].violations > violations && finis == calls + 1;
+		if (rp.ctx[i].violations <= violations)
+			tap_diag("%s: counter off at byte %zu, no violation", builtin[i]->name, b);
+	}
+	ok(caught, "a counter off in any built-in state at the free is a violation");
+	for (unsigned int i = 0; i < n; i++)
+		rp.ctx[i].violations = 0;
+	rec_folio(0x7000, 0, MC_KIND_ANON);
+	rec_map(1, 0x7000, 0x7000, 0, 1, MC_LF_PTE | MC_LF_NEW_ANON | MC_LF_EXCLUSIVE);
+	rec_unmap(1, 0x7000, 0x7000, 1, MC_LF_PTE);
+	finis = 0;
+	rec_simple(MC_REC_FREE, 0x7000, 0, 0);
+	is_int(finis, 1, "a clean free still calls the probe's fini()");
+	for (unsigned int i = 0; i < n; i++)
+		no_effect &= !rp.ctx[i].violations;
+	ok(no_effect, "and no built-in model counts a violation");
+}
+
 int main(void)
 {
 	test_state_layout();
 	test_init0_template();
+	test_fini0_mask();
 	test_map_batches();
 	test_one_pte();
 	test_fork_exec();
