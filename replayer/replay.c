@@ -188,6 +188,18 @@ void rp_init_all(struct replay *rp, const struct mc_folio *f, char *state)
 	RP_EACH_MODEL(rp->init[i](&rp->ctx[i], f, state + off[i]));
 }
 
+/* fn (rp->init or rp->fini) of each model i in the mask which, on order-0 folio f */
+static void rp_call0(struct replay *rp,
+		     void (*const *fn)(struct mc_model_ctx *, const struct mc_folio *, void *),
+		     uint64_t which, const struct mc_folio *f, char *state)
+{
+	for (; which; which &= which - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(which);
+
+		fn[i](&rp->ctx[i], f, state + rp->off[0][i]);
+	}
+}
+
 /* init() of a new folio: for order 0, the built-in models' states copied in one go */
 static void rp_init_new(struct replay *rp, struct ft_slot *s)
 {
@@ -199,11 +211,7 @@ static void rp_init_new(struct replay *rp, struct ft_slot *s)
 		return;
 	}
 	memcpy(state, rp->init0[f.ksm ? RP_INIT0_KSM : f.kind] + FT_STATE0_OFFSET, rp->init0_bytes);
-	for (uint64_t call = rp->init0_call; call; call &= call - 1) {
-		unsigned int i = (unsigned int)__builtin_ctzll(call);
-
-		rp->init[i](&rp->ctx[i], &f, state + rp->off[0][i]);
-	}
+	rp_call0(rp, rp->init, rp->init0_call, &f, state);
 }
 
 void rp_fini_all(struct replay *rp, const struct mc_folio *f, char *state)
@@ -236,19 +244,13 @@ static bool rp_fini0_dirty(const struct replay *rp, const struct ft_slot *s)
 static void rp_fini_folio(struct replay *rp, struct ft_slot *s)
 {
 	struct mc_folio f;
-	char *state;
 
 	if (ft_order(s) || !rp->init0_bytes || rp_fini0_dirty(rp, s)) {
 		rp_init_fini(rp, s, true);
 		return;
 	}
 	f = ft_folio(&rp->ft, s);
-	state = ft_state(&rp->ft, s);
-	for (uint64_t call = rp->fini0_call; call; call &= call - 1) {
-		unsigned int i = (unsigned int)__builtin_ctzll(call);
-
-		rp->fini[i](&rp->ctx[i], &f, state + rp->off[0][i]);
-	}
+	rp_call0(rp, rp->fini, rp->fini0_call, &f, ft_state(&rp->ft, s));
 }
 
 void rp_fini(struct replay *rp)
